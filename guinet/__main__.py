@@ -1,0 +1,5 @@
+import sys
+
+from guinet.cli import main
+
+sys.exit(main())

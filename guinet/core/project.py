@@ -1,0 +1,206 @@
+"""Projects: the model, data and training settings, and their ``.guinet`` file.
+
+The file is plain JSON (format version 1, see ``design.md``). Loading keeps
+unknown keys and their order, so load-then-save gives back the same file.
+Paths inside the file are relative to it; saving to another folder rebases
+them. Every problem with a file is a :class:`ProjectError` naming the file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from guinet.core.events import Signal
+from guinet.core.fileio import atomic_write_text
+from guinet.core.model import ModelSpec
+from guinet.core.params import ParamError
+
+FORMAT_VERSION = 1
+SUFFIX = ".guinet"
+
+# Where a project file holds paths (relative to the file).
+PATH_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("data", "source", "path"),
+    ("data", "validation_source", "path"),
+    ("data", "test_source", "path"),
+    ("training", "checkpoint", "dir"),
+)
+
+
+def default_training() -> dict[str, Any]:
+    """The training section of a new project (design.md's defaults)."""
+    return {
+        "loss": {"type": "CrossEntropyLoss"},
+        "optimizer": {"type": "Adam", "lr": 0.001},
+        "scheduler": None,
+        "batch_size": 32,
+        "epochs": 50,
+        "device": "auto",
+        "seed": 0,
+        "early_stopping": {
+            "enabled": True, "monitor": "val_loss", "mode": "auto",
+            "patience": 10, "min_delta": 0.0, "restore_best": True,
+        },
+        "checkpoint": {
+            "enabled": True, "dir": "checkpoints", "monitor": "val_loss",
+            "save_best": True, "save_last": True, "every_n_epochs": 0,
+        },
+    }
+
+
+class ProjectError(Exception):
+    """A project file that cannot be read or written, said in one sentence."""
+
+
+class Project:
+    """A whole guinet project. ``model`` is live; other sections are plain dicts."""
+
+    def __init__(
+        self,
+        name: str = "Untitled",
+        model: ModelSpec | None = None,
+        data: dict[str, Any] | None = None,
+        training: dict[str, Any] | None = None,
+        path: Path | None = None,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.model = model if model is not None else ModelSpec()
+        self.data = data
+        self.training = training if training is not None else default_training()
+        self.path = Path(path).resolve() if path is not None else None
+        self._raw: dict[str, Any] = raw if raw is not None else {}
+        self.changed = Signal()  # name, data or training replaced
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative paths in the project are relative to."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def resolve(self, relative: str | os.PathLike[str]) -> Path:
+        return (self.base_dir / relative).resolve()
+
+    @property
+    def display_name(self) -> str:
+        return self.path.name if self.path is not None else "Untitled"
+
+    def set_name(self, name: str) -> None:
+        self.name = name
+        self.changed.emit()
+
+    def set_data(self, data: dict[str, Any] | None) -> None:
+        self.data = data
+        self.changed.emit()
+
+    def set_training(self, training: dict[str, Any]) -> None:
+        self.training = training
+        self.changed.emit()
+
+    # -- dict form ------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"guinet": FORMAT_VERSION}
+        out.update(copy.deepcopy(self._raw))
+        out["guinet"] = FORMAT_VERSION
+        out["name"] = self.name
+        if self.data is not None:
+            out["data"] = copy.deepcopy(self.data)
+        else:
+            out.pop("data", None)
+        out["model"] = self.model.to_dict()
+        out["training"] = copy.deepcopy(self.training)
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: Any, path: Path | None = None) -> Project:
+        where = path.name if path is not None else "project"
+        if not isinstance(raw, dict) or "guinet" not in raw:
+            raise ProjectError(
+                f'{where} is not a guinet project (it has no "guinet" format number)'
+            )
+        version = raw["guinet"]
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ProjectError(f'{where}: "guinet" must be a format number such as 1, not {version!r}')
+        if version > FORMAT_VERSION:
+            raise ProjectError(
+                f"{where} was saved by a newer guinet (project format {version}); this "
+                f"guinet reads format {FORMAT_VERSION} — update guinet to open it"
+            )
+        try:
+            model = ModelSpec.from_dict(raw.get("model", {"layers": []}))
+        except ParamError as exc:
+            raise ProjectError(f"{where}: {exc}") from None
+        name = raw.get("name", path.stem if path is not None else "Untitled")
+        if not isinstance(name, str):
+            raise ProjectError(f'{where}: "name" must be text')
+        data = raw.get("data")
+        if data is not None and not isinstance(data, dict):
+            raise ProjectError(f'{where}: "data" must be an object')
+        training = raw.get("training", default_training())
+        if not isinstance(training, dict):
+            raise ProjectError(f'{where}: "training" must be an object')
+        return cls(
+            name, model, copy.deepcopy(data), copy.deepcopy(training),
+            path=path, raw=copy.deepcopy(raw),
+        )
+
+    # -- files ----------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Project:
+        path = Path(path)
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except FileNotFoundError:
+            raise ProjectError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise ProjectError(f"{path} is a folder, not a project file") from None
+        except UnicodeDecodeError:
+            raise ProjectError(f"{path.name} is not a guinet project (it is not text)") from None
+        except OSError as exc:
+            raise ProjectError(f"{path}: {exc.strerror or exc}") from None
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProjectError(
+                f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+            ) from None
+        return cls.from_dict(raw, path.resolve())
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the project atomically; with ``path``, rebase relative paths to it."""
+        target = Path(path).resolve() if path is not None else self.path
+        if target is None:
+            raise ProjectError("the project has no file yet; choose where to save it")
+        self._rebase(target.parent)
+        text = dumps(self.to_dict())
+        try:
+            atomic_write_text(target, text)
+        except OSError as exc:
+            raise ProjectError(f"could not save {target}: {exc.strerror or exc}") from None
+        self.path = target
+        return target
+
+    def _rebase(self, new_dir: Path) -> None:
+        old_dir = self.base_dir
+        if new_dir == old_dir:
+            return
+        sections = {"data": self.data, "training": self.training}
+        for section, *keys, leaf in PATH_FIELDS:
+            node: Any = sections.get(section)
+            for key in keys:
+                node = node.get(key) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or not isinstance(node.get(leaf), str):
+                continue
+            absolute = (old_dir / node[leaf]).resolve()
+            try:
+                node[leaf] = Path(os.path.relpath(absolute, new_dir)).as_posix()
+            except ValueError:  # another drive on Windows
+                node[leaf] = str(absolute)
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """The project file's text: two-space indents, readable non-ASCII, final newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
