@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import IO
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]
+) -> None:
     """Call ``write`` on a temporary file beside ``path``, then move it into place.
 
     The temporary file lives in the same folder so ``os.replace`` is atomic;

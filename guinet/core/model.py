@@ -11,6 +11,7 @@ problem to the layer that causes it.
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,7 +59,10 @@ class LayerSpec:
         key = data["type"]
         layer_type = LAYERS.get(key) if isinstance(key, str) else None
         if layer_type is None:
-            close = difflib.get_close_matches(str(key), list(LAYERS), n=1)
+            aliases = {t.alias: k for k, t in LAYERS.items() if t.alias}
+            close = [aliases[str(key)]] if str(key) in aliases else (
+                difflib.get_close_matches(str(key), list(LAYERS), n=1)
+            )
             hint = f"; did you mean {close[0]!r}?" if close else f"; known types: {', '.join(LAYERS)}"
             raise ParamError(f"unknown layer type {key!r}{hint}")
         values = {k: v for k, v in data.items() if k != "type"}
@@ -361,9 +365,13 @@ def analyze(layers: list[LayerSpec], input_shape: Shape | None) -> ModelAnalysis
             error = _shape_error(spec, shape, i)
         if error is None:
             try:
-                module = _make_module(spec, shape, "meta")
-                module.eval()
-                with torch.no_grad():
+                # A probe, not a run: torch's hints (e.g. padding="same" with an
+                # even kernel) must not turn into layer errors when warnings are
+                # errors, and are shown, if ever, when the real model runs.
+                with warnings.catch_warnings(), torch.no_grad():
+                    warnings.simplefilter("ignore")
+                    module = _make_module(spec, shape, "meta")
+                    module.eval()
                     y = module(x)
             except Exception as exc:  # torch's own words, when our checks missed a case
                 error = _torch_message(exc)

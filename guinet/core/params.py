@@ -10,6 +10,7 @@ errors with it — so the rules live in one place.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -177,12 +178,13 @@ class Param:
         if self.kind in ("ints", "shape"):
             if text in self.choices:
                 return text
-            parts = [p for p in text.replace("(", "").replace(")", "").replace("×", ",")
-                     .replace("x", ",").split(",") if p.strip()]
+            parts = re.split(r"\s*[,×xX]\s*|\s+", text.strip("()[] "))
             try:
                 numbers = [int(p) for p in parts]
             except ValueError:
-                raise ParamError(f"{self.name}: {text!r} is not a list of whole numbers") from None
+                raise ParamError(
+                    f"{self.name}: {text!r} is not a list of whole numbers"
+                ) from None
             if self.kind == "ints" and len(numbers) == 1:
                 return numbers[0]
             return self.coerce(numbers)

@@ -174,31 +174,41 @@ class Project:
         target = Path(path).resolve() if path is not None else self.path
         if target is None:
             raise ProjectError("the project has no file yet; choose where to save it")
-        self._rebase(target.parent)
-        text = dumps(self.to_dict())
+        # Rebase a copy first: a failed Save As must leave the project as it was.
+        old_dir = self.path.parent if self.path is not None else None
+        out = self.to_dict()
+        _rebase(out, old_dir, target.parent)
         try:
-            atomic_write_text(target, text)
+            atomic_write_text(target, dumps(out))
         except OSError as exc:
             raise ProjectError(f"could not save {target}: {exc.strerror or exc}") from None
+        _rebase({"data": self.data, "training": self.training}, old_dir, target.parent)
         self.path = target
         return target
 
-    def _rebase(self, new_dir: Path) -> None:
-        old_dir = self.base_dir
-        if new_dir == old_dir:
-            return
-        sections = {"data": self.data, "training": self.training}
-        for section, *keys, leaf in PATH_FIELDS:
-            node: Any = sections.get(section)
-            for key in keys:
-                node = node.get(key) if isinstance(node, dict) else None
-            if not isinstance(node, dict) or not isinstance(node.get(leaf), str):
-                continue
-            absolute = (old_dir / node[leaf]).resolve()
-            try:
-                node[leaf] = Path(os.path.relpath(absolute, new_dir)).as_posix()
-            except ValueError:  # another drive on Windows
-                node[leaf] = str(absolute)
+
+def _rebase(sections: dict[str, Any], old_dir: Path | None, new_dir: Path) -> None:
+    """Rewrite the paths in ``sections`` from ``old_dir`` to ``new_dir``.
+
+    A project that had no file (``old_dir`` is None) keeps its relative paths,
+    such as the default ``checkpoints``: they mean "beside the file", not
+    "beside wherever guinet was started". Its absolute paths become relative.
+    """
+    if new_dir == old_dir:
+        return
+    for section, *keys, leaf in PATH_FIELDS:
+        node: Any = sections.get(section)
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or not isinstance(node.get(leaf), str):
+            continue
+        if old_dir is None and not Path(node[leaf]).is_absolute():
+            continue
+        absolute = ((old_dir or new_dir) / node[leaf]).resolve()
+        try:
+            node[leaf] = Path(os.path.relpath(absolute, new_dir)).as_posix()
+        except ValueError:  # another drive on Windows
+            node[leaf] = str(absolute)
 
 
 def dumps(data: dict[str, Any]) -> str:

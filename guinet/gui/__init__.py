@@ -1,0 +1,1 @@
+"""The Qt shell: thin views and editors over :mod:`guinet.core` objects."""

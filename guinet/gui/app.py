@@ -1,0 +1,45 @@
+"""Start the GUI: the window paints first, torch loads after."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from guinet._resources import resource
+from guinet.gui.main_window import MainWindow
+from guinet.gui.theme import stylesheet
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("guinet")
+    app.setOrganizationName("guinet")
+    app.setApplicationDisplayName("guinet")
+    app.setDesktopFileName("io.github.guinet")
+    app.setWindowIcon(QIcon(str(resource("icons", "guinet.svg"))))
+    app.setStyle("Fusion")
+    app.setStyleSheet(stylesheet())
+    return app
+
+
+def show_main_window(project: str | Path | None = None) -> MainWindow:
+    """Show the window now; open ``project`` and load torch right after it paints."""
+    window = MainWindow()
+    window.show()
+    if project is not None:
+        # after the first paint, so a bad file is a message in the open window
+        QTimer.singleShot(0, lambda: window.open_path(project, ask=False))
+    QTimer.singleShot(0, window.start_loading_torch)
+    return window
+
+
+def run(project: str | Path | None = None) -> int:
+    app = create_application()
+    window = show_main_window(project)  # noqa: F841 (kept alive until exec returns)
+    return app.exec()

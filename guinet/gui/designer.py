@@ -1,0 +1,188 @@
+"""The Model page: palette, the layer stack with its input and totals bars, inspector."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from guinet.core.model import ModelSpec, format_shape
+from guinet.core.params import Param, ParamError
+from guinet.core.summary import human_bytes
+from guinet.gui import torch_loader
+from guinet.gui.inspector import LayerInspector
+from guinet.gui.layer_stack import LayerStackModel, LayerStackView
+from guinet.gui.palette import LayerPalette
+
+_SHAPE = Param("input shape", "shape", minimum=1, optional=True)
+
+
+class InputBar(QWidget):
+    """The input shape: typed by hand until data supplies it."""
+
+    shape_edited = Signal(object)  # tuple[int, ...] | None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inputBar")
+        title = QLabel("Input")
+        title.setObjectName("barTitle")
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("e.g. 8  or  1, 28, 28")
+        self.edit.setToolTip(
+            "The shape of one sample, without the batch: 8 features, or "
+            "channels, height, width for images. Loading data fills it in."
+        )
+        self.edit.setMaximumWidth(180)
+        self.edit.editingFinished.connect(self._commit)
+        self.error = QLabel()
+        self.error.setObjectName("editorError")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(title)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.error, 1)
+        self._shape: tuple[int, ...] | None = None
+
+    def set_shape(self, shape: tuple[int, ...] | None) -> None:
+        self._shape = shape
+        self.edit.setText(_SHAPE.format(list(shape)) if shape else "")
+        self.error.clear()
+
+    @Slot()
+    def _commit(self) -> None:
+        try:
+            value = _SHAPE.parse(self.edit.text())
+        except ParamError:
+            self.error.setText("⚠ type whole numbers separated by commas, e.g. 1, 28, 28")
+            return
+        problem = _SHAPE.problem(value)
+        if problem:
+            self.error.setText("⚠ every size must be at least 1")
+            return
+        self.error.clear()
+        shape = tuple(value) if value else None
+        if shape != self._shape:
+            self.shape_edited.emit(shape)
+
+
+class TotalsBar(QLabel):
+    """Total parameters, memory and the model's output shape."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("totalsBar")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setWordWrap(True)
+
+    def show_analysis(self, stack_model: LayerStackModel) -> None:
+        analysis = stack_model.analysis
+        if analysis is None:
+            message = torch_loader.error() or "Loading PyTorch…"
+            self.setText(message)
+            return
+        layers = len(analysis.layers)
+        text = (
+            f"<b>{layers}</b> layer{'s' if layers != 1 else ''} · "
+            f"<b>{analysis.total_params:,}</b> parameters "
+            f"({analysis.trainable_params:,} trainable, {human_bytes(analysis.size_bytes)}) · "
+            f"output <b>{format_shape(analysis.output_shape)}</b>"
+        )
+        problem = analysis.first_error
+        if problem is not None:
+            index, message = problem
+            where = f"layer {index + 1}: " if index is not None else ""
+            text += f"<br><span style='color:#dc2626'>⚠ {where}{message}</span>"
+        self.setText(text)
+
+
+class ModelDesigner(QWidget):
+    """Palette | stack | inspector, bound to one :class:`ModelSpec` at a time."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.palette = LayerPalette()
+        self.input_bar = InputBar()
+        self.view = LayerStackView()
+        self.totals = TotalsBar()
+        self.inspector = LayerInspector()
+        self.stack_model: LayerStackModel | None = None
+
+        center = QWidget()
+        center.setObjectName("stackPanel")
+        column = QVBoxLayout(center)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.input_bar)
+        column.addWidget(self.view, 1)
+        column.addWidget(self.totals)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(_titled("Layers", self.palette))
+        self.splitter.addWidget(_titled("Model", center))
+        self.splitter.addWidget(_titled("Inspector", self.inspector))
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([250, 560, 320])
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.splitter)
+
+    def bind(self, model: ModelSpec) -> None:
+        old = self.stack_model
+        self.stack_model = LayerStackModel(model, self)
+        self.view.setModel(self.stack_model)
+        self.view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.stack_model.analysis_changed.connect(self._on_analysis_changed)
+        self.stack_model.rowsRemoved.connect(self._on_rows_removed)
+        self.inspector.set_stack_model(self.stack_model)
+        model.input_shape_changed.connect(self._on_input_shape_changed)
+        if old is not None:
+            old.spec.input_shape_changed.disconnect(self._on_input_shape_changed)
+            old.detach()
+            old.deleteLater()
+        self.input_bar.set_shape(model.input_shape)
+        self._on_analysis_changed()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Recompute the analysis (e.g. when torch has just loaded)."""
+        if self.stack_model is not None:
+            self.stack_model.refresh()
+
+    @Slot()
+    def _on_analysis_changed(self) -> None:
+        if self.stack_model is not None:
+            self.totals.show_analysis(self.stack_model)
+            self.view.doItemsLayout()
+
+    def _on_input_shape_changed(self) -> None:
+        if self.stack_model is not None:
+            self.input_bar.set_shape(self.stack_model.spec.input_shape)
+
+    def _on_current_changed(self, current, _previous) -> None:  # type: ignore[no-untyped-def]
+        self.inspector.show_layer(current.row() if current.isValid() else None)
+
+    def _on_rows_removed(self, *_args: object) -> None:
+        row = self.view.current_row()
+        self.inspector.show_layer(row)
+
+
+def _titled(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(4, 0, 4, 0)
+    layout.setSpacing(4)
+    label = QLabel(title)
+    label.setObjectName("panelTitle")
+    layout.addWidget(label)
+    layout.addWidget(widget, 1)
+    return box

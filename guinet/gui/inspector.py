@@ -1,0 +1,160 @@
+"""The inspector: the selected layer's arguments, with editors from the catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from guinet.core.model import ModelSpec, format_shape
+from guinet.gui.editors import ParamEditor, make_editor
+from guinet.gui.layer_stack import LayerStackModel
+
+
+class LayerInspector(QScrollArea):
+    """Shows one layer; edits become :attr:`param_edited` requests (undoable)."""
+
+    param_edited = Signal(int, str, object)  # (row, name, value)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._stack_model: LayerStackModel | None = None
+        self.row: int | None = None
+        self.editors: dict[str, ParamEditor] = {}
+        self._show_placeholder()
+
+    @property
+    def spec(self) -> ModelSpec | None:
+        return self._stack_model.spec if self._stack_model is not None else None
+
+    def set_stack_model(self, stack_model: LayerStackModel) -> None:
+        if self._stack_model is not None:
+            self._stack_model.spec.layers.param_changed.disconnect(self._on_param_changed)
+            self._stack_model.analysis_changed.disconnect(self._on_analysis_changed)
+        self._stack_model = stack_model
+        stack_model.spec.layers.param_changed.connect(self._on_param_changed)
+        stack_model.analysis_changed.connect(self._on_analysis_changed)
+        self.show_layer(None)
+
+    # -- content --------------------------------------------------------------
+    def _show_placeholder(self) -> None:
+        self.editors = {}
+        label = QLabel("Select a layer in the stack to see and edit its settings.")
+        label.setWordWrap(True)
+        label.setObjectName("muted")
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        label.setMargin(12)
+        self.setWidget(label)
+
+    def show_layer(self, row: int | None) -> None:
+        spec = self.spec
+        if spec is None or row is None or not 0 <= row < len(spec.layers):
+            self.row = None
+            self._show_placeholder()
+            return
+        self.row = row
+        layer = spec.layers[row]
+        layer_type = layer.layer_type
+        page = QWidget()
+        page.setObjectName("inspectorPage")
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(12, 12, 12, 12)
+        outer.setSpacing(8)
+
+        title = QLabel(f"{row + 1}. {layer_type.label}")
+        title.setObjectName("inspectorTitle")
+        title.setWordWrap(True)
+        outer.addWidget(title)
+        explanation = QLabel(layer_type.explanation)
+        explanation.setWordWrap(True)
+        explanation.setObjectName("muted")
+        outer.addWidget(explanation)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("inspectorError")
+        self.error_label.setWordWrap(True)
+        outer.addWidget(self.error_label)
+
+        self.shape_label = QLabel()
+        self.shape_label.setObjectName("shapeInfo")
+        self.shape_label.setWordWrap(True)
+        self.shape_label.setTextFormat(Qt.TextFormat.RichText)
+        outer.addWidget(self.shape_label)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setVerticalSpacing(10)
+        self.editors = {}
+        for param in layer_type.params:
+            editor = make_editor(param)
+            editor.set_value(layer.value(param.name))
+            editor.value_edited.connect(self._make_handler(param.name))
+            self.editors[param.name] = editor
+            box = QWidget()
+            box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(0, 0, 0, 0)
+            box_layout.setSpacing(1)
+            box_layout.addWidget(editor)
+            if param.kind != "bool":
+                help_label = QLabel(param.help)
+                help_label.setWordWrap(True)
+                help_label.setObjectName("help")
+                box_layout.addWidget(help_label)
+            label = QLabel(param.name)
+            label.setToolTip(param.help)
+            form.addRow(label, box)
+        if not layer_type.params:
+            none = QLabel("This layer has no settings.")
+            none.setObjectName("muted")
+            form.addRow(none)
+        outer.addLayout(form)
+        outer.addStretch(1)
+        self.setWidget(page)
+        self._on_analysis_changed()
+
+    def _make_handler(self, name: str) -> Any:
+        def handler(value: Any) -> None:
+            if self.row is not None:
+                self.param_edited.emit(self.row, name, value)
+
+        return handler
+
+    # -- model events ---------------------------------------------------------
+    def _on_param_changed(self, row: int, name: str) -> None:
+        spec = self.spec
+        if row == self.row and spec is not None and name in self.editors:
+            self.editors[name].set_value(spec.layers[row].value(name))
+
+    @Slot()
+    def _on_analysis_changed(self) -> None:
+        if self.row is None or self._stack_model is None:
+            return
+        info = self._stack_model.info(self.row)
+        if info is None:
+            self.shape_label.setText("Shapes appear once PyTorch has loaded…")
+            self.error_label.hide()
+            return
+        lines = [
+            f"<b>Input</b> {format_shape(info.input_shape)} → "
+            f"<b>output</b> {format_shape(info.output_shape)}",
+        ]
+        if info.output_shape is not None:
+            lines.append(f"<b>Parameters</b> {info.params:,}")
+        for name, value in info.inferred.items():
+            lines.append(f"<b>{name}</b> = {value} <i>(from the input)</i>")
+        self.shape_label.setText("<br>".join(lines))
+        self.error_label.setText(f"⚠ {info.error}" if info.error else "")
+        self.error_label.setVisible(bool(info.error))

@@ -1,0 +1,363 @@
+"""The main window: pages, menus, files, undo, and the unsaved-changes guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+from guinet import __version__
+from guinet._resources import example_projects, resource
+from guinet.core.layers import LAYERS
+from guinet.core.model import LayerSpec
+from guinet.core.project import SUFFIX, Project, ProjectError
+from guinet.gui import commands
+from guinet.gui.designer import ModelDesigner
+from guinet.gui.torch_loader import TorchLoader
+
+MAX_RECENT = 10
+FILE_FILTER = f"guinet projects (*{SUFFIX});;All files (*)"
+
+
+def settings() -> QSettings:
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "guinet", "guinet")
+
+
+class MainWindow(QMainWindow):
+    """One project at a time. Every edit goes through :attr:`undo_stack`."""
+
+    def __init__(self, project: Project | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(QIcon(str(resource("icons", "guinet.svg"))))
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.project = project or Project()
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.designer = ModelDesigner()
+        self.tabs.addTab(self.designer, "Model")
+        self.setCentralWidget(self.tabs)
+
+        view = self.designer.view
+        view.insert_requested.connect(self.insert_layer)
+        view.move_requested.connect(self.move_layer)
+        view.remove_requested.connect(self.remove_layer)
+        self.designer.palette.layer_activated.connect(self.append_layer)
+        self.designer.inspector.param_edited.connect(self.set_param)
+        self.designer.input_bar.shape_edited.connect(self.set_input_shape)
+
+        self._create_actions()
+        self._create_menus()
+        self.statusBar().showMessage("Ready")
+        self._bind(self.project)
+        self.resize(1180, 760)
+
+        self.torch_loader = TorchLoader(self)
+        self.torch_loader.loaded.connect(self._on_torch_loaded)
+
+    # -- start-up ---------------------------------------------------------------
+    def start_loading_torch(self) -> None:
+        """Called once the window is visible: shapes fill in when torch is ready."""
+        self.statusBar().showMessage("Loading PyTorch…")
+        self.torch_loader.start()
+
+    @Slot()
+    def _on_torch_loaded(self) -> None:
+        self.designer.refresh()
+        from guinet.gui import torch_loader
+
+        self.statusBar().showMessage(torch_loader.error() or "Ready", 5000)
+
+    # -- actions and menus ------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _create_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.new_action = self._action("&New", self.new_project, key.New, "Start an empty project")
+        self.open_action = self._action("&Open…", self.open_dialog, key.Open)
+        self.save_action = self._action("&Save", self.save, key.Save)
+        self.save_as_action = self._action("Save &As…", self.save_as, key.SaveAs)
+        self.quit_action = self._action("&Quit", self.close, key.Quit)
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence(key.Undo)])
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(key.Redo)]
+        )
+        self.delete_action = self._action("&Delete Layer", self.delete_selected, key.Delete)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.designer.view.addAction(self.delete_action)
+        self.duplicate_action = self._action(
+            "D&uplicate Layer", self.duplicate_selected, "Ctrl+D", "Copy the selected layer below it"
+        )
+        self.move_up_action = self._action("Move Layer &Up", self.move_selected_up, "Alt+Up")
+        self.move_down_action = self._action("Move Layer Do&wn", self.move_selected_down, "Alt+Down")
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        examples = QMenu("Open &Example", self)
+        for path in example_projects():
+            action = examples.addAction(path.stem.replace("_", " "))
+            action.triggered.connect(lambda _=False, p=path: self.open_example(p))
+        file_menu.addMenu(examples)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.delete_action)
+        edit_menu.addAction(self.duplicate_action)
+        edit_menu.addAction(self.move_up_action)
+        edit_menu.addAction(self.move_down_action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About guinet", self._about))
+
+    # -- project binding ----------------------------------------------------------
+    def _bind(self, project: Project) -> None:
+        self.project = project
+        self.undo_stack.clear()
+        self.designer.bind(project.model)
+        self._update_title()
+
+    @Slot()
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.project.display_name}[*] — guinet")
+        self.setWindowFilePath(str(self.project.path) if self.project.path else "")
+        self.setWindowModified(not self.undo_stack.isClean())
+
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    # -- layer edits (all undoable) -------------------------------------------------
+    @Slot(int, str)
+    def insert_layer(self, index: int, key: str) -> None:
+        if key not in LAYERS:
+            self.statusBar().showMessage(f"Unknown layer type {key!r}", 5000)
+            return
+        self.undo_stack.push(commands.InsertLayer(self.project.model, index, LayerSpec.new(key)))
+        self.designer.view.select_row(index)
+
+    @Slot(str)
+    def append_layer(self, key: str) -> None:
+        self.insert_layer(len(self.project.model.layers), key)
+
+    @Slot(int, int)
+    def move_layer(self, source: int, destination: int) -> None:
+        layers = self.project.model.layers
+        if source == destination or not (0 <= source < len(layers) and 0 <= destination < len(layers)):
+            return
+        self.undo_stack.push(commands.MoveLayer(self.project.model, source, destination))
+        self.designer.view.select_row(destination)
+
+    @Slot(int)
+    def remove_layer(self, index: int) -> None:
+        if not 0 <= index < len(self.project.model.layers):
+            return
+        self.undo_stack.push(commands.RemoveLayer(self.project.model, index))
+        self.designer.view.select_row(min(index, len(self.project.model.layers) - 1))
+
+    @Slot(int, str, object)
+    def set_param(self, index: int, name: str, value: object) -> None:
+        self.undo_stack.push(commands.SetParam(self.project.model, index, name, value))
+
+    @Slot(object)
+    def set_input_shape(self, shape: tuple[int, ...] | None) -> None:
+        self.undo_stack.push(commands.SetInputShape(self.project.model, shape))
+
+    @Slot()
+    def delete_selected(self) -> None:
+        row = self.designer.view.current_row()
+        if row is not None:
+            self.remove_layer(row)
+
+    @Slot()
+    def duplicate_selected(self) -> None:
+        row = self.designer.view.current_row()
+        if row is None:
+            return
+        copy = self.project.model.layers[row].copy()
+        self.undo_stack.push(
+            commands.InsertLayer(self.project.model, row + 1, copy, f"Duplicate {copy.type}")
+        )
+        self.designer.view.select_row(row + 1)
+
+    @Slot()
+    def move_selected_up(self) -> None:
+        row = self.designer.view.current_row()
+        if row is not None and row > 0:
+            self.move_layer(row, row - 1)
+
+    @Slot()
+    def move_selected_down(self) -> None:
+        row = self.designer.view.current_row()
+        if row is not None:
+            self.move_layer(row, row + 1)
+
+    # -- files ------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; ``False`` means the person cancelled."""
+        if not self.is_modified:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self.project.display_name} before closing it?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    @Slot()
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self._bind(Project())
+            self.statusBar().showMessage("New project", 3000)
+
+    @Slot()
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._dialog_dir(), FILE_FILTER)
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        """Open a project file; a bad file gets a message and changes nothing."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            project = Project.load(path)
+        except ProjectError as exc:
+            QMessageBox.warning(self, "Could not open the project", str(exc))
+            self.statusBar().showMessage(str(exc), 10000)
+            return False
+        self._bind(project)
+        self._add_recent(project.path)
+        self.statusBar().showMessage(f"Opened {project.display_name}", 5000)
+        return True
+
+    def open_example(self, path: Path) -> None:
+        """Examples open as untitled copies, so saving never writes into the install."""
+        if not self.maybe_save():
+            return
+        try:
+            example = Project.load(path)
+        except ProjectError as exc:
+            QMessageBox.warning(self, "Could not open the example", str(exc))
+            return
+        example.path = None
+        self._bind(example)
+        self.statusBar().showMessage(f"Opened the example “{example.name}”", 5000)
+
+    @Slot()
+    def save(self) -> bool:
+        if self.project.path is None:
+            return self.save_as()
+        return self._save_to(self.project.path)
+
+    @Slot()
+    def save_as(self) -> bool:
+        suggested = str(Path(self._dialog_dir()) / (self.project.display_name if self.project.path else f"untitled{SUFFIX}"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", suggested, FILE_FILTER)
+        if not path:
+            return False
+        if not path.endswith(SUFFIX):
+            path += SUFFIX
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.project.save(path)
+        except ProjectError as exc:
+            QMessageBox.warning(self, "Could not save", str(exc))
+            return False
+        self.undo_stack.setClean()
+        self._update_title()
+        self._add_recent(saved)
+        self.statusBar().showMessage(f"Saved {saved}", 5000)
+        return True
+
+    def _dialog_dir(self) -> str:
+        if self.project.path is not None:
+            return str(self.project.path.parent)
+        recent = self.recent_files()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    # -- recent files -------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = settings().value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: Path | None) -> None:
+        if path is None:
+            return
+        files = [str(path)] + [f for f in self.recent_files() if f != str(path)]
+        settings().setValue("recent_files", files[:MAX_RECENT])
+
+    @Slot()
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for i, name in enumerate(files):
+            action = self.recent_menu.addAction(f"&{i + 1 if i < 9 else 0} {Path(name).name}")
+            action.setToolTip(name)
+            action.setStatusTip(name)
+            action.triggered.connect(lambda _=False, p=name: self.open_path(p))
+        if not files:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", lambda: settings().remove("recent_files"))
+
+    # -- window ---------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.maybe_save():
+            self.torch_loader.wait(5)
+            event.accept()
+        else:
+            event.ignore()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About guinet",
+            f"<h3>guinet {__version__}</h3><p>Design and train neural networks "
+            "visually, with PyTorch underneath.</p>",
+        )

@@ -1,0 +1,28 @@
+"""Real drag-and-drop events for widget tests."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+NO_BUTTONS = Qt.MouseButton.NoButton
+NO_MODIFIERS = Qt.KeyboardModifier.NoModifier
+ACTIONS = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+
+
+def drag_enter_move(target: QWidget, mime: QMimeData, pos: QPoint) -> bool:
+    """Enter and move over ``target``; return whether the drop would be accepted."""
+    enter = QDragEnterEvent(QPointF(pos), ACTIONS, mime, NO_BUTTONS, NO_MODIFIERS)
+    QApplication.sendEvent(target, enter)
+    move = QDragMoveEvent(QPointF(pos), ACTIONS, mime, NO_BUTTONS, NO_MODIFIERS)
+    QApplication.sendEvent(target, move)
+    return move.isAccepted()
+
+
+def drop(target: QWidget, mime: QMimeData, pos: QPoint) -> bool:
+    """A full enter → move → drop sequence at ``pos`` (viewport coordinates)."""
+    drag_enter_move(target, mime, pos)
+    event = QDropEvent(QPointF(pos), ACTIONS, mime, NO_BUTTONS, NO_MODIFIERS)
+    QApplication.sendEvent(target, event)
+    return event.isAccepted()
