@@ -10,6 +10,7 @@ problem to the layer that causes it.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import warnings
 from collections.abc import Iterator
@@ -254,7 +255,7 @@ class ModelSpec:
     ) -> None:
         self.layers = LayerStack(layers)
         self._input_shape: Shape | None = tuple(input_shape) if input_shape else None
-        self.extra: dict[str, Any] = dict(extra or {})
+        self.extra: dict[str, Any] = copy.deepcopy(extra or {})
         self.input_shape_changed = Signal()
         self.changed = Signal()
         self._analysis: ModelAnalysis | None = None
@@ -330,7 +331,7 @@ class ModelSpec:
         return cls(layers, tuple(shape) if shape else None, extra=data)
 
     def to_dict(self) -> dict[str, Any]:
-        out = dict(self.extra)
+        out = copy.deepcopy(self.extra)  # unknown keys, never shared with callers
         if self._input_shape is not None:
             out["input_shape"] = list(self._input_shape)
         else:

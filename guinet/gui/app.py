@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -29,13 +28,19 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def show_main_window(project: str | Path | None = None) -> MainWindow:
-    """Show the window now; open ``project`` and load torch right after it paints."""
-    window = MainWindow()
+    """Show the window's frame now; after it paints, build the pages, open
+    ``project`` (a bad file is then a message in the open window) and start
+    loading torch in the background."""
+    window = MainWindow(deferred=True)
     window.show()
-    if project is not None:
-        # after the first paint, so a bad file is a message in the open window
-        QTimer.singleShot(0, lambda: window.open_path(project, ask=False))
-    QTimer.singleShot(0, window.start_loading_torch)
+
+    def finish() -> None:
+        window.build()
+        if project is not None:
+            window.open_path(project, ask=False)
+        window.start_loading_torch()
+
+    window.call_after_first_paint(finish)
     return window
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -12,10 +13,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guinet.core.model import ModelSpec, format_shape
+from guinet.core.layers import LAYERS
+from guinet.core.model import LayerSpec, ModelSpec, format_shape
 from guinet.core.params import Param, ParamError
 from guinet.core.summary import human_bytes
-from guinet.gui import torch_loader
+from guinet.gui import commands, torch_loader
 from guinet.gui.inspector import LayerInspector
 from guinet.gui.layer_stack import LayerStackModel, LayerStackView
 from guinet.gui.palette import LayerPalette
@@ -103,10 +105,17 @@ class TotalsBar(QLabel):
 
 
 class ModelDesigner(QWidget):
-    """Palette | stack | inspector, bound to one :class:`ModelSpec` at a time."""
+    """Palette | stack | inspector, bound to one :class:`ModelSpec` at a time.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    The views only *request* changes; this widget turns each request into an
+    undoable command on ``undo_stack``.
+    """
+
+    status_message = Signal(str)
+
+    def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.undo_stack = undo_stack
         self.palette = LayerPalette()
         self.input_bar = InputBar()
         self.view = LayerStackView()
@@ -135,6 +144,85 @@ class ModelDesigner(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.splitter)
+
+        self.view.insert_requested.connect(self.insert_layer)
+        self.view.move_requested.connect(self.move_layer)
+        self.view.remove_requested.connect(self.remove_layer)
+        self.palette.layer_activated.connect(self.append_layer)
+        self.inspector.param_edited.connect(self.set_param)
+        self.input_bar.shape_edited.connect(self.set_input_shape)
+
+    @property
+    def model(self) -> ModelSpec:
+        assert self.stack_model is not None, "bind() a model first"
+        return self.stack_model.spec
+
+    # -- edits (each one undoable) --------------------------------------------------
+    @Slot(int, str)
+    def insert_layer(self, index: int, key: str) -> None:
+        if key not in LAYERS:
+            self.status_message.emit(f"Unknown layer type {key!r}")
+            return
+        self.undo_stack.push(commands.InsertLayer(self.model, index, LayerSpec.new(key)))
+        self.view.select_row(index)
+
+    @Slot(str)
+    def append_layer(self, key: str) -> None:
+        self.insert_layer(len(self.model.layers), key)
+
+    @Slot(int, int)
+    def move_layer(self, source: int, destination: int) -> None:
+        count = len(self.model.layers)
+        if source == destination or not (0 <= source < count and 0 <= destination < count):
+            return
+        self.undo_stack.push(commands.MoveLayer(self.model, source, destination))
+        self.view.select_row(destination)
+
+    @Slot(int)
+    def remove_layer(self, index: int) -> None:
+        if not 0 <= index < len(self.model.layers):
+            return
+        self.undo_stack.push(commands.RemoveLayer(self.model, index))
+        self.view.select_row(min(index, len(self.model.layers) - 1))
+
+    @Slot(int, str, object)
+    def set_param(self, index: int, name: str, value: object) -> None:
+        self.undo_stack.push(commands.SetParam(self.model, index, name, value))
+
+    @Slot(object)
+    def set_input_shape(self, shape: tuple[int, ...] | None) -> None:
+        self.undo_stack.push(commands.SetInputShape(self.model, shape))
+
+    @Slot()
+    def delete_selected(self) -> None:
+        row = self.view.current_row()
+        if row is not None:
+            self.remove_layer(row)
+
+    @Slot()
+    def duplicate_selected(self) -> None:
+        row = self.view.current_row()
+        if row is None:
+            return
+        copy = self.model.layers[row].copy()
+        self.undo_stack.push(
+            commands.InsertLayer(self.model, row + 1, copy, f"Duplicate {copy.type}")
+        )
+        self.view.select_row(row + 1)
+
+    @Slot()
+    def move_selected_up(self) -> None:
+        row = self.view.current_row()
+        if row is not None:
+            self.move_layer(row, row - 1)
+
+    @Slot()
+    def move_selected_down(self) -> None:
+        row = self.view.current_row()
+        if row is not None:
+            self.move_layer(row, row + 1)
+
+    # -- binding ----------------------------------------------------------------
 
     def bind(self, model: ModelSpec) -> None:
         old = self.stack_model

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Slot
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from guinet import __version__
 from guinet._resources import example_projects, resource
-from guinet.core.layers import LAYERS
-from guinet.core.model import LayerSpec
-from guinet.core.project import SUFFIX, Project, ProjectError
-from guinet.gui import commands
-from guinet.gui.designer import ModelDesigner
-from guinet.gui.torch_loader import TorchLoader
 
+if TYPE_CHECKING:
+    from guinet.core.project import Project
+    from guinet.gui.designer import ModelDesigner
+    from guinet.gui.torch_loader import TorchLoader
+
+SUFFIX = ".guinet"  # guinet.core.project.SUFFIX, repeated to keep start-up light
 MAX_RECENT = 10
 FILE_FILTER = f"guinet projects (*{SUFFIX});;All files (*)"
 
@@ -33,38 +29,66 @@ def settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
-    """One project at a time. Every edit goes through :attr:`undo_stack`."""
+    """One project at a time. Every edit goes through :attr:`undo_stack`.
 
-    def __init__(self, project: Project | None = None, parent: QWidget | None = None) -> None:
+    With ``deferred=True`` only the frame (menus, tabs, status bar) is built;
+    :meth:`build` adds the pages on the next turn of the event loop, so the
+    window paints before the designer's modules are even imported.
+    """
+
+    def __init__(
+        self,
+        project: Project | None = None,
+        parent: QWidget | None = None,
+        deferred: bool = False,
+    ) -> None:
+        self._after_paint: list[Callable[[], None]] = []
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowIcon(QIcon(str(resource("icons", "guinet.svg"))))
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._update_title)
-        self.project = project or Project()
-
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.designer = ModelDesigner()
-        self.tabs.addTab(self.designer, "Model")
         self.setCentralWidget(self.tabs)
+        self.setWindowTitle("guinet")
+        self.resize(1180, 760)
+        self.built = False
+        self._initial_project = project
+        if not deferred:
+            self.build()
 
-        view = self.designer.view
-        view.insert_requested.connect(self.insert_layer)
-        view.move_requested.connect(self.move_layer)
-        view.remove_requested.connect(self.remove_layer)
-        self.designer.palette.layer_activated.connect(self.append_layer)
-        self.designer.inspector.param_edited.connect(self.set_param)
-        self.designer.input_bar.shape_edited.connect(self.set_input_shape)
+    def call_after_first_paint(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the event-loop turn after the window first paints."""
+        self._after_paint.append(callback)
+
+    def event(self, event: QEvent) -> bool:
+        if self._after_paint and event.type() == QEvent.Type.Paint:
+            callbacks, self._after_paint = self._after_paint, []
+            for callback in callbacks:
+                QTimer.singleShot(0, callback)
+        return super().event(event)
+
+    def build(self) -> None:
+        """Create the pages and bind the project (idempotent)."""
+        if self.built:
+            return
+        from guinet.core.project import Project
+        from guinet.gui.designer import ModelDesigner
+        from guinet.gui.torch_loader import TorchLoader
+
+        self.designer: ModelDesigner = ModelDesigner(self.undo_stack)
+        self.tabs.addTab(self.designer, "Model")
+        self.designer.status_message.connect(self._show_status)
 
         self._create_actions()
         self._create_menus()
         self.statusBar().showMessage("Ready")
-        self._bind(self.project)
-        self.resize(1180, 760)
-
-        self.torch_loader = TorchLoader(self)
+        self.torch_loader: TorchLoader = TorchLoader(self)
         self.torch_loader.loaded.connect(self._on_torch_loaded)
+        self.built = True
+        self._bind(self._initial_project or Project())
+        self._initial_project = None
 
     # -- start-up ---------------------------------------------------------------
     def start_loading_torch(self) -> None:
@@ -102,14 +126,18 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcuts(
             [QKeySequence("Ctrl+Shift+Z"), QKeySequence(key.Redo)]
         )
-        self.delete_action = self._action("&Delete Layer", self.delete_selected, key.Delete)
+        designer = self.designer
+        self.delete_action = self._action("&Delete Layer", designer.delete_selected, key.Delete)
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.designer.view.addAction(self.delete_action)
+        designer.view.addAction(self.delete_action)
         self.duplicate_action = self._action(
-            "D&uplicate Layer", self.duplicate_selected, "Ctrl+D", "Copy the selected layer below it"
+            "D&uplicate Layer", designer.duplicate_selected, "Ctrl+D",
+            "Copy the selected layer below it",
         )
-        self.move_up_action = self._action("Move Layer &Up", self.move_selected_up, "Alt+Up")
-        self.move_down_action = self._action("Move Layer Do&wn", self.move_selected_down, "Alt+Down")
+        self.move_up_action = self._action("Move Layer &Up", designer.move_selected_up, "Alt+Up")
+        self.move_down_action = self._action(
+            "Move Layer Do&wn", designer.move_selected_down, "Alt+Down"
+        )
 
     def _create_menus(self) -> None:
         bar = self.menuBar()
@@ -151,78 +179,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _update_title(self) -> None:
+        if not self.built:
+            return
         self.setWindowTitle(f"{self.project.display_name}[*] — guinet")
         self.setWindowFilePath(str(self.project.path) if self.project.path else "")
         self.setWindowModified(not self.undo_stack.isClean())
 
+    @Slot(str)
+    def _show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 5000)
+
     @property
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean()
-
-    # -- layer edits (all undoable) -------------------------------------------------
-    @Slot(int, str)
-    def insert_layer(self, index: int, key: str) -> None:
-        if key not in LAYERS:
-            self.statusBar().showMessage(f"Unknown layer type {key!r}", 5000)
-            return
-        self.undo_stack.push(commands.InsertLayer(self.project.model, index, LayerSpec.new(key)))
-        self.designer.view.select_row(index)
-
-    @Slot(str)
-    def append_layer(self, key: str) -> None:
-        self.insert_layer(len(self.project.model.layers), key)
-
-    @Slot(int, int)
-    def move_layer(self, source: int, destination: int) -> None:
-        layers = self.project.model.layers
-        if source == destination or not (0 <= source < len(layers) and 0 <= destination < len(layers)):
-            return
-        self.undo_stack.push(commands.MoveLayer(self.project.model, source, destination))
-        self.designer.view.select_row(destination)
-
-    @Slot(int)
-    def remove_layer(self, index: int) -> None:
-        if not 0 <= index < len(self.project.model.layers):
-            return
-        self.undo_stack.push(commands.RemoveLayer(self.project.model, index))
-        self.designer.view.select_row(min(index, len(self.project.model.layers) - 1))
-
-    @Slot(int, str, object)
-    def set_param(self, index: int, name: str, value: object) -> None:
-        self.undo_stack.push(commands.SetParam(self.project.model, index, name, value))
-
-    @Slot(object)
-    def set_input_shape(self, shape: tuple[int, ...] | None) -> None:
-        self.undo_stack.push(commands.SetInputShape(self.project.model, shape))
-
-    @Slot()
-    def delete_selected(self) -> None:
-        row = self.designer.view.current_row()
-        if row is not None:
-            self.remove_layer(row)
-
-    @Slot()
-    def duplicate_selected(self) -> None:
-        row = self.designer.view.current_row()
-        if row is None:
-            return
-        copy = self.project.model.layers[row].copy()
-        self.undo_stack.push(
-            commands.InsertLayer(self.project.model, row + 1, copy, f"Duplicate {copy.type}")
-        )
-        self.designer.view.select_row(row + 1)
-
-    @Slot()
-    def move_selected_up(self) -> None:
-        row = self.designer.view.current_row()
-        if row is not None and row > 0:
-            self.move_layer(row, row - 1)
-
-    @Slot()
-    def move_selected_down(self) -> None:
-        row = self.designer.view.current_row()
-        if row is not None:
-            self.move_layer(row, row + 1)
 
     # -- files ------------------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -245,6 +214,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def new_project(self) -> None:
         if self.maybe_save():
+            from guinet.core.project import Project
+
             self._bind(Project())
             self.statusBar().showMessage("New project", 3000)
 
@@ -258,6 +229,8 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path, ask: bool = True) -> bool:
         """Open a project file; a bad file gets a message and changes nothing."""
+        from guinet.core.project import Project, ProjectError
+
         if ask and not self.maybe_save():
             return False
         try:
@@ -273,6 +246,8 @@ class MainWindow(QMainWindow):
 
     def open_example(self, path: Path) -> None:
         """Examples open as untitled copies, so saving never writes into the install."""
+        from guinet.core.project import Project, ProjectError
+
         if not self.maybe_save():
             return
         try:
@@ -301,6 +276,8 @@ class MainWindow(QMainWindow):
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
+        from guinet.core.project import ProjectError
+
         try:
             saved = self.project.save(path)
         except ProjectError as exc:
@@ -348,7 +325,9 @@ class MainWindow(QMainWindow):
 
     # -- window ---------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if self.maybe_save():
+        if not self.built:
+            event.accept()
+        elif self.maybe_save():
             self.torch_loader.wait(5)
             event.accept()
         else:

@@ -206,7 +206,7 @@ def test_inspector_shows_help_ranges_and_inferred_sizes(window):
 
 def test_text_parameters_parse_and_report_errors_inline(window, qtbot):
     window.project.model.set_input_shape((1, 12, 12))
-    window.append_layer("Conv2d")
+    window.designer.append_layer("Conv2d")
     inspector = window.designer.inspector
     editor = inspector.editors["kernel_size"]
     editor.line.clear()
@@ -259,7 +259,7 @@ def test_typing_the_input_shape(window, qtbot):
 
 def test_every_edit_is_one_undo_step(window):
     mlp(window)
-    window.append_layer("Dropout")
+    window.designer.append_layer("Dropout")
     window.designer.view.select_row(5)
     window.designer.inspector.editors["p"].spin.setValue(0.2)
     window.designer.inspector.editors["p"].spin.setValue(0.3)  # merges with the last

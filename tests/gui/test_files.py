@@ -17,7 +17,7 @@ Button = QMessageBox.StandardButton
 def test_title_shows_the_file_and_an_unsaved_mark(window):
     assert window.windowTitle() == "Untitled[*] — guinet"
     assert not window.isWindowModified()
-    window.append_layer("Linear")
+    window.designer.append_layer("Linear")
     assert window.isWindowModified()
     window.undo_action.trigger()
     assert not window.isWindowModified()  # back to the saved state
@@ -25,7 +25,7 @@ def test_title_shows_the_file_and_an_unsaved_mark(window):
 
 def test_save_as_then_save_and_reopen(window, dialogs, tmp_path):
     window.project.model.set_input_shape((3,))
-    window.append_layer("Linear")
+    window.designer.append_layer("Linear")
     target = tmp_path / "first"
     dialogs.answers.append(str(target))
     window.save_action.trigger()  # untitled: Save asks where
@@ -38,7 +38,7 @@ def test_save_as_then_save_and_reopen(window, dialogs, tmp_path):
     assert window.windowTitle() == "first.guinet[*] — guinet"
     assert not window.isWindowModified()
 
-    window.append_layer("ReLU")
+    window.designer.append_layer("ReLU")
     window.save_action.trigger()  # has a file now: no dialog
     assert len(dialogs.texts("getSaveFileName")) == 1
     assert json.loads(saved.read_text())["model"]["layers"][-1] == {"type": "ReLU"}
@@ -64,7 +64,7 @@ def test_open_dialog_and_recent_menu(window, dialogs, tmp_path):
 
 
 def test_a_bad_file_gets_a_message_and_keeps_the_open_project(window, dialogs, tmp_path):
-    window.append_layer("Linear")
+    window.designer.append_layer("Linear")
     bad = tmp_path / "broken.guinet"
     bad.write_text('{"guinet": 1, "model": {"layers": [{"type": "Conv9d"}]}}')
     newer = tmp_path / "newer.guinet"
@@ -76,12 +76,12 @@ def test_a_bad_file_gets_a_message_and_keeps_the_open_project(window, dialogs, t
         assert not window.open_path(path, ask=False)
         assert expected in dialogs.texts("warning")[-1]
     assert [s.type for s in window.project.model.layers] == ["Linear"]
-    window.append_layer("ReLU")  # still usable
+    window.designer.append_layer("ReLU")  # still usable
     assert len(window.project.model.layers) == 2
 
 
 def test_closing_with_unsaved_changes_asks_first(window, dialogs, tmp_path):
-    window.append_layer("Linear")
+    window.designer.append_layer("Linear")
     dialogs.answers.append(Button.Cancel)
     assert not window.close()
     assert window.isVisible()
@@ -93,7 +93,7 @@ def test_closing_with_unsaved_changes_asks_first(window, dialogs, tmp_path):
 
 
 def test_discarding_changes_on_new(window, dialogs):
-    window.append_layer("Linear")
+    window.designer.append_layer("Linear")
     dialogs.answers.append(Button.Discard)
     window.new_action.trigger()
     assert len(window.project.model.layers) == 0
@@ -131,7 +131,7 @@ def test_command_line_opens_the_window_on_a_project(window, qtbot, tmp_path, mon
 
     shown = app.show_main_window(path)
     try:
-        qtbot.waitUntil(lambda: shown.project.path == path)
+        qtbot.waitUntil(lambda: shown.built and shown.project.path == path)
         assert shown.windowTitle() == "cli.guinet[*] — guinet"
         assert shown.project.model.input_shape == (5,)
     finally:
