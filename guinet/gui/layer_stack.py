@@ -8,6 +8,7 @@ answers them with undoable commands.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import (
@@ -300,8 +301,8 @@ class LayerBlockDelegate(QStyledItemDelegate):
 
 
 def _first_sentence(text: str) -> str:
-    head, dot, _ = text.partition(". ")
-    return head + ("." if dot else "")
+    match = re.search(r"(?<!e\.g)(?<!i\.e)\.\s", text)
+    return text[: match.start() + 1] if match else text
 
 
 class LayerStackView(QListView):
