@@ -35,7 +35,9 @@ class FirstPaint(QObject):
 hook = FirstPaint()
 """
 
-BARE = _PAINT_HOOK + """
+BARE = (
+    _PAINT_HOOK
+    + """
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 app = QApplication(sys.argv[:1])
 window = QMainWindow()
@@ -45,8 +47,11 @@ window.installEventFilter(hook)
 window.show()
 app.exec()
 """
+)
 
-GUINET = _PAINT_HOOK + """
+GUINET = (
+    _PAINT_HOOK
+    + """
 import guinet.cli  # the `guinet` entry point's own import
 from guinet.gui.app import create_application, show_main_window
 app = create_application()
@@ -55,6 +60,7 @@ window.installEventFilter(hook)
 app.exec()
 window.torch_loader.wait()
 """
+)
 
 
 def first_paint_seconds(code: str) -> float:
@@ -64,7 +70,11 @@ def first_paint_seconds(code: str) -> float:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     start = time.time()
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     for line in out.stdout.splitlines():
         if line.startswith("PAINTED "):
@@ -83,7 +93,9 @@ def main() -> None:
         bare.append(first_paint_seconds(BARE))
         guinet.append(first_paint_seconds(GUINET))
     b, g = statistics.median(bare), statistics.median(guinet)
-    platform = os.environ.get("QT_QPA_PLATFORM") or ("xcb" if "DISPLAY" in os.environ else "offscreen")
+    platform = os.environ.get("QT_QPA_PLATFORM") or (
+        "xcb" if "DISPLAY" in os.environ else "offscreen"
+    )
     print(f"first paint, median of {args.runs} runs ({platform}):")
     print(f"  bare PySide6 window : {b * 1000:7.1f} ms  (min {min(bare) * 1000:.1f})")
     print(f"  guinet main window  : {g * 1000:7.1f} ms  (min {min(guinet) * 1000:.1f})")

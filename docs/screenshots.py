@@ -1,6 +1,6 @@
 """Render the README's screenshots from the real window (offscreen).
 
-    python docs/screenshots.py            # writes docs/images/*.png
+python docs/screenshots.py            # writes docs/images/*.png
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ def resources_dir() -> Path:
     for candidate in (here / "resources", here.parent / "resources"):
         if (candidate / "style.qss").is_file():
             return candidate
-    raise FileNotFoundError(f"guinet's resources folder is missing (looked beside {here})")
+    raise FileNotFoundError(
+        f"guinet's resources folder is missing (looked beside {here})"
+    )
 
 
 def resource(*parts: str) -> Path:

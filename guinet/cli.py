@@ -20,8 +20,14 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _subcommand(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
-    def register(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def _subcommand(
+    name: str,
+) -> Callable[
+    [Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]
+]:
+    def register(
+        func: Callable[[argparse.Namespace], int],
+    ) -> Callable[[argparse.Namespace], int]:
         SUBCOMMANDS[name] = func
         return func
 
@@ -41,7 +47,11 @@ def _summary(args: argparse.Namespace) -> int:
     problem = project.model.analyze().first_error
     if problem is not None:
         index, message = problem
-        where = f"layer {index + 1} ({project.model.layers[index].type}): " if index is not None else ""
+        where = (
+            f"layer {index + 1} ({project.model.layers[index].type}): "
+            if index is not None
+            else ""
+        )
         return _fail(f"{project.display_name}: {where}{message}", code=1)
     return 0
 
@@ -54,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"guinet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    summary = sub.add_parser("summary", help="print the layer table: output shapes and parameters")
+    summary = sub.add_parser(
+        "summary", help="print the layer table: output shapes and parameters"
+    )
     summary.add_argument("project", metavar="PROJECT")
     return parser
 
@@ -63,10 +75,13 @@ def build_gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="guinet",
         description="Design and train neural networks visually. Subcommands: "
-        + ", ".join(SUBCOMMANDS) + " (see guinet COMMAND --help).",
+        + ", ".join(SUBCOMMANDS)
+        + " (see guinet COMMAND --help).",
     )
     parser.add_argument("--version", action="version", version=f"guinet {__version__}")
-    parser.add_argument("project", metavar="PROJECT", nargs="?", help="a .guinet file to open")
+    parser.add_argument(
+        "project", metavar="PROJECT", nargs="?", help="a .guinet file to open"
+    )
     return parser
 
 

@@ -15,11 +15,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tree_files() -> set[Path]:
-    ignored = {".git", ".venv", ".venv-ci", ".hypothesis", ".pytest_cache", "__pycache__",
-               ".mypy_cache", ".ruff_cache", "dist", "build"}
+    ignored = {
+        ".git",
+        ".venv",
+        ".venv-ci",
+        ".hypothesis",
+        ".pytest_cache",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        "dist",
+        "build",
+    }
     found = set()
     for dirpath, dirnames, filenames in os.walk(ROOT):
-        dirnames[:] = [d for d in dirnames if d not in ignored and not d.endswith(".egg-info")]
+        dirnames[:] = [
+            d for d in dirnames if d not in ignored and not d.endswith(".egg-info")
+        ]
         found.update(Path(dirpath, name) for name in filenames)
     return found
 

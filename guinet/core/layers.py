@@ -101,7 +101,9 @@ def _window_check(n: int, pool: bool) -> Callable[[Shape, dict[str, Any]], str |
         for name in ("kernel_size", "stride", "padding", "dilation"):
             value = args.get(name)
             if isinstance(value, list) and len(value) != n:
-                return f"{name} needs {n} number{'s' if n > 1 else ''}, not {len(value)}"
+                return (
+                    f"{name} needs {n} number{'s' if n > 1 else ''}, not {len(value)}"
+                )
         kernel = _tuple(args["kernel_size"], n)
         padding = args.get("padding", 0)
         if padding == "same":
@@ -113,14 +115,22 @@ def _window_check(n: int, pool: bool) -> Callable[[Shape, dict[str, Any]], str |
         if pool:
             for k, p in zip(kernel, pad, strict=True):
                 if p > k // 2:
-                    return f"padding {p} is more than half the kernel {k}; use at most {k // 2}"
-        effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
+                    return (
+                        f"padding {p} is more than half the kernel {k}; "
+                        f"use at most {k // 2}"
+                    )
+        effective = tuple(
+            d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)
+        )
         padded = tuple(s + 2 * p for s, p in zip(spatial, pad, strict=True))
         if any(e > s for e, s in zip(effective, padded, strict=True)):
-            k_text = _dims_text(effective) if len(set(effective)) > 1 else str(effective[0])
+            k_text = (
+                _dims_text(effective) if len(set(effective)) > 1 else str(effective[0])
+            )
             extra = " with its padding" if any(pad) else ""
             return (
-                f"kernel {k_text} is larger than the {_dims_text(spatial)} input{extra}; "
+                f"kernel {k_text} is larger than the {_dims_text(spatial)} "
+                f"input{extra}; "
                 "use a smaller kernel, add padding, or remove a pooling layer before it"
             )
         return None
@@ -133,7 +143,10 @@ def _flatten_check(shape: Shape, args: dict[str, Any]) -> str | None:
     start, end = args["start_dim"], args["end_dim"]
     for name, dim in (("start_dim", start), ("end_dim", end)):
         if not -rank <= dim < rank:
-            return f"{name} {dim} is outside the input's dimensions (0 to {rank - 1}, 0 is the batch)"
+            return (
+                f"{name} {dim} is outside the input's dimensions "
+                f"(0 to {rank - 1}, 0 is the batch)"
+            )
     if start % rank == 0:
         return "start_dim 0 would flatten the batch dimension too; use 1"
     if start % rank > end % rank:
@@ -145,7 +158,10 @@ def _unflatten_check(shape: Shape, args: dict[str, Any]) -> str | None:
     rank = len(shape) + 1
     dim = args["dim"]
     if not -rank <= dim < rank or dim % rank == 0:
-        return f"dim {dim} must name an input dimension from 1 to {rank - 1} (0 is the batch)"
+        return (
+            f"dim {dim} must name an input dimension from 1 to {rank - 1} "
+            "(0 is the batch)"
+        )
     size = shape[dim % rank - 1]
     target = args["unflattened_size"]
     product = 1
@@ -153,7 +169,8 @@ def _unflatten_check(shape: Shape, args: dict[str, Any]) -> str | None:
         product *= s
     if product != size:
         return (
-            f"can't reshape {size} values into {_dims_text(tuple(target))} = {product}; "
+            f"can't reshape {size} values into "
+            f"{_dims_text(tuple(target))} = {product}; "
             f"the sizes must multiply to {size}"
         )
     return None
@@ -187,27 +204,45 @@ _BIAS = Param("bias", "bool", True, "Learn an additive offset for each output.")
 
 def _window_params(pool: bool, default_kernel: int) -> tuple[Param, ...]:
     kernel = Param(
-        "kernel_size", "ints", default_kernel,
+        "kernel_size",
+        "ints",
+        default_kernel,
         "Size of the sliding window (one number, or one per dimension).",
-        minimum=1, key=True,
+        minimum=1,
+        key=True,
     )
     if pool:
         return (
             kernel,
             Param(
-                "stride", "ints", None,
+                "stride",
+                "ints",
+                None,
                 "Step between windows; empty means the same as the kernel size.",
-                minimum=1, optional=True, none_label="= kernel", key=True,
+                minimum=1,
+                optional=True,
+                none_label="= kernel",
+                key=True,
             ),
-            Param("padding", "ints", 0, "Zeros added on every side before pooling.", minimum=0),
+            Param(
+                "padding",
+                "ints",
+                0,
+                "Zeros added on every side before pooling.",
+                minimum=0,
+            ),
         )
     return (
         kernel,
         Param("stride", "ints", 1, "Step between window positions.", minimum=1),
         Param(
-            "padding", "ints", 0,
+            "padding",
+            "ints",
+            0,
             "Zeros added on every side; 'same' keeps the size, 'valid' adds none.",
-            minimum=0, choices=("same", "valid"), key=True,
+            minimum=0,
+            choices=("same", "valid"),
+            key=True,
         ),
         Param("dilation", "ints", 1, "Spacing between kernel elements.", minimum=1),
         _BIAS,
@@ -222,9 +257,13 @@ def _conv(key: str, n: int, names: str, explanation: str) -> None:
         explanation=explanation,
         params=(
             Param(
-                "out_channels", "int", None,
+                "out_channels",
+                "int",
+                None,
                 "Number of filters, i.e. output channels.",
-                minimum=1, maximum=65536, key=True,
+                minimum=1,
+                maximum=65536,
+                key=True,
             ),
             *_window_params(pool=False, default_kernel=3),
         ),
@@ -242,10 +281,12 @@ def _pool(key: str, n: int, names: str, kind: str) -> None:
         category="Pooling",
         label=f"{key} — {n}-D {kind} pooling",
         explanation=(
-            f"Takes the {kind} of each window, shrinking the {'length' if n == 1 else 'image'}"
+            f"Takes the {kind} of each window, shrinking the "
+            f"{'length' if n == 1 else 'image'}"
             " and keeping the strongest signals."
             if kind == "max"
-            else f"Averages each window, shrinking the {'length' if n == 1 else 'image'} smoothly."
+            else "Averages each window, shrinking the "
+            f"{'length' if n == 1 else 'image'} smoothly."
         ),
         params=_window_params(pool=True, default_kernel=2),
         ranks=(n + 1,),
@@ -261,11 +302,19 @@ def _adaptive(key: str, n: int, names: str) -> None:
         category="Pooling",
         label=f"{key} — average to a fixed size",
         explanation=(
-            "Averages each channel down to a fixed output size whatever the input size; "
+            "Averages each channel down to a fixed output size whatever the input "
+            "size; "
             "output_size 1 is global average pooling."
         ),
         params=(
-            Param("output_size", "ints", 1, "Size of the output per channel.", minimum=1, key=True),
+            Param(
+                "output_size",
+                "ints",
+                1,
+                "Size of the output per channel.",
+                minimum=1,
+                key=True,
+            ),
         ),
         ranks=(n + 1,),
         rank_names=names,
@@ -304,8 +353,15 @@ layer(
         "Called Dense in Keras."
     ),
     params=(
-        Param("out_features", "int", None, "Number of output units (neurons).",
-              minimum=1, maximum=1_000_000, key=True),
+        Param(
+            "out_features",
+            "int",
+            None,
+            "Number of output units (neurons).",
+            minimum=1,
+            maximum=1_000_000,
+            key=True,
+        ),
         _BIAS,
     ),
     infer=lambda shape: {"in_features": shape[-1]},
@@ -315,13 +371,23 @@ layer(
     key="Identity",
     category="Core",
     label="Identity — pass through",
-    explanation="Passes its input through unchanged; a placeholder while you experiment.",
+    explanation=(
+        "Passes its input through unchanged; a placeholder while you experiment."
+    ),
 )
 
-_conv("Conv1d", 1, "(channels, length)",
-      "Slides small learned filters along a sequence or signal to detect local patterns.")
-_conv("Conv2d", 2, "(channels, height, width)",
-      "Slides small learned filters over an image to detect edges, textures and shapes.")
+_conv(
+    "Conv1d",
+    1,
+    "(channels, length)",
+    "Slides small learned filters along a sequence or signal to detect local patterns.",
+)
+_conv(
+    "Conv2d",
+    2,
+    "(channels, height, width)",
+    "Slides small learned filters over an image to detect edges, textures and shapes.",
+)
 
 _pool("MaxPool1d", 1, "(channels, length)", "max")
 _pool("MaxPool2d", 2, "(channels, height, width)", "max")
@@ -331,10 +397,24 @@ _adaptive("AdaptiveAvgPool1d", 1, "(channels, length)")
 _adaptive("AdaptiveAvgPool2d", 2, "(channels, height, width)")
 
 _NORM_PARAMS = (
-    Param("eps", "float", 1e-5, "Small number added to the variance to avoid dividing by zero.",
-          minimum=0.0, exclusive_min=True, log_scale=True),
-    Param("momentum", "float", 0.1, "How fast the running mean and variance follow new batches.",
-          minimum=0.0, maximum=1.0, step=0.05),
+    Param(
+        "eps",
+        "float",
+        1e-5,
+        "Small number added to the variance to avoid dividing by zero.",
+        minimum=0.0,
+        exclusive_min=True,
+        log_scale=True,
+    ),
+    Param(
+        "momentum",
+        "float",
+        0.1,
+        "How fast the running mean and variance follow new batches.",
+        minimum=0.0,
+        maximum=1.0,
+        step=0.05,
+    ),
     Param("affine", "bool", True, "Learn a scale and shift after normalizing."),
 )
 layer(
@@ -354,7 +434,9 @@ layer(
     key="BatchNorm2d",
     category="Normalization",
     label="BatchNorm2d — normalize channels",
-    explanation="Normalizes each image channel over the batch; usually placed after a Conv2d.",
+    explanation=(
+        "Normalizes each image channel over the batch; usually placed after a Conv2d."
+    ),
     params=_NORM_PARAMS,
     ranks=(3,),
     rank_names="(channels, height, width)",
@@ -365,11 +447,17 @@ layer(
     category="Normalization",
     label="LayerNorm — normalize each sample",
     explanation=(
-        "Normalizes the last dimension of each sample on its own, independent of the batch."
+        "Normalizes the last dimension of each sample on its own, "
+        "independent of the batch."
     ),
     params=(
         _NORM_PARAMS[0],
-        Param("elementwise_affine", "bool", True, "Learn a scale and shift after normalizing."),
+        Param(
+            "elementwise_affine",
+            "bool",
+            True,
+            "Learn a scale and shift after normalizing.",
+        ),
         _BIAS,
     ),
     infer=lambda shape: {"normalized_shape": shape[-1]},
@@ -384,39 +472,81 @@ layer(
         "rely on any single one; fights overfitting. Does nothing at prediction time."
     ),
     params=(
-        Param("p", "float", 0.5, "Fraction of values dropped while training.",
-              minimum=0.0, maximum=1.0, exclusive_max=True, key=True, step=0.05),
+        Param(
+            "p",
+            "float",
+            0.5,
+            "Fraction of values dropped while training.",
+            minimum=0.0,
+            maximum=1.0,
+            exclusive_max=True,
+            key=True,
+            step=0.05,
+        ),
     ),
 )
 layer(
     key="Dropout2d",
     category="Regularization",
     label="Dropout2d — drop whole channels",
-    explanation="Drops whole feature maps at random while training; for convolutional layers.",
+    explanation=(
+        "Drops whole feature maps at random while training; for convolutional layers."
+    ),
     params=(
-        Param("p", "float", 0.5, "Fraction of channels dropped while training.",
-              minimum=0.0, maximum=1.0, exclusive_max=True, key=True, step=0.05),
+        Param(
+            "p",
+            "float",
+            0.5,
+            "Fraction of channels dropped while training.",
+            minimum=0.0,
+            maximum=1.0,
+            exclusive_max=True,
+            key=True,
+            step=0.05,
+        ),
     ),
     ranks=(3,),
     rank_names="(channels, height, width)",
 )
 
 _SOFTMAX_DIM = Param(
-    "dim", "int", -1, "Dimension the probabilities add up along (-1: the last).",
-    minimum=-8, maximum=8,
+    "dim",
+    "int",
+    -1,
+    "Dimension the probabilities add up along (-1: the last).",
+    minimum=-8,
+    maximum=8,
 )
 _activation("ReLU", "max(0, x): keeps positives, zeroes negatives. The usual default.")
 _activation(
     "LeakyReLU",
     "Like ReLU but lets a small slope through for negatives, so units never go silent.",
-    (Param("negative_slope", "float", 0.01, "Slope for negative inputs.",
-           minimum=0.0, step=0.01, key=True),),
+    (
+        Param(
+            "negative_slope",
+            "float",
+            0.01,
+            "Slope for negative inputs.",
+            minimum=0.0,
+            step=0.01,
+            key=True,
+        ),
+    ),
 )
 _activation(
     "ELU",
     "Smooth ReLU that goes down to -alpha for negatives.",
-    (Param("alpha", "float", 1.0, "Value approached for large negative inputs.",
-           minimum=0.0, step=0.1, key=True),),
+    (
+        Param(
+            "alpha",
+            "float",
+            1.0,
+            "Value approached for large negative inputs.",
+            minimum=0.0,
+            step=0.1,
+            key=True,
+        ),
+    ),
 )
 _activation(
     "PReLU",
@@ -430,7 +560,8 @@ _activation("Softplus", "log(1 + eˣ): a smooth ReLU that is always positive.")
 _activation("Tanh", "Squashes values into (-1, 1), centred on zero.")
 _activation(
     "Sigmoid",
-    "Squashes values into (0, 1); the last layer for yes/no (binary) outputs with BCELoss.",
+    "Squashes values into (0, 1); the last layer for yes/no (binary) outputs "
+    "with BCELoss.",
 )
 _activation(
     "Softmax",
@@ -439,18 +570,34 @@ _activation(
     (_SOFTMAX_DIM,),
     _dim_check,
 )
-_activation("LogSoftmax", "Log of Softmax; pair it with NLLLoss.", (_SOFTMAX_DIM,), _dim_check)
+_activation(
+    "LogSoftmax", "Log of Softmax; pair it with NLLLoss.", (_SOFTMAX_DIM,), _dim_check
+)
 
 layer(
     key="Flatten",
     category="Reshape",
     label="Flatten — to a vector",
-    explanation="Turns each sample's grid of values into one long vector, e.g. before Linear.",
+    explanation=(
+        "Turns each sample's grid of values into one long vector, e.g. before Linear."
+    ),
     params=(
-        Param("start_dim", "int", 1, "First dimension to flatten (0 is the batch).",
-              minimum=-8, maximum=8),
-        Param("end_dim", "int", -1, "Last dimension to flatten (-1: the last).",
-              minimum=-8, maximum=8),
+        Param(
+            "start_dim",
+            "int",
+            1,
+            "First dimension to flatten (0 is the batch).",
+            minimum=-8,
+            maximum=8,
+        ),
+        Param(
+            "end_dim",
+            "int",
+            -1,
+            "Last dimension to flatten (-1: the last).",
+            minimum=-8,
+            maximum=8,
+        ),
     ),
     check=_flatten_check,
 )
@@ -458,12 +605,26 @@ layer(
     key="Unflatten",
     category="Reshape",
     label="Unflatten — to a grid",
-    explanation="Reshapes a vector into a grid, e.g. 784 values into (1, 28, 28) for Conv2d.",
+    explanation=(
+        "Reshapes a vector into a grid, e.g. 784 values into (1, 28, 28) for Conv2d."
+    ),
     params=(
-        Param("dim", "int", 1, "Dimension to split (1 is the first after the batch).",
-              minimum=-8, maximum=8),
-        Param("unflattened_size", "shape", None, "The new shape of that dimension.",
-              minimum=1, key=True),
+        Param(
+            "dim",
+            "int",
+            1,
+            "Dimension to split (1 is the first after the batch).",
+            minimum=-8,
+            maximum=8,
+        ),
+        Param(
+            "unflattened_size",
+            "shape",
+            None,
+            "The new shape of that dimension.",
+            minimum=1,
+            key=True,
+        ),
     ),
     check=_unflatten_check,
     initial={"unflattened_size": [1, 28, 28]},
@@ -478,12 +639,31 @@ layer(
         "Must be the first layer; its input is a sequence of token indices."
     ),
     params=(
-        Param("num_embeddings", "int", None, "How many distinct tokens (the vocabulary size).",
-              minimum=1, maximum=10_000_000, key=True),
-        Param("embedding_dim", "int", None, "Length of each token's vector.",
-              minimum=1, maximum=65536, key=True),
-        Param("padding_idx", "int", None, "A token index whose vector stays zero (optional).",
-              optional=True),
+        Param(
+            "num_embeddings",
+            "int",
+            None,
+            "How many distinct tokens (the vocabulary size).",
+            minimum=1,
+            maximum=10_000_000,
+            key=True,
+        ),
+        Param(
+            "embedding_dim",
+            "int",
+            None,
+            "Length of each token's vector.",
+            minimum=1,
+            maximum=65536,
+            key=True,
+        ),
+        Param(
+            "padding_idx",
+            "int",
+            None,
+            "A token index whose vector stays zero (optional).",
+            optional=True,
+        ),
     ),
     ranks=(1,),
     rank_names="(sequence length,) of token indices",

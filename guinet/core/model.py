@@ -34,7 +34,9 @@ class ModelError(ValueError):
 def format_shape(shape: Shape | None) -> str:
     if shape is None:
         return "?"
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    return (
+        "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    )
 
 
 @dataclass
@@ -56,15 +58,23 @@ class LayerSpec:
     @classmethod
     def from_dict(cls, data: Any) -> LayerSpec:
         if not isinstance(data, dict) or "type" not in data:
-            raise ParamError('a layer must be an object with a "type", e.g. {"type": "ReLU"}')
+            raise ParamError(
+                'a layer must be an object with a "type", e.g. {"type": "ReLU"}'
+            )
         key = data["type"]
         layer_type = LAYERS.get(key) if isinstance(key, str) else None
         if layer_type is None:
             aliases = {t.alias: k for k, t in LAYERS.items() if t.alias}
-            close = [aliases[str(key)]] if str(key) in aliases else (
-                difflib.get_close_matches(str(key), list(LAYERS), n=1)
+            close = (
+                [aliases[str(key)]]
+                if str(key) in aliases
+                else (difflib.get_close_matches(str(key), list(LAYERS), n=1))
             )
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known types: {', '.join(LAYERS)}"
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f"; known types: {', '.join(LAYERS)}"
+            )
             raise ParamError(f"unknown layer type {key!r}{hint}")
         values = {k: v for k, v in data.items() if k != "type"}
         return cls(key, check_args(layer_type.params, values, key))
@@ -157,7 +167,9 @@ class LayerStack:
         """Move the layer at ``source`` so that it ends up at ``destination``."""
         n = len(self._layers)
         if not (0 <= source < n and 0 <= destination < n):
-            raise IndexError(f"cannot move layer {source} to {destination} in a stack of {n}")
+            raise IndexError(
+                f"cannot move layer {source} to {destination} in a stack of {n}"
+            )
         if source == destination:
             return
         self.moving.emit(source, destination)
@@ -241,7 +253,9 @@ class ModelAnalysis:
         return None
 
 
-NO_INPUT_SHAPE = "Set the input shape, or load data, to see shapes and parameter counts."
+NO_INPUT_SHAPE = (
+    "Set the input shape, or load data, to see shapes and parameter counts."
+)
 
 
 class ModelSpec:
@@ -269,7 +283,9 @@ class ModelSpec:
     def set_input_shape(self, shape: Shape | list[int] | None) -> None:
         new = tuple(int(s) for s in shape) if shape else None
         if new is not None and any(s < 1 for s in new):
-            raise ModelError(f"input shape {format_shape(new)} must hold positive sizes")
+            raise ModelError(
+                f"input shape {format_shape(new)} must hold positive sizes"
+            )
         if new == self._input_shape:
             return
         self._input_shape = new
@@ -293,7 +309,11 @@ class ModelSpec:
         problem = analysis.first_error
         if problem is not None:
             index, message = problem
-            where = f"layer {index + 1} ({self.layers[index].type}): " if index is not None else ""
+            where = (
+                f"layer {index + 1} ({self.layers[index].type}): "
+                if index is not None
+                else ""
+            )
             raise ModelError(where + message)
         import torch
 
@@ -323,10 +343,13 @@ class ModelSpec:
         if shape is not None and not (
             isinstance(shape, list)
             and shape
-            and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)
+            and all(
+                isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape
+            )
         ):
             raise ParamError(
-                f'"model.input_shape" must be a list of positive whole numbers, not {shape!r}'
+                '"model.input_shape" must be a list of positive whole numbers, '
+                f"not {shape!r}"
             )
         return cls(layers, tuple(shape) if shape else None, extra=data)
 
@@ -354,7 +377,9 @@ def analyze(layers: list[LayerSpec], input_shape: Shape | None) -> ModelAnalysis
 
     shape: Shape = tuple(input_shape)
     integer = bool(layers) and layers[0].layer_type.integer_input
-    x = torch.empty((2, *shape), device="meta", dtype=torch.long if integer else torch.float32)
+    x = torch.empty(
+        (2, *shape), device="meta", dtype=torch.long if integer else torch.float32
+    )
     infos_list: list[LayerInfo] = []
     failed = False
     for i, spec in enumerate(layers):
@@ -387,7 +412,13 @@ def analyze(layers: list[LayerSpec], input_shape: Shape | None) -> ModelAnalysis
         out_shape = tuple(y.shape[1:])
         infos_list.append(
             LayerInfo(
-                i, shape, out_shape, params, trainable, size, param_bytes,
+                i,
+                shape,
+                out_shape,
+                params,
+                trainable,
+                size,
+                param_bytes,
                 _inferred(spec, shape),
             )
         )
@@ -400,7 +431,8 @@ def _param_error(spec: LayerSpec) -> str | None:
     for param in layer_type.params:
         value = spec.value(param.name)
         if value is None and not param.optional:
-            return f"{spec.type} needs {param.name}: {param.help[:1].lower()}{param.help[1:]}"
+            help_text = param.help[:1].lower() + param.help[1:]
+            return f"{spec.type} needs {param.name}: {help_text}"
         problem = param.problem(value)
         if problem is not None:
             return f"{spec.type} {problem}"

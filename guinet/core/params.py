@@ -103,17 +103,25 @@ class Param:
             if isinstance(value, str):
                 if value in self.choices:
                     return value
-                raise ParamError(f"{self.name} must be a number or a list of numbers, not {value!r}")
+                raise ParamError(
+                    f"{self.name} must be a number or a list of numbers, not {value!r}"
+                )
             if _is_integral(value) and not isinstance(value, bool):
                 return int(value)
-            if isinstance(value, (list, tuple)) and value and all(
-                _is_integral(v) and not isinstance(v, bool) for v in value
+            if (
+                isinstance(value, (list, tuple))
+                and value
+                and all(_is_integral(v) and not isinstance(v, bool) for v in value)
             ):
                 return [int(v) for v in value]
-            raise ParamError(f"{self.name} must be a number or a list of numbers, not {value!r}")
+            raise ParamError(
+                f"{self.name} must be a number or a list of numbers, not {value!r}"
+            )
         # shape
-        if isinstance(value, (list, tuple)) and value and all(
-            _is_integral(v) and not isinstance(v, bool) for v in value
+        if (
+            isinstance(value, (list, tuple))
+            and value
+            and all(_is_integral(v) and not isinstance(v, bool) for v in value)
         ):
             return [int(v) for v in value]
         raise ParamError(f"{self.name} must be a list of whole numbers, not {value!r}")
@@ -192,7 +200,9 @@ class Param:
             try:
                 return int(text)
             except ValueError:
-                raise ParamError(f"{self.name}: {text!r} is not a whole number") from None
+                raise ParamError(
+                    f"{self.name}: {text!r} is not a whole number"
+                ) from None
         if self.kind == "float":
             try:
                 return float(text)

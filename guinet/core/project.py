@@ -42,12 +42,20 @@ def default_training() -> dict[str, Any]:
         "device": "auto",
         "seed": 0,
         "early_stopping": {
-            "enabled": True, "monitor": "val_loss", "mode": "auto",
-            "patience": 10, "min_delta": 0.0, "restore_best": True,
+            "enabled": True,
+            "monitor": "val_loss",
+            "mode": "auto",
+            "patience": 10,
+            "min_delta": 0.0,
+            "restore_best": True,
         },
         "checkpoint": {
-            "enabled": True, "dir": "checkpoints", "monitor": "val_loss",
-            "save_best": True, "save_last": True, "every_n_epochs": 0,
+            "enabled": True,
+            "dir": "checkpoints",
+            "monitor": "val_loss",
+            "save_best": True,
+            "save_last": True,
+            "every_n_epochs": 0,
         },
     }
 
@@ -123,7 +131,9 @@ class Project:
             )
         version = raw["guinet"]
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise ProjectError(f'{where}: "guinet" must be a format number such as 1, not {version!r}')
+            raise ProjectError(
+                f'{where}: "guinet" must be a format number such as 1, not {version!r}'
+            )
         if version > FORMAT_VERSION:
             raise ProjectError(
                 f"{where} was saved by a newer guinet (project format {version}); this "
@@ -143,8 +153,12 @@ class Project:
         if not isinstance(training, dict):
             raise ProjectError(f'{where}: "training" must be an object')
         return cls(
-            name, model, copy.deepcopy(data), copy.deepcopy(training),
-            path=path, raw=copy.deepcopy(raw),
+            name,
+            model,
+            copy.deepcopy(data),
+            copy.deepcopy(training),
+            path=path,
+            raw=copy.deepcopy(raw),
         )
 
     # -- files ----------------------------------------------------------------
@@ -158,14 +172,17 @@ class Project:
         except IsADirectoryError:
             raise ProjectError(f"{path} is a folder, not a project file") from None
         except UnicodeDecodeError:
-            raise ProjectError(f"{path.name} is not a guinet project (it is not text)") from None
+            raise ProjectError(
+                f"{path.name} is not a guinet project (it is not text)"
+            ) from None
         except OSError as exc:
             raise ProjectError(f"{path}: {exc.strerror or exc}") from None
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ProjectError(
-                f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+                f"{path.name} is not valid JSON "
+                f"(line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from None
         return cls.from_dict(raw, path.resolve())
 
@@ -181,7 +198,9 @@ class Project:
         try:
             atomic_write_text(target, dumps(out))
         except OSError as exc:
-            raise ProjectError(f"could not save {target}: {exc.strerror or exc}") from None
+            raise ProjectError(
+                f"could not save {target}: {exc.strerror or exc}"
+            ) from None
         _rebase({"data": self.data, "training": self.training}, old_dir, target.parent)
         self.path = target
         return target

@@ -19,13 +19,15 @@ def summary_table(model: ModelSpec, title: str = "") -> str:
     rows = [("", "Input", "", format_shape(analysis.input_shape), "")]
     notes: dict[int, str] = {}
     for spec, info in zip(model.layers, analysis.layers, strict=True):
-        rows.append((
-            str(info.index + 1),
-            spec.type,
-            spec.describe(),
-            format_shape(info.output_shape),
-            f"{info.params:,}" if info.output_shape is not None else "?",
-        ))
+        rows.append(
+            (
+                str(info.index + 1),
+                spec.type,
+                spec.describe(),
+                format_shape(info.output_shape),
+                f"{info.params:,}" if info.output_shape is not None else "?",
+            )
+        )
         if info.error:
             notes[len(rows) - 1] = info.error
     header = ("#", "Layer", "Arguments", "Output shape", "Param #")
@@ -55,7 +57,9 @@ def summary_table(model: ModelSpec, title: str = "") -> str:
     per_param = analysis.param_bytes / total if total else 4
     frozen = total - trainable
     out.append(f"Total params: {total:,} ({human_bytes(analysis.param_bytes)})")
-    out.append(f"Trainable params: {trainable:,} ({human_bytes(trainable * per_param)})")
+    out.append(
+        f"Trainable params: {trainable:,} ({human_bytes(trainable * per_param)})"
+    )
     out.append(f"Non-trainable params: {frozen:,} ({human_bytes(frozen * per_param)})")
     buffers = analysis.size_bytes - analysis.param_bytes
     if buffers:

@@ -18,7 +18,9 @@ SET_PARAM_ID = 1001
 
 
 class InsertLayer(QUndoCommand):
-    def __init__(self, model: ModelSpec, index: int, spec: LayerSpec, text: str = "") -> None:
+    def __init__(
+        self, model: ModelSpec, index: int, spec: LayerSpec, text: str = ""
+    ) -> None:
         super().__init__(text or f"Add {spec.type}")
         self._model, self._index, self._spec = model, index, spec
 

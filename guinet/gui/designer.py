@@ -1,4 +1,4 @@
-"""The Model page: palette, the layer stack with its input and totals bars, inspector."""
+"""The Model page: palette, layer stack (with input and totals bars), inspector."""
 
 from __future__ import annotations
 
@@ -62,7 +62,9 @@ class InputBar(QWidget):
         try:
             value = _SHAPE.parse(self.edit.text())
         except ParamError:
-            self.error.setText("⚠ type whole numbers separated by commas, e.g. 1, 28, 28")
+            self.error.setText(
+                "⚠ type whole numbers separated by commas, e.g. 1, 28, 28"
+            )
             return
         problem = _SHAPE.problem(value)
         if problem:
@@ -93,7 +95,8 @@ class TotalsBar(QLabel):
         text = (
             f"<b>{layers}</b> layer{'s' if layers != 1 else ''} · "
             f"<b>{analysis.total_params:,}</b> parameters "
-            f"({analysis.trainable_params:,} trainable, {human_bytes(analysis.size_bytes)}) · "
+            f"({analysis.trainable_params:,} trainable, "
+            f"{human_bytes(analysis.size_bytes)}) · "
             f"output <b>{format_shape(analysis.output_shape)}</b>"
         )
         problem = analysis.first_error
@@ -163,7 +166,9 @@ class ModelDesigner(QWidget):
         if key not in LAYERS:
             self.status_message.emit(f"Unknown layer type {key!r}")
             return
-        self.undo_stack.push(commands.InsertLayer(self.model, index, LayerSpec.new(key)))
+        self.undo_stack.push(
+            commands.InsertLayer(self.model, index, LayerSpec.new(key))
+        )
         self.view.select_row(index)
 
     @Slot(str)
@@ -173,7 +178,9 @@ class ModelDesigner(QWidget):
     @Slot(int, int)
     def move_layer(self, source: int, destination: int) -> None:
         count = len(self.model.layers)
-        if source == destination or not (0 <= source < count and 0 <= destination < count):
+        if source == destination or not (
+            0 <= source < count and 0 <= destination < count
+        ):
             return
         self.undo_stack.push(commands.MoveLayer(self.model, source, destination))
         self.view.select_row(destination)

@@ -112,8 +112,16 @@ class IntEditor(ParamEditor):
         super().__init__(param, parent)
         self.spin = QSpinBox()
         self.spin.setKeyboardTracking(False)
-        low = -INT_LIMIT if param.minimum is None else int(param.minimum) + int(param.exclusive_min)
-        high = INT_LIMIT if param.maximum is None else int(param.maximum) - int(param.exclusive_max)
+        low = (
+            -INT_LIMIT
+            if param.minimum is None
+            else int(param.minimum) + int(param.exclusive_min)
+        )
+        high = (
+            INT_LIMIT
+            if param.maximum is None
+            else int(param.maximum) - int(param.exclusive_max)
+        )
         self.spin.setRange(low, high)
         self.spin.setAccelerated(True)
         self.spin.valueChanged.connect(self._emit)

@@ -41,7 +41,9 @@ class LayerInspector(QScrollArea):
 
     def set_stack_model(self, stack_model: LayerStackModel) -> None:
         if self._stack_model is not None:
-            self._stack_model.spec.layers.param_changed.disconnect(self._on_param_changed)
+            self._stack_model.spec.layers.param_changed.disconnect(
+                self._on_param_changed
+            )
             self._stack_model.analysis_changed.disconnect(self._on_analysis_changed)
         self._stack_model = stack_model
         stack_model.spec.layers.param_changed.connect(self._on_param_changed)

@@ -82,9 +82,12 @@ class LayerStackModel(QAbstractListModel):
         """Stop listening to the core model (before the window drops it)."""
         stack = self.spec.layers
         for signal, slot in (
-            (stack.inserting, self._on_inserting), (stack.inserted, self._on_inserted),
-            (stack.removing, self._on_removing), (stack.removed, self._on_removed),
-            (stack.moving, self._on_moving), (stack.moved, self._on_moved),
+            (stack.inserting, self._on_inserting),
+            (stack.inserted, self._on_inserted),
+            (stack.removing, self._on_removing),
+            (stack.removed, self._on_removed),
+            (stack.moving, self._on_moving),
+            (stack.moved, self._on_moved),
             (self.spec.changed, self.refresh),
         ):
             signal.disconnect(slot)
@@ -201,7 +204,12 @@ class LayerBlockDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:  # noqa: N802
         title, small, _ = self._fonts(option)
-        height = QFontMetrics(title).height() + QFontMetrics(small).height() + 2 * self.PAD + 4
+        height = (
+            QFontMetrics(title).height()
+            + QFontMetrics(small).height()
+            + 2 * self.PAD
+            + 4
+        )
         error = index.data(ErrorRole)
         if error:
             width = max(option.rect.width(), 240) - 2 * self.MARGIN
@@ -213,7 +221,9 @@ class LayerBlockDelegate(QStyledItemDelegate):
             height += bounds.height() + 4
         return QSize(240, height + 2 * self.MARGIN)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: _Index
+    ) -> None:
         spec = index.data(SpecRole)
         info: LayerInfo | None = index.data(InfoRole)
         if spec is None:
@@ -222,22 +232,34 @@ class LayerBlockDelegate(QStyledItemDelegate):
         title_font, small_font, mono_font = self._fonts(option)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        card = option.rect.adjusted(self.MARGIN, self.MARGIN, -self.MARGIN, -self.MARGIN)
+        card = option.rect.adjusted(
+            self.MARGIN, self.MARGIN, -self.MARGIN, -self.MARGIN
+        )
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
 
         path = QPainterPath()
         path.addRoundedRect(card, 7, 7)
-        background = theme.ERROR_BG if error else (theme.SELECTED_BG if selected else theme.BLOCK_BG)
+        background = (
+            theme.ERROR_BG
+            if error
+            else (theme.SELECTED_BG if selected else theme.BLOCK_BG)
+        )
         painter.fillPath(path, background)
-        border = theme.ERROR if error else (theme.ACCENT if selected else theme.BLOCK_BORDER)
+        border = (
+            theme.ERROR if error else (theme.ACCENT if selected else theme.BLOCK_BORDER)
+        )
         painter.setPen(QPen(border, 2 if (selected or error) else 1))
         painter.drawPath(path)
 
         stripe = QPainterPath()
-        stripe.addRoundedRect(QRect(card.left(), card.top(), self.STRIPE + 6, card.height()), 7, 7)
+        stripe.addRoundedRect(
+            QRect(card.left(), card.top(), self.STRIPE + 6, card.height()), 7, 7
+        )
         clip = QPainterPath()
         clip.addRect(QRect(card.left(), card.top(), self.STRIPE, card.height()))
-        painter.fillPath(stripe.intersected(clip), theme.category_color(spec.layer_type.category))
+        painter.fillPath(
+            stripe.intersected(clip), theme.category_color(spec.layer_type.category)
+        )
 
         left = card.left() + self.STRIPE + self.PAD
         right = card.right() - self.PAD
@@ -287,9 +309,16 @@ class LayerBlockDelegate(QStyledItemDelegate):
         metrics = QFontMetrics(small_font)
         indent = QFontMetrics(title_font).horizontalAdvance(number)
         painter.drawText(
-            QRect(left + indent, top + title_h + 2, right - left - column - indent, small_h),
+            QRect(
+                left + indent,
+                top + title_h + 2,
+                right - left - column - indent,
+                small_h,
+            ),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            metrics.elidedText(args, Qt.TextElideMode.ElideRight, right - left - column - indent),
+            metrics.elidedText(
+                args, Qt.TextElideMode.ElideRight, right - left - column - indent
+            ),
         )
         if error:
             painter.setPen(theme.ERROR)
@@ -453,4 +482,8 @@ class LayerStackView(QListView):
 
     def current_row(self) -> int | None:
         index = self.currentIndex()
-        return index.row() if index.isValid() and self.selectionModel().isSelected(index) else None
+        return (
+            index.row()
+            if index.isValid() and self.selectionModel().isSelected(index)
+            else None
+        )

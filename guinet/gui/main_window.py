@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from guinet import __version__
 from guinet._resources import example_projects, resource
@@ -25,7 +31,9 @@ FILE_FILTER = f"guinet projects (*{SUFFIX});;All files (*)"
 
 
 def settings() -> QSettings:
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "guinet", "guinet")
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "guinet", "guinet"
+    )
 
 
 class MainWindow(QMainWindow):
@@ -115,7 +123,9 @@ class MainWindow(QMainWindow):
 
     def _create_actions(self) -> None:
         key = QKeySequence.StandardKey
-        self.new_action = self._action("&New", self.new_project, key.New, "Start an empty project")
+        self.new_action = self._action(
+            "&New", self.new_project, key.New, "Start an empty project"
+        )
         self.open_action = self._action("&Open…", self.open_dialog, key.Open)
         self.save_action = self._action("&Save", self.save, key.Save)
         self.save_as_action = self._action("Save &As…", self.save_as, key.SaveAs)
@@ -127,14 +137,22 @@ class MainWindow(QMainWindow):
             [QKeySequence("Ctrl+Shift+Z"), QKeySequence(key.Redo)]
         )
         designer = self.designer
-        self.delete_action = self._action("&Delete Layer", designer.delete_selected, key.Delete)
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.delete_action = self._action(
+            "&Delete Layer", designer.delete_selected, key.Delete
+        )
+        self.delete_action.setShortcutContext(
+            Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         designer.view.addAction(self.delete_action)
         self.duplicate_action = self._action(
-            "D&uplicate Layer", designer.duplicate_selected, "Ctrl+D",
+            "D&uplicate Layer",
+            designer.duplicate_selected,
+            "Ctrl+D",
             "Copy the selected layer below it",
         )
-        self.move_up_action = self._action("Move Layer &Up", designer.move_selected_up, "Alt+Up")
+        self.move_up_action = self._action(
+            "Move Layer &Up", designer.move_selected_up, "Alt+Up"
+        )
         self.move_down_action = self._action(
             "Move Layer Do&wn", designer.move_selected_down, "Alt+Down"
         )
@@ -223,7 +241,9 @@ class MainWindow(QMainWindow):
     def open_dialog(self) -> None:
         if not self.maybe_save():
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._dialog_dir(), FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", self._dialog_dir(), FILE_FILTER
+        )
         if path:
             self.open_path(path, ask=False)
 
@@ -267,8 +287,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def save_as(self) -> bool:
-        suggested = str(Path(self._dialog_dir()) / (self.project.display_name if self.project.path else f"untitled{SUFFIX}"))
-        path, _ = QFileDialog.getSaveFileName(self, "Save project as", suggested, FILE_FILTER)
+        suggested = str(
+            Path(self._dialog_dir())
+            / (self.project.display_name if self.project.path else f"untitled{SUFFIX}")
+        )
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project as", suggested, FILE_FILTER
+        )
         if not path:
             return False
         if not path.endswith(SUFFIX):
@@ -313,7 +338,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         files = self.recent_files()
         for i, name in enumerate(files):
-            action = self.recent_menu.addAction(f"&{i + 1 if i < 9 else 0} {Path(name).name}")
+            action = self.recent_menu.addAction(
+                f"&{i + 1 if i < 9 else 0} {Path(name).name}"
+            )
             action.setToolTip(name)
             action.setStatusTip(name)
             action.triggered.connect(lambda _=False, p=name: self.open_path(p))
@@ -321,7 +348,9 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent projects").setEnabled(False)
         else:
             self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", lambda: settings().remove("recent_files"))
+            self.recent_menu.addAction(
+                "Clear list", lambda: settings().remove("recent_files")
+            )
 
     # -- window ---------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -95,10 +95,14 @@ class LayerPalette(QWidget):
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             group.setForeground(0, QBrush(category_color(category).darker(140)))
             for layer_type in members:
-                name = layer_type.key + (f" · {layer_type.alias}" if layer_type.alias else "")
+                name = layer_type.key + (
+                    f" · {layer_type.alias}" if layer_type.alias else ""
+                )
                 item = QTreeWidgetItem(group, [name])
                 item.setData(0, KEY_ROLE, layer_type.key)
-                item.setToolTip(0, f"<b>{layer_type.key}</b><br>{layer_type.explanation}")
+                item.setToolTip(
+                    0, f"<b>{layer_type.key}</b><br>{layer_type.explanation}"
+                )
                 item.setFlags(
                     Qt.ItemFlag.ItemIsEnabled
                     | Qt.ItemFlag.ItemIsSelectable
@@ -125,8 +129,13 @@ class LayerPalette(QWidget):
                 item = group.child(j)
                 layer_type = LAYERS[item.data(0, KEY_ROLE)]
                 haystack = " ".join(
-                    (layer_type.key, layer_type.label, layer_type.alias,
-                     layer_type.category, layer_type.explanation)
+                    (
+                        layer_type.key,
+                        layer_type.label,
+                        layer_type.alias,
+                        layer_type.category,
+                        layer_type.explanation,
+                    )
                 ).lower()
                 shown = all(word in haystack for word in words)
                 item.setHidden(not shown)
@@ -135,7 +144,9 @@ class LayerPalette(QWidget):
         self.tree.expandAll()
 
     @Slot(QTreeWidgetItem, QTreeWidgetItem)
-    def _on_current(self, item: QTreeWidgetItem | None, _previous: object = None) -> None:
+    def _on_current(
+        self, item: QTreeWidgetItem | None, _previous: object = None
+    ) -> None:
         key = item.data(0, KEY_ROLE) if item is not None else None
         if key:
             layer_type = LAYERS[key]

@@ -23,7 +23,9 @@ def qapp_cls():
 def _isolated_settings(tmp_path_factory):
     """Recent files and window state go to a temporary folder, never the user's."""
     folder = tmp_path_factory.mktemp("settings")
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder)
+    )
     yield folder
 
 

@@ -62,8 +62,16 @@ def test_drop_above_the_first_and_below_the_last_block(window):
     model = mlp(window)
     view = window.designer.view
     palette = window.designer.palette
-    drop(view.viewport(), palette.tree.mimeData([palette.item("BatchNorm1d")]), gap_point(view, 0))
-    drop(view.viewport(), palette.tree.mimeData([palette.item("Sigmoid")]), gap_point(view, 6))
+    drop(
+        view.viewport(),
+        palette.tree.mimeData([palette.item("BatchNorm1d")]),
+        gap_point(view, 0),
+    )
+    drop(
+        view.viewport(),
+        palette.tree.mimeData([palette.item("Sigmoid")]),
+        gap_point(view, 6),
+    )
     assert types(model)[0] == "BatchNorm1d"
     assert types(model)[-1] == "Sigmoid"
     assert model.analyze().layers[0].params == 16  # 8 features: weight + bias
@@ -73,7 +81,9 @@ def test_drop_into_an_empty_stack(window):
     view = window.designer.view
     window.project.model.set_input_shape((4,))
     palette = window.designer.palette
-    drop(view.viewport(), palette.tree.mimeData([palette.item("Linear")]), QPoint(50, 50))
+    drop(
+        view.viewport(), palette.tree.mimeData([palette.item("Linear")]), QPoint(50, 50)
+    )
     assert types(window.project.model) == ["Linear"]
     assert shown_shape(view, 0) == "(16,)"
 
@@ -125,7 +135,9 @@ def test_delete_key_removes_and_undo_redo_restore(window, qtbot):
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert types(model) == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
     qtbot.keyClick(
-        view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        view,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     assert types(model) == ["Linear", "Linear", "ReLU", "Linear"]
 
@@ -227,7 +239,12 @@ def test_invalid_layers_are_marked_with_the_reason(window):
     model = mlp(window)
     view = window.designer.view
     palette = window.designer.palette
-    drop(view.viewport(), palette.tree.mimeData([palette.item("Conv2d")]), gap_point(view, 1))
+    drop(
+        view.viewport(),
+        palette.tree.mimeData([palette.item("Conv2d")]),
+        gap_point(view, 1),
+    )
+    assert types(model)[1] == "Conv2d"
     error = view.model().index(1, 0).data(ErrorRole)
     assert error.startswith("Conv2d needs input shaped (channels, height, width)")
     assert "add Unflatten before it or use Linear" in error

@@ -34,7 +34,10 @@ def test_save_as_then_save_and_reopen(window, dialogs, tmp_path):
     assert saved.is_file()
     data = json.loads(saved.read_text())
     assert data["guinet"] == 1
-    assert data["model"] == {"input_shape": [3], "layers": [{"type": "Linear", "out_features": 16}]}
+    assert data["model"] == {
+        "input_shape": [3],
+        "layers": [{"type": "Linear", "out_features": 16}],
+    }
     assert window.windowTitle() == "first.guinet[*] — guinet"
     assert not window.isWindowModified()
 
@@ -63,7 +66,9 @@ def test_open_dialog_and_recent_menu(window, dialogs, tmp_path):
     assert any("p.guinet" in t for t in texts)
 
 
-def test_a_bad_file_gets_a_message_and_keeps_the_open_project(window, dialogs, tmp_path):
+def test_a_bad_file_gets_a_message_and_keeps_the_open_project(
+    window, dialogs, tmp_path
+):
     window.designer.append_layer("Linear")
     bad = tmp_path / "broken.guinet"
     bad.write_text('{"guinet": 1, "model": {"layers": [{"type": "Conv9d"}]}}')
@@ -72,7 +77,11 @@ def test_a_bad_file_gets_a_message_and_keeps_the_open_project(window, dialogs, t
     junk = tmp_path / "junk.guinet"
     junk.write_text("not json at all")
 
-    for path, expected in ((bad, "Conv9d"), (newer, "newer guinet"), (junk, "not valid JSON")):
+    for path, expected in (
+        (bad, "Conv9d"),
+        (newer, "newer guinet"),
+        (junk, "not valid JSON"),
+    ):
         assert not window.open_path(path, ask=False)
         assert expected in dialogs.texts("warning")[-1]
     assert [s.type for s in window.project.model.layers] == ["Linear"]
@@ -115,7 +124,9 @@ def test_examples_open_as_untitled_copies(window):
     assert window.project.model.analyze().ok
 
 
-def test_command_line_opens_the_window_on_a_project(window, qtbot, tmp_path, monkeypatch):
+def test_command_line_opens_the_window_on_a_project(
+    window, qtbot, tmp_path, monkeypatch
+):
     from guinet import cli
     from guinet.gui import app
 
@@ -125,7 +136,9 @@ def test_command_line_opens_the_window_on_a_project(window, qtbot, tmp_path, mon
     project.save(path)
 
     opened = {}
-    monkeypatch.setattr(app, "run", lambda project=None: opened.setdefault("path", project) and 0)
+    monkeypatch.setattr(
+        app, "run", lambda project=None: opened.setdefault("path", project) and 0
+    )
     cli.main([str(path)])
     assert opened["path"] == str(path)
 
@@ -145,5 +158,7 @@ def test_main_window_imports_without_torch():
         "import sys; import guinet.gui.app, guinet.gui.main_window; "
         "print('torch' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"
