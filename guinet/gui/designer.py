@@ -8,11 +8,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from guinet.core.data import OutputHint, PreparedData, expected_outputs
 from guinet.core.layers import LAYERS
 from guinet.core.model import LayerSpec, ModelSpec, format_shape
 from guinet.core.params import Param, ParamError
@@ -21,6 +23,7 @@ from guinet.gui import commands, torch_loader
 from guinet.gui.inspector import LayerInspector
 from guinet.gui.layer_stack import LayerStackModel, LayerStackView
 from guinet.gui.palette import LayerPalette
+from guinet.gui.widgets import titled
 
 _SHAPE = Param("input shape", "shape", minimum=1, optional=True)
 
@@ -45,12 +48,24 @@ class InputBar(QWidget):
         self.edit.editingFinished.connect(self._commit)
         self.error = QLabel()
         self.error.setObjectName("editorError")
+        self.source = QLabel()
+        self.source.setObjectName("muted")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.addWidget(title)
         layout.addWidget(self.edit)
+        layout.addWidget(self.source)
         layout.addWidget(self.error, 1)
         self._shape: tuple[int, ...] | None = None
+
+    def set_locked(self, locked: bool) -> None:
+        """With data loaded the input shape comes from it and is not typed."""
+        self.edit.setReadOnly(locked)
+        self.edit.setToolTip(
+            "Set by the loaded data." if locked else "The shape of one sample, without "
+            "the batch: 8 features, or channels, height, width for images."
+        )
+        self.source.setText("from the data" if locked else "")
 
     def set_shape(self, shape: tuple[int, ...] | None) -> None:
         self._shape = shape
@@ -76,16 +91,38 @@ class InputBar(QWidget):
             self.shape_edited.emit(shape)
 
 
-class TotalsBar(QLabel):
-    """Total parameters, memory and the model's output shape."""
+class TotalsBar(QWidget):
+    """Total parameters, memory and the model's output shape, and whether the
+    output fits the data (with a button that fixes it)."""
+
+    fix_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("totalsBar")
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setWordWrap(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.fix_button = QPushButton("Fix")
+        self.fix_button.setToolTip("Make the last layer's size match the data")
+        self.fix_button.clicked.connect(self.fix_requested)
+        self.fix_button.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignBottom)
 
-    def show_analysis(self, stack_model: LayerStackModel) -> None:
+    def text(self) -> str:
+        return self.label.text()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
+        self.label.setText(text)
+
+    def show_analysis(
+        self, stack_model: LayerStackModel, mismatch: str | None = None
+    ) -> None:
+        self.fix_button.setVisible(mismatch is not None)
         analysis = stack_model.analysis
         if analysis is None:
             message = torch_loader.error() or "Loading PyTorch…"
@@ -104,6 +141,8 @@ class TotalsBar(QLabel):
             index, message = problem
             where = f"layer {index + 1}: " if index is not None else ""
             text += f"<br><span style='color:#dc2626'>⚠ {where}{message}</span>"
+        elif mismatch is not None:
+            text += f"<br><span style='color:#b45309'>⚠ {mismatch}</span>"
         self.setText(text)
 
 
@@ -136,9 +175,9 @@ class ModelDesigner(QWidget):
         column.addWidget(self.totals)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(_titled("Layers", self.palette))
-        self.splitter.addWidget(_titled("Model", center))
-        self.splitter.addWidget(_titled("Inspector", self.inspector))
+        self.splitter.addWidget(titled("Layers", self.palette))
+        self.splitter.addWidget(titled("Model", center))
+        self.splitter.addWidget(titled("Inspector", self.inspector))
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
@@ -154,6 +193,8 @@ class ModelDesigner(QWidget):
         self.palette.layer_activated.connect(self.append_layer)
         self.inspector.param_edited.connect(self.set_param)
         self.input_bar.shape_edited.connect(self.set_input_shape)
+        self.totals.fix_requested.connect(self.fix_output_size)
+        self.output_hint: OutputHint | None = None
 
     @property
     def model(self) -> ModelSpec:
@@ -256,8 +297,61 @@ class ModelDesigner(QWidget):
     @Slot()
     def _on_analysis_changed(self) -> None:
         if self.stack_model is not None:
-            self.totals.show_analysis(self.stack_model)
+            self.totals.show_analysis(self.stack_model, self.output_mismatch())
             self.view.doItemsLayout()
+
+    # -- data ---------------------------------------------------------------------
+    def use_data(self, prepared: PreparedData) -> None:
+        """The data decides the input shape (not an undo step: it follows the data)
+        and what the output must be."""
+        self.output_hint = expected_outputs(prepared)
+        self.input_bar.set_locked(True)
+        if self.stack_model is not None:
+            self.model.set_input_shape(prepared.input_shape)
+        self._on_analysis_changed()
+
+    def clear_data(self) -> None:
+        self.output_hint = None
+        self.input_bar.set_locked(False)
+        self._on_analysis_changed()
+
+    def output_mismatch(self) -> str | None:
+        """Why the model's output does not fit the data, or ``None``."""
+        hint = self.output_hint
+        analysis = self.stack_model.analysis if self.stack_model is not None else None
+        if hint is None or analysis is None or not analysis.ok:
+            return None
+        shape = analysis.output_shape
+        if shape is not None and len(shape) == 1 and shape[0] == hint.n_outputs:
+            return None
+        return (
+            f"the data needs {hint.n_outputs} output{'s' if hint.n_outputs != 1 else ''} "
+            f"but the model gives {format_shape(shape)}. {hint.text}"
+        )
+
+    @Slot()
+    def fix_output_size(self) -> None:
+        """Set the last Linear's size to what the data needs (or add one)."""
+        hint = self.output_hint
+        if hint is None:
+            return
+        layers = list(self.model.layers)
+        last_linear = max(
+            (i for i, spec in enumerate(layers) if spec.type == "Linear"), default=None
+        )
+        analysis = self.model.analyze()
+        flat = analysis.output_shape is not None and len(analysis.output_shape) == 1
+        if last_linear is not None and flat:
+            self.set_param(last_linear, "out_features", hint.n_outputs)
+        else:
+            self.undo_stack.beginMacro("Fit the output to the data")
+            if not flat:
+                self.undo_stack.push(
+                    commands.InsertLayer(self.model, len(layers), LayerSpec.new("Flatten"))
+                )
+            spec = LayerSpec("Linear", {"out_features": hint.n_outputs})
+            self.undo_stack.push(commands.InsertLayer(self.model, len(self.model.layers), spec))
+            self.undo_stack.endMacro()
 
     def _on_input_shape_changed(self) -> None:
         if self.stack_model is not None:
@@ -270,14 +364,3 @@ class ModelDesigner(QWidget):
         row = self.view.current_row()
         self.inspector.show_layer(row)
 
-
-def _titled(title: str, widget: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(4, 0, 4, 0)
-    layout.setSpacing(4)
-    label = QLabel(title)
-    label.setObjectName("panelTitle")
-    layout.addWidget(label)
-    layout.addWidget(widget, 1)
-    return box

@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
@@ -82,12 +90,19 @@ class MainWindow(QMainWindow):
         if self.built:
             return
         from guinet.core.project import Project
+        from guinet.gui.data_panel import DataPanel
         from guinet.gui.designer import ModelDesigner
         from guinet.gui.torch_loader import TorchLoader
 
         self.designer: ModelDesigner = ModelDesigner(self.undo_stack)
+        self.data_panel: DataPanel = DataPanel(self.undo_stack)
+        self.tabs.addTab(self.data_panel, "Data")
         self.tabs.addTab(self.designer, "Model")
+        self.tabs.setCurrentWidget(self.designer)
         self.designer.status_message.connect(self._show_status)
+        self.data_panel.data_prepared.connect(self.designer.use_data)
+        self.data_panel.data_cleared.connect(self.designer.clear_data)
+        self.setAcceptDrops(True)
 
         self._create_actions()
         self._create_menus()
@@ -193,6 +208,8 @@ class MainWindow(QMainWindow):
         self.project = project
         self.undo_stack.clear()
         self.designer.bind(project.model)
+        self.designer.clear_data()
+        self.data_panel.bind(project)
         self._update_title()
 
     @Slot()
@@ -357,10 +374,28 @@ class MainWindow(QMainWindow):
         if not self.built:
             event.accept()
         elif self.maybe_save():
+            self.data_panel.stop()
             self.torch_loader.wait(5)
             event.accept()
         else:
             event.ignore()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if self.built and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """A dropped project opens; a dropped data file or folder becomes the data."""
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if not paths:
+            return
+        event.acceptProposedAction()
+        path = paths[0]
+        if path.suffix == SUFFIX:
+            self.open_path(path)
+        else:
+            self.tabs.setCurrentWidget(self.data_panel)
+            self.data_panel.open_file(path)
 
     def _about(self) -> None:
         QMessageBox.about(

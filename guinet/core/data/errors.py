@@ -1,0 +1,79 @@
+"""What loading data can raise, and the progress/cancel plumbing every loader shares.
+
+Every problem a person can fix in their data is a :class:`DataError` carrying one
+sentence that names the file, column or row; the data panel shows it as is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+ProgressFn = Callable[[float, str], None]
+CancelledFn = Callable[[], bool]
+
+
+class DataError(ValueError):
+    """Data that cannot be used as it is; the message says what to change."""
+
+
+class DataCancelled(Exception):
+    """Loading was stopped because ``cancelled()`` returned true."""
+
+    def __init__(self) -> None:
+        super().__init__("loading the data was cancelled")
+
+
+class Progress:
+    """Reports a fraction in [0, 1] and checks for cancellation.
+
+    Loaders call :meth:`update` between chunks, files or stages; it raises
+    :class:`DataCancelled` as soon as ``cancelled()`` says so, and forwards at
+    most ~20 progress reports a second (plus the first and the last) so a
+    GUI listener is never flooded. :meth:`stage` maps a sub-task's own 0..1
+    onto a slice of the whole, so a reader need not know what comes after it.
+    """
+
+    def __init__(
+        self,
+        progress: ProgressFn | None = None,
+        cancelled: CancelledFn | None = None,
+        *,
+        start: float = 0.0,
+        stop: float = 1.0,
+        _last: list[float] | None = None,
+    ) -> None:
+        self._progress = progress
+        self._cancelled = cancelled
+        self._start = start
+        self._stop = stop
+        # shared between a Progress and its stages so throttling is global
+        self._last = _last if _last is not None else [-1.0]
+
+    def stage(self, start: float, stop: float) -> Progress:
+        """A view of this reporter whose 0..1 covers ``start..stop`` of this one."""
+        span = self._stop - self._start
+        return Progress(
+            self._progress,
+            self._cancelled,
+            start=self._start + span * start,
+            stop=self._start + span * stop,
+            _last=self._last,
+        )
+
+    def check(self) -> None:
+        """Raise :class:`DataCancelled` if the caller asked to stop."""
+        if self._cancelled is not None and self._cancelled():
+            raise DataCancelled
+
+    def update(self, fraction: float, message: str, *, force: bool = False) -> None:
+        self.check()
+        if self._progress is None:
+            return
+        now = time.monotonic()
+        done = fraction >= 1.0 and self._stop >= 1.0
+        if not force and not done and now - self._last[0] < 0.05:
+            return
+        self._last[0] = now
+        value = self._start + (self._stop - self._start) * min(max(fraction, 0.0), 1.0)
+        self._progress(value, message)

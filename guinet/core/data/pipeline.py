@@ -1,0 +1,250 @@
+"""``prepare``: a project's data section in, ready-to-train arrays out.
+
+The order matters and is the promise: read → choose and check columns →
+missing-value policy → target and task → split (seeded, stratified) → fit
+encodings, fill values and scaling on the training rows only → apply them to
+every split. Separate validation/test sources replace the matching fraction
+of the split and are encoded with what was fitted on the training rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from guinet.core.data.assemble import assemble
+from guinet.core.data.errors import CancelledFn, DataError, Progress, ProgressFn
+from guinet.core.data.preparers import ArrayPrep, Choice, TablePrep, describe
+from guinet.core.data.result import SPLITS, DataReport, MissingReport, PreparedData
+from guinet.core.data.scaling import SCALINGS
+from guinet.core.data.sources import ArraySet, Table, load_source
+from guinet.core.data.split import SplitConfig, split_indices
+from guinet.core.data.targets import TASKS, Targets, encode_targets, map_targets
+
+MISSING_POLICIES = ("error", "drop", "fill")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """The ``data`` section of a project, checked. Defaults follow design.md."""
+
+    source: Mapping[str, Any] | None
+    target: Any = None
+    features: Any = None
+    task: str = "auto"
+    scaling: str = "standard"
+    missing: str = "error"
+    split: SplitConfig = field(default_factory=SplitConfig)
+    validation_source: Mapping[str, Any] | None = None
+    test_source: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DataConfig:
+        if not isinstance(data, Mapping):
+            raise DataError("The data section must be a JSON object.")
+        task = data.get("task") or "auto"
+        scaling = data.get("scaling", "standard")
+        if scaling is None:
+            scaling = "none"
+        missing = data.get("missing") or "error"
+        for value, allowed, what in (
+            (task, TASKS, "task"),
+            (scaling, SCALINGS, "scaling"),
+            (missing, MISSING_POLICIES, "missing"),
+        ):
+            if value not in allowed:
+                raise DataError(
+                    f"The data {what} must be one of {', '.join(allowed)}, "
+                    f"not {value!r}."
+                )
+        split = data.get("split") or {}
+        if not isinstance(split, Mapping):
+            raise DataError(
+                "The data split must be an object with validation, test, "
+                "stratify and seed."
+            )
+        defaults = SplitConfig()
+        return cls(
+            source=data.get("source"),
+            target=data.get("target"),
+            features=data.get("features"),
+            task=task,
+            scaling=scaling,
+            missing=missing,
+            split=SplitConfig(
+                validation=split.get("validation", defaults.validation),
+                test=split.get("test", defaults.test),
+                stratify=bool(split.get("stratify", defaults.stratify)),
+                seed=split.get("seed", defaults.seed),
+            ),
+            validation_source=data.get("validation_source") or None,
+            test_source=data.get("test_source") or None,
+        )
+
+
+def prepare(
+    data: Mapping[str, Any],
+    base_dir: str | Path | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    cancelled: CancelledFn | None = None,
+) -> PreparedData:
+    """Read the project's data section and return train/validation/test arrays.
+
+    ``base_dir`` is the folder of the project file (relative paths start
+    there). ``progress(fraction, message)`` is called now and then;
+    ``cancelled()`` is polled between chunks and stages and, once true, makes
+    this raise :class:`DataCancelled`. Every problem in the data raises
+    :class:`DataError` with one sentence meant for the person who owns it.
+    """
+    config = DataConfig.from_dict(data)
+    tracker = Progress(progress, cancelled)
+    report = DataReport(missing=MissingReport(policy=config.missing))
+    extra = {"validation": config.validation_source, "test": config.test_source}
+    extra = {k: v for k, v in extra.items() if v}
+    raw = load_source(
+        config.source, base_dir, tracker.stage(0.0, 0.8 - 0.05 * len(extra))
+    )
+    others = {
+        name: load_source(
+            src, base_dir, tracker.stage(0.8 - 0.05 * (i + 1), 0.8 - 0.05 * i)
+        )
+        for i, (name, src) in enumerate(extra.items())
+    }
+    tracker.update(0.8, "Preparing the data", force=True)
+    report.source = describe(raw)
+    report.notes.extend(raw.notes)
+    if isinstance(raw, ArraySet):
+        report.skipped_files.extend(raw.skipped)
+
+    choice = Choice(config.target, config.features, config.missing)
+    part: TablePrep | ArrayPrep = (
+        TablePrep(raw, choice, report.missing)
+        if isinstance(raw, Table)
+        else ArrayPrep(raw, choice, report.missing)
+    )
+    targets = _targets(part, raw, config, report)
+    tracker.update(0.85, "Splitting the data")
+    split = SplitConfig(
+        validation=0.0 if "validation" in others else config.split.validation,
+        test=0.0 if "test" in others else config.split.test,
+        stratify=config.split.stratify,
+        seed=config.split.seed,
+    )
+    rows = split_indices(part.n, split, targets.labels, targets.class_names)
+    part.fit(rows["train"])
+    tracker.update(0.9, "Scaling the inputs")
+    pixel_max = raw.pixel_max if isinstance(raw, ArraySet) else None
+    xs, scaler = assemble(
+        part.source(),
+        rows,
+        config.scaling,
+        keep=part.keep,
+        pixel_max=pixel_max,
+        fill=part.fill,
+    )
+    ys = {name: targets.y[index] for name, index in rows.items()}
+    for name, other in others.items():
+        tracker.update(0.95, f"Preparing the {name} data")
+        found_before = dict(report.missing.found)
+        x, values, names = part.external(other, report.missing)
+        where = f"the {name} file {other.name}"
+        if targets.task != "regression" and values.ndim == 2 and values.shape[1] > 1:
+            labels = _one_hot(values)
+            if labels is not None:  # one-hot: column i is class i of training
+                values, names = labels, targets.class_names
+        xs[name], ys[name] = scaler.apply(x), map_targets(values, targets, where, names)
+        if isinstance(part, TablePrep) and part.encoder is not None:
+            for column, count in part.encoder.unseen.items():
+                report.notes.append(
+                    f"{where}: {count:,} value(s) of {column} never seen in training "
+                    "(encoded as all zeros)"
+                )
+        if report.missing.found != found_before:
+            report.notes.append(
+                f'missing values in {where} handled with the "{config.missing}" policy'
+            )
+
+    report.missing.filled = dict(part.filled)
+    report.rows = {name: int(len(xs[name])) for name in SPLITS}
+    if targets.labels is not None:
+        report.class_counts = {
+            name: _class_counts(ys[name], targets) for name in SPLITS
+        }
+    if isinstance(part, TablePrep) and part.encoder is not None:
+        report.encodings = part.encoder.encodings
+    tracker.update(1.0, "Data ready")
+    return PreparedData(
+        x_train=xs["train"],
+        y_train=ys["train"],
+        x_val=xs["validation"],
+        y_val=ys["validation"],
+        x_test=xs["test"],
+        y_test=ys["test"],
+        input_shape=part.input_shape,
+        n_outputs=targets.n_outputs,
+        task=targets.task,
+        class_names=targets.class_names,
+        feature_names=part.feature_names,
+        target_names=_target_names(part, raw),
+        report=report,
+        scaler=scaler,
+        encoder=part.encoder if isinstance(part, TablePrep) else None,
+    )
+
+
+def _targets(
+    part: TablePrep | ArrayPrep,
+    raw: Table | ArraySet,
+    config: DataConfig,
+    report: DataReport,
+) -> Targets:
+    values = part.target_values()
+    class_names = raw.class_names if isinstance(raw, ArraySet) else None
+    requested = config.task
+    if isinstance(raw, ArraySet) and requested == "auto" and raw.task:
+        requested = raw.task
+    if requested != "regression" and values.ndim == 2 and values.shape[1] > 1:
+        labels = _one_hot(values)
+        if labels is not None:
+            width = values.shape[1]
+            values = labels
+            report.notes.append("one-hot targets read as class indices")
+            if isinstance(part, TablePrep):
+                class_names = list(part.target_cols)
+            elif class_names is None or len(class_names) != width:
+                class_names = [str(i) for i in range(width)]
+    targets = encode_targets(values, requested, part.target_label, class_names)
+    if config.task == "auto":
+        detail = (
+            f"{len(targets.class_names)} classes"
+            if targets.labels is not None
+            else "numbers"
+        )
+        report.notes.append(f"task: {targets.task} (the target holds {detail})")
+    return targets
+
+
+def _one_hot(values: np.ndarray) -> np.ndarray | None:
+    """Class indices if ``values`` is one-hot (0/1 rows summing to 1)."""
+    if values.dtype.kind not in "biuf":
+        return None
+    if not np.isin(values, (0, 1)).all() or not (values.sum(axis=1) == 1).all():
+        return None
+    return values.argmax(axis=1).astype(np.int64)
+
+
+def _class_counts(y: np.ndarray, targets: Targets) -> dict[str, int]:
+    labels = y.reshape(-1).astype(np.int64)
+    counts = np.bincount(labels, minlength=len(targets.class_names))
+    return {name: int(c) for name, c in zip(targets.class_names, counts, strict=True)}
+
+
+def _target_names(part: TablePrep | ArrayPrep, raw: Table | ArraySet) -> list[str]:
+    if isinstance(part, TablePrep):
+        return list(part.target_cols)
+    return list(raw.target_names) if isinstance(raw, ArraySet) else []

@@ -1,0 +1,412 @@
+"""From raw data to numbers: columns, missing values and fill for each source shape.
+
+:class:`TablePrep` finishes a :class:`Table` (choose columns, type them, refuse
+infinite values, apply the missing-value policy, fit the encoder on the
+training rows); :class:`ArrayPrep` does the same for an :class:`ArraySet`.
+Both answer the questions :func:`guinet.core.data.pipeline.prepare` asks, so
+the splitting and scaling code is shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from guinet.core.data.columns import (
+    ID_SHARE,
+    MAX_CATEGORIES,
+    TableEncoder,
+    category_texts,
+    choose_columns,
+    column_kind,
+    numbers_of,
+    resolve_column,
+)
+from guinet.core.data.errors import DataError
+from guinet.core.data.result import MissingReport
+from guinet.core.data.sources import ArraySet, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+F32_MAX = float(np.finfo(np.float32).max)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The parts of the data section the preparers need."""
+
+    target: Any
+    features: Any
+    missing: str
+
+
+def missing_message(name: str, found: dict[str, int]) -> str:
+    items = list(found.items())
+    listed = ", ".join(f"{c} ({n:,})" for c, n in items[:5])
+    more = f" and {len(items) - 5} more columns" if len(items) > 5 else ""
+    return (
+        f"{name} has missing values in {listed}{more}; fill them in, or set "
+        'missing to "drop" (skip those rows) or "fill" (use training means).'
+    )
+
+
+class TablePrep:
+    def __init__(
+        self,
+        table: Table,
+        choice: Choice,
+        missing: MissingReport,
+        kinds: dict[str, str] | None = None,
+    ) -> None:
+        self.table = table
+        self.choice = choice
+        self.name = table.name
+        self.target_cols, self.feature_cols = choose_columns(
+            table, choice.target, choice.features
+        )
+        self.kinds = {c: column_kind(table, c) for c in self.feature_cols}
+        self.target_kinds = {c: column_kind(table, c) for c in self.target_cols}
+        if kinds is not None:
+            self._match_kinds(kinds)
+        else:
+            self._refuse_identifiers()
+        self.clean = self._clean_numbers()
+        self._refuse_huge()
+        self.frame = self._apply_missing(missing)
+        self.encoder: TableEncoder | None = None
+        self.filled: dict[str, int] = {}
+
+    # -- checks -----------------------------------------------------------------
+    def _match_kinds(self, kinds: dict[str, str]) -> None:
+        for column, kind in self.kinds.items():
+            expected = kinds.get(column, kind)
+            if {kind, expected} != {kind} and {kind, expected} != {"number", "bool"}:
+                raise DataError(
+                    f"Column {column!r} holds {kind} values in {self.name} "
+                    f"but {expected} values in the training data."
+                )
+
+    def _refuse_identifiers(self) -> None:
+        frame = self.table.frame
+        for column, kind in self.kinds.items():
+            if kind != "category":
+                continue
+            present = int(frame[column].notna().sum())
+            distinct = int(category_texts(frame[column]).nunique())
+            if distinct > MAX_CATEGORIES and distinct > ID_SHARE * present:
+                raise DataError(
+                    f"Column {column!r} of {self.name} holds text with {distinct:,} "
+                    f"different values in {present:,} rows, so it looks like a name or "
+                    "an ID rather than a category; leave it out of the features."
+                )
+
+    def _clean_numbers(self) -> set[str]:
+        """Number columns with no missing, infinite or too large value.
+
+        Two allocation-free passes per float column (min and max carry any
+        NaN through), so the later checks can skip the common, clean case.
+        """
+        frame = self.table.frame
+        clean = set()
+        for column, kind in {**self.kinds, **self.target_kinds}.items():
+            dtype = frame[column].dtype
+            if kind == "number" and isinstance(dtype, np.dtype):
+                if dtype.kind in "iu":
+                    clean.add(column)
+                elif dtype.kind == "f":
+                    values = frame[column].to_numpy()
+                    if (
+                        len(values)
+                        and values.min() >= -F32_MAX
+                        and values.max() <= F32_MAX
+                    ):
+                        clean.add(column)
+        return clean
+
+    def _refuse_huge(self) -> None:
+        frame = self.table.frame
+        kinds = {**self.kinds, **self.target_kinds}
+        for column, kind in kinds.items():
+            if (
+                kind != "number"
+                or column in self.clean
+                or frame[column].dtype.kind != "f"
+            ):
+                continue
+            values = frame[column].to_numpy()
+            if not len(values):
+                continue
+            # fmin/fmax skip NaN and allocate nothing: two cheap passes
+            low, high = np.fmin.reduce(values), np.fmax.reduce(values)
+            if low < -F32_MAX or high > F32_MAX:
+                bad = np.abs(values) > F32_MAX
+                row = int(np.argmax(bad))
+                what = (
+                    "an infinite value"
+                    if np.isinf(values[row])
+                    else f"the value {values[row]:g}, too large for the network,"
+                )
+                raise DataError(
+                    f"Column {column!r} of {self.name} has {what} in "
+                    f"{self.table.where(row)}; replace it with an ordinary number."
+                )
+
+    def _apply_missing(self, report: MissingReport) -> pd.DataFrame:
+        frame = self.table.frame
+        used = self.feature_cols + [
+            c for c in self.target_cols if c not in self.feature_cols
+        ]
+        found: dict[str, int] = {}
+        for column in used:
+            series = frame[column]
+            if column in self.clean or series.dtype.kind in "iub":
+                continue  # nothing missing here
+            count = int(series.isna().sum())
+            if count:
+                found[column] = count
+        for column, count in found.items():
+            report.found[column] = report.found.get(column, 0) + count
+        if not found:
+            return frame
+        policy = self.choice.missing
+        if policy == "error":
+            raise DataError(missing_message(self.name, found))
+        check = used if policy == "drop" else self.target_cols
+        gaps = frame[check].isna().any(axis=1).to_numpy()
+        if gaps.all():
+            raise DataError(
+                f"Every row of {self.name} has a missing value, so no row "
+                "is left to learn from."
+            )
+        if gaps.any():
+            report.rows_dropped += int(gaps.sum())
+            frame = frame[~gaps].reset_index(drop=True)
+        return frame
+
+    # -- answers -----------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+    @property
+    def target_label(self) -> str:
+        return ", ".join(repr(c) for c in self.target_cols)
+
+    @property
+    def feature_names(self) -> list[str]:
+        if self.encoder is None:
+            return list(self.feature_cols)
+        return self.encoder.feature_names
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (len(self.feature_names),)
+
+    def target_values(self, frame: pd.DataFrame | None = None) -> np.ndarray:
+        frame = self.frame if frame is None else frame
+        if len(self.target_cols) > 1:
+            kinds = self.target_kinds
+            text = [c for c in self.target_cols if kinds[c] == "category"]
+            if text:
+                raise DataError(
+                    f"Target column {text[0]!r} holds text; only a single "
+                    "target column can hold class labels."
+                )
+            return np.column_stack(
+                [numbers_of(frame[c], kinds[c]) for c in self.target_cols]
+            )
+        column = self.target_cols[0]
+        kind = self.target_kinds[column]
+        if kind == "category":
+            return category_texts(frame[column]).to_numpy(dtype=object)
+        if kind == "bool":
+            return numbers_of(frame[column], kind) > 0.5
+        return frame[column].to_numpy()
+
+    def fit(self, train: np.ndarray) -> None:
+        fill = self.choice.missing == "fill"
+        self.encoder = TableEncoder.fit(self.frame, self.kinds, train, fill)
+
+    def source(self) -> list[np.ndarray] | np.ndarray:
+        """The encoded features (or their columns) to copy split rows from."""
+        assert self.encoder is not None
+        if self.choice.missing == "fill":
+            for column in self.feature_cols:
+                count = int(self.frame[column].isna().sum())
+                if count:
+                    self.filled[column] = count
+        return self.encoder.source(self.frame)
+
+    @property
+    def fill(self) -> None:
+        return None
+
+    @property
+    def keep(self) -> np.ndarray | None:
+        return self.encoder.one_hot if self.encoder is not None else None
+
+    def external(
+        self, raw: Table | ArraySet, report: MissingReport
+    ) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+        """(features, raw target values, class names) of a separate source."""
+        if not isinstance(raw, Table):
+            raise DataError(f"{raw.name} must be a table like the training file.")
+        choice = Choice(self.target_cols, self.feature_cols, self.choice.missing)
+        other = TablePrep(raw, choice, report, kinds=self.kinds)
+        assert self.encoder is not None
+        return self.encoder.transform(other.frame), other.target_values(), None
+
+
+class ArrayPrep:
+    def __init__(self, data: ArraySet, choice: Choice, missing: MissingReport) -> None:
+        self.data = data
+        self.choice = choice
+        self.name = data.name
+        x = data.x
+        if choice.features is not None and x.ndim == 2:
+            specs = (
+                choice.features
+                if isinstance(choice.features, list)
+                else [choice.features]
+            )
+            picks = [
+                resolve_column(s, data.feature_names, data.name, "feature")
+                for s in specs
+            ]
+            index = [data.feature_names.index(p) for p in picks]
+            x = x[:, index]
+            self.names = picks
+        else:
+            self.names = list(data.feature_names)
+        self.x, self.y = self._apply_missing(x, data.y, missing)
+        self.means: np.ndarray | None = None
+        self.filled: dict[str, int] = {}
+
+    def _apply_missing(
+        self, x: np.ndarray, y: np.ndarray, report: MissingReport
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = len(x)
+        flat = x.reshape(n, -1)
+        if x.dtype.kind == "f":
+            bad = np.abs(flat) > F32_MAX
+            if bad.any():
+                row = int(np.flatnonzero(bad.any(axis=1))[0])
+                raise DataError(
+                    f"The inputs in {self.name} have an infinite or too "
+                    f"large value in sample {row + 1}."
+                )
+        x_gaps = np.isnan(flat) if x.dtype.kind == "f" else None
+        y_gaps = (
+            np.isnan(y.reshape(n, -1)).any(axis=1)
+            if y.dtype.kind == "f"
+            else np.zeros(n, bool)
+        )
+        found: dict[str, int] = {}
+        if x_gaps is not None and x_gaps.any():
+            if x.ndim == 2:
+                counts = x_gaps.sum(axis=0)
+                found = {
+                    self.names[i] if i < len(self.names) else f"x{i}": int(c)
+                    for i, c in enumerate(counts)
+                    if c
+                }
+            else:
+                found = {"inputs": int(x_gaps.sum())}
+        if y_gaps.any():
+            found["target"] = int(y_gaps.sum())
+        for column, count in found.items():
+            report.found[column] = report.found.get(column, 0) + count
+        if not found:
+            return x, y
+        policy = self.choice.missing
+        if policy == "error":
+            raise DataError(missing_message(self.name, found))
+        rows = y_gaps.copy()
+        if policy == "drop" and x_gaps is not None:
+            rows |= x_gaps.any(axis=1)
+        if rows.all():
+            raise DataError(
+                f"Every sample in {self.name} has a missing value, so none "
+                "is left to learn from."
+            )
+        report.rows_dropped += int(rows.sum())
+        return x[~rows], y[~rows]
+
+    @property
+    def n(self) -> int:
+        return len(self.x)
+
+    @property
+    def target_label(self) -> str:
+        return repr(self.data.target_names[0]) if self.data.target_names else "y"
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.names
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(int(s) for s in self.x.shape[1:])
+
+    @property
+    def keep(self) -> None:
+        return None
+
+    def target_values(self) -> np.ndarray:
+        return self.y
+
+    def fit(self, train: np.ndarray) -> None:
+        """Training means per input position, when gaps are to be filled."""
+        if self.choice.missing != "fill" or self.x.dtype.kind != "f":
+            return
+        if not np.isnan(self.x).any():
+            return
+        rows = self.x[train].astype(np.float64)
+        present = ~np.isnan(rows)
+        sums = np.where(present, rows, 0.0).sum(axis=0)
+        counts = present.sum(axis=0)
+        self.means = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0).astype(
+            np.float32
+        )
+
+    def source(self) -> np.ndarray:
+        if self.means is not None:
+            gaps = int(np.isnan(self.x).sum())
+            if gaps:
+                self.filled["inputs"] = gaps
+        return self.x
+
+    @property
+    def fill(self) -> np.ndarray | None:
+        return self.means
+
+    def external(
+        self, raw: Table | ArraySet, report: MissingReport
+    ) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+        if not isinstance(raw, ArraySet):
+            raise DataError(
+                f"{raw.name} must hold the same kind of data as the training source."
+            )
+        choice = Choice(None, self.choice.features, self.choice.missing)
+        other = ArrayPrep(raw, choice, report)
+        if other.input_shape != self.input_shape:
+            raise DataError(
+                f"The samples in {raw.name} have shape {other.input_shape} "
+                f"but the training samples have {self.input_shape}."
+            )
+        x = other.x.astype(np.float32, copy=True)
+        if self.means is not None:
+            gaps = np.isnan(x)
+            x[gaps] = np.broadcast_to(self.means, x.shape)[gaps]
+        return x, other.y, raw.class_names
+
+
+def describe(raw: Table | ArraySet) -> str:
+    if isinstance(raw, Table):
+        rows, cols = raw.frame.shape
+        return f"{raw.name}: {rows:,} rows × {cols:,} columns"
+    shape = "×".join(str(s) for s in raw.x.shape[1:])
+    return f"{raw.name}: {len(raw.x):,} samples of shape {shape}"

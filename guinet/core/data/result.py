@@ -1,0 +1,259 @@
+"""What preparing data produces: arrays per split, their meaning, and a report.
+
+Target formats (chosen so the matching PyTorch loss takes them as they are):
+
+* ``multiclass`` — ``y`` is int64 class indices of shape ``(n,)``, for
+  ``CrossEntropyLoss`` on ``n_outputs = len(class_names)`` logits;
+* ``binary`` — ``y`` is float32 0/1 of shape ``(n, 1)``, for ``BCELoss`` after a
+  ``Sigmoid`` (or ``BCEWithLogitsLoss``) on one output; ``class_names[1]`` is
+  the class called 1;
+* ``regression`` — ``y`` is float32 of shape ``(n, k)`` for ``k`` target
+  columns, for ``MSELoss``/``L1Loss``; targets are not scaled.
+
+Inputs are float32 of shape ``(n, *input_shape)``, already scaled with the
+statistics of the training split only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    from guinet.core.data.columns import TableEncoder
+
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass
+class MissingReport:
+    """Missing values: how many were found per column and what was done."""
+
+    policy: str = "error"
+    found: dict[str, int] = field(default_factory=dict)
+    rows_dropped: int = 0
+    filled: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.found.values())
+
+
+@dataclass
+class DataReport:
+    """Everything a person should know about how their data was read and split."""
+
+    source: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+    class_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    missing: MissingReport = field(default_factory=MissingReport)
+    skipped_files: list[str] = field(default_factory=list)
+    encodings: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def skipped_count(self) -> int:
+        return len(self.skipped_files)
+
+    def lines(self) -> list[str]:
+        """The report as short sentences for the data panel or the command line."""
+        out = [self.source] if self.source else []
+        out.append(", ".join(f"{split}: {_rows(n)}" for split, n in self.rows.items()))
+        for split, counts in self.class_counts.items():
+            if counts and self.rows.get(split, 1):
+                spread = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+                out.append(f"classes in {split}: {spread}")
+        missing = self.missing
+        if missing.total:
+            cols = ", ".join(f"{c} ({n:,})" for c, n in missing.found.items())
+            out.append(f"missing values found: {cols}")
+            if missing.rows_dropped:
+                out.append(f"dropped {_rows(missing.rows_dropped)} with missing values")
+            if missing.filled:
+                out.append(
+                    f"filled {sum(missing.filled.values()):,} missing values "
+                    "with training-split means / most frequent values"
+                )
+        if self.skipped_files:
+            out.append(
+                f"skipped {self.skipped_count:,} unreadable file(s): "
+                + ", ".join(self.skipped_files[:5])
+                + (" …" if self.skipped_count > 5 else "")
+            )
+        for column, categories in self.encodings.items():
+            out.append(f"{column}: one-hot over {', '.join(categories)}")
+        out.extend(self.notes)
+        return out
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'' if n == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """``scaled = (raw - offset) / scale``, fitted on the training split.
+
+    ``offset`` and ``scale`` broadcast against one sample: one value per
+    feature for tables, one per channel (shape ``(c, 1, 1)``) for images,
+    whose ``scale`` includes the division of pixels to [0, 1].
+    """
+
+    kind: str
+    offset: np.ndarray
+    scale: np.ndarray
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """Scale float32 ``x`` in place (and return it).
+
+        Works through row blocks so both operations find the block in cache.
+        """
+        inverse = (1.0 / self.scale).astype(x.dtype)
+        for start in range(0, len(x), 32768):
+            block = x[start : start + 32768]
+            block -= self.offset
+            block *= inverse
+        return x
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "shape": list(self.offset.shape),
+            "offset": self.offset.ravel().tolist(),
+            "scale": self.scale.ravel().tolist(),
+        }
+
+
+@dataclass(frozen=True)
+class DataTensors:
+    """The splits as tensors on one device, moved there once."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+
+@dataclass
+class PreparedData:
+    """Ready-to-train arrays for the training, validation and test splits.
+
+    An empty validation or test split has zero rows (its arrays keep the
+    right trailing shape), so callers need no special case.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    input_shape: tuple[int, ...]
+    n_outputs: int
+    task: str
+    class_names: list[str]
+    feature_names: list[str]
+    target_names: list[str]
+    report: DataReport
+    scaler: Scaler
+    encoder: TableEncoder | None = None
+    _tensors: dict[str, DataTensors] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` of ``"train"``, ``"validation"`` or ``"test"``."""
+        if name == "train":
+            return self.x_train, self.y_train
+        if name in ("validation", "val"):
+            return self.x_val, self.y_val
+        if name == "test":
+            return self.x_test, self.y_test
+        raise KeyError(f"unknown split {name!r}; use train, validation or test")
+
+    def tensors(self, device: Any = "cpu") -> DataTensors:
+        """All splits as tensors on ``device``; copied there on the first call only."""
+        import torch
+
+        key = str(torch.device(device))
+        cached = self._tensors.get(key)
+        if cached is None:
+
+            def move(array: np.ndarray) -> torch.Tensor:
+                return torch.from_numpy(array).to(device)
+
+            cached = DataTensors(
+                move(self.x_train),
+                move(self.y_train),
+                move(self.x_val),
+                move(self.y_val),
+                move(self.x_test),
+                move(self.y_test),
+            )
+            self._tensors[key] = cached
+        return cached
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        """New table rows (same columns) as scaled model inputs, for predictions."""
+        if self.encoder is None:
+            raise ValueError("only data read from a table can transform new rows")
+        return self.scaler.apply(self.encoder.transform(frame))
+
+    def class_name(self, index: int) -> str:
+        return self.class_names[index]
+
+    def metadata(self) -> dict[str, Any]:
+        """JSON-ready facts a checkpoint or an exported model needs to predict."""
+        return {
+            "task": self.task,
+            "input_shape": list(self.input_shape),
+            "n_outputs": self.n_outputs,
+            "class_names": list(self.class_names),
+            "feature_names": list(self.feature_names),
+            "target_names": list(self.target_names),
+            "scaler": self.scaler.to_dict(),
+            "encodings": {k: list(v) for k, v in self.report.encodings.items()},
+        }
+
+
+class OutputHint(NamedTuple):
+    """What the model's last layer and the loss must be for this data."""
+
+    n_outputs: int
+    activation: str | None
+    loss: str
+    text: str
+
+
+def expected_outputs(prepared: PreparedData) -> OutputHint:
+    """The output size, final activation and loss that fit ``prepared``'s task."""
+    n = prepared.n_outputs
+    if prepared.task == "binary":
+        return OutputHint(
+            1,
+            "Sigmoid",
+            "BCELoss",
+            "End with Linear(out_features=1) and Sigmoid, and train with BCELoss "
+            "(or leave out the Sigmoid and use BCEWithLogitsLoss).",
+        )
+    if prepared.task == "multiclass":
+        return OutputHint(
+            n,
+            None,
+            "CrossEntropyLoss",
+            f"End with Linear(out_features={n}), one output per class and no "
+            "softmax: CrossEntropyLoss applies it itself.",
+        )
+    return OutputHint(
+        n,
+        None,
+        "MSELoss",
+        f"End with Linear(out_features={n}) and no activation, and train with "
+        "MSELoss (or L1Loss).",
+    )

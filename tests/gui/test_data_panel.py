@@ -1,0 +1,222 @@
+"""The Data page, driven through its widgets: load, choose, split, scale, see errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+
+from guinet.core.model import LayerSpec
+from tests.gui.helpers import drop
+
+
+def write_csv(path, rows=60, seed=0):
+    rng = np.random.default_rng(seed)
+    lines = ["age,height,city,label"]
+    cities = ["Lyon", "Oslo", "Kyoto"]
+    for i in range(rows):
+        label = "yes" if i % 2 else "no"
+        lines.append(
+            f"{rng.integers(18, 80)},{rng.normal(170, 10):.1f},{cities[i % 3]},{label}"
+        )
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def panel(window):
+    window.tabs.setCurrentWidget(window.data_panel)
+    return window.data_panel
+
+
+def load(qtbot, panel, action):
+    """Run ``action`` and wait until the data has been prepared, or has failed."""
+    outcome = []
+
+    def mark(*_args):
+        outcome.append(True)
+
+    panel.data_prepared.connect(mark)
+    panel.data_cleared.connect(mark)
+    try:
+        action()
+        qtbot.waitUntil(
+            lambda: bool(outcome)
+            and not panel.task.running
+            and not panel._reload_timer.isActive(),
+            timeout=20_000,
+        )
+    finally:
+        panel.data_prepared.disconnect(mark)
+        panel.data_cleared.disconnect(mark)
+
+
+def test_load_a_csv_choose_target_split_and_scaling(window, panel, qtbot, dialogs, tmp_path):
+    csv = write_csv(tmp_path / "people.csv")
+    window.designer.append_layer("Linear")
+    dialogs.answers.append(str(csv))
+    _select(panel.kind, "file")
+    load(qtbot, panel, lambda: panel.kind.activated.emit(panel.kind.currentIndex()))
+
+    data = window.project.data
+    assert data["source"]["kind"] == "csv"
+    assert panel.prepared is not None
+    # the city column is one-hot encoded: age, height + 3 cities
+    assert panel.prepared.input_shape == (5,)
+    assert window.project.model.input_shape == (5,)
+    assert panel.table_model.rowCount() > 0
+    assert panel.table_model.headerData(3, Qt.Orientation.Horizontal).startswith("label ★")
+    assert "train" in panel.split_counts.text()
+
+    # change the target to "city": three classes, label becomes a feature
+    index = panel.target.findData("city")
+    panel.target.setCurrentIndex(index)
+    load(qtbot, panel, lambda: panel.target.activated.emit(index))
+    assert window.project.data["target"] == "city"
+    assert panel.prepared.task == "multiclass"
+    assert panel.prepared.n_outputs == 3
+    assert window.project.model.input_shape == (4,)  # age, height, label one-hot
+
+    # split and scaling follow the widgets and land in the project
+    load(qtbot, panel, lambda: panel.test.setValue(30))
+    assert window.project.data["split"]["test"] == pytest.approx(0.3)
+    assert panel.prepared.report.rows["test"] == 18
+    index = panel.scaling.findData("minmax")
+    panel.scaling.setCurrentIndex(index)
+    load(qtbot, panel, lambda: panel.scaling.activated.emit(index))
+    assert window.project.data["scaling"] == "minmax"
+    x = panel.prepared.x_train
+    assert x.min() >= -1e-6 and x.max() <= 1 + 1e-6
+
+    # uncheck a feature
+    item = panel.features.findItems("height", Qt.MatchFlag.MatchExactly)[0]
+    load(qtbot, panel, lambda: item.setCheckState(Qt.CheckState.Unchecked))
+    assert "height" not in window.project.data["features"]
+    assert window.project.model.input_shape == (3,)
+
+    # every change is one undo step
+    load(qtbot, panel, window.undo_action.trigger)
+    assert window.project.data["features"] is None
+    assert window.project.model.input_shape == (4,)
+
+
+def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
+    window, panel, qtbot
+):
+    model = window.project.model
+    for spec in (LayerSpec("Linear", {"out_features": 16}), LayerSpec("ReLU"),
+                 LayerSpec("Linear", {"out_features": 2})):
+        model.layers.append(spec)
+    index = panel.dataset.findData("iris")
+    panel.dataset.setCurrentIndex(index)
+    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    assert window.project.data["source"]["name"] == "iris"
+    assert model.input_shape == (4,)
+    assert window.designer.input_bar.edit.isReadOnly()
+    totals = window.designer.totals
+    assert "needs 3 outputs" in totals.text()
+    assert totals.fix_button.isVisibleTo(window.designer)
+    qtbot.mouseClick(totals.fix_button, Qt.MouseButton.LeftButton)
+    assert model.layers[2].params["out_features"] == 3
+    assert "needs 3" not in totals.text()
+    assert not totals.fix_button.isVisibleTo(window.designer)
+
+    # a generated set's parameters are editable
+    index = panel.dataset.findData("spirals")
+    panel.dataset.setCurrentIndex(index)
+    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    samples = panel._builtin_editors["samples"]
+    load(qtbot, panel, lambda: samples.spin.setValue(300))
+    assert window.project.data["source"]["samples"] == 300
+    assert sum(panel.prepared.report.rows.values()) == 300
+    assert panel.summary.shown_points == panel.prepared.report.rows["train"]
+
+
+def test_image_data_shows_a_grid_of_samples(window, panel, qtbot):
+    index = panel.dataset.findData("digits")
+    panel.dataset.setCurrentIndex(index)
+    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    assert window.project.model.input_shape == (1, 8, 8)
+    assert panel.summary.shown_images == 16
+
+
+BAD_FILES = {
+    "empty.csv": ("", "empty"),
+    "ragged.csv": ("a,b,c\n1,2,3\n4,5\n6,7,8,9\n", "line"),
+    "text.csv": ("a,b,label\n1,2,x\n3,oops,y\n" + "5,6,x\n" * 10, "oops"),
+    "single.csv": ("a,label\n" + "1,same\n" * 20, "one class"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_files_get_a_message_in_the_panel(window, panel, qtbot, tmp_path, name):
+    text, expected = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_text(text)
+    load(qtbot, panel, lambda: panel.open_file(path))
+    assert panel.message.isVisibleTo(panel)
+    assert expected.lower() in panel.error_text.lower()
+    assert panel.prepared is None
+    # the window stays usable, and a good source clears the message
+    index = panel.dataset.findData("moons")
+    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    assert panel.error_text == ""
+    assert panel.prepared is not None
+
+
+def test_a_missing_target_column_names_the_columns(window, panel, qtbot, tmp_path):
+    csv = write_csv(tmp_path / "p.csv")
+    load(qtbot, panel, lambda: panel.open_file(csv))
+    data = dict(window.project.data, target="salary")
+    load(qtbot, panel, lambda: window.project.set_data(data))
+    assert "salary" in panel.error_text and "age" in panel.error_text
+
+
+def test_dropping_a_data_file_on_the_window_loads_it(window, panel, qtbot, tmp_path):
+    csv = write_csv(tmp_path / "dropped.csv")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(csv))])
+    load(qtbot, panel, lambda: drop(window, mime, QPoint(50, 50)))
+    assert window.tabs.currentWidget() is panel
+    assert window.project.data["source"]["path"].endswith("dropped.csv")
+    assert panel.prepared is not None
+
+
+def test_data_choices_are_saved_and_restored_with_relative_paths(
+    window, panel, qtbot, dialogs, tmp_path
+):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    csv = write_csv(folder / "people.csv")
+    load(qtbot, panel, lambda: panel.open_file(csv))
+    index = panel.missing.findData("drop")
+    load(qtbot, panel, lambda: (panel.missing.setCurrentIndex(index),
+                                panel.missing.activated.emit(index)))
+    dialogs.answers.append(str(folder / "saved"))
+    window.save_action.trigger()
+    saved = folder / "saved.guinet"
+    import json
+
+    data = json.loads(saved.read_text())["data"]
+    assert data["source"]["path"] == "people.csv"
+    assert data["missing"] == "drop"
+
+    window.new_action.trigger()
+    assert window.project.data is None
+    load(qtbot, panel, lambda: window.open_path(saved))
+    assert panel.missing.currentData() == "drop"
+    assert panel.prepared is not None
+    assert panel.path.text() == "people.csv"
+
+
+def test_cancel_stops_loading_and_says_so(window, panel, qtbot, tmp_path):
+    csv = write_csv(tmp_path / "p.csv")
+    panel.open_file(csv)
+    panel.reload()
+    panel.cancel()
+    qtbot.waitUntil(lambda: not panel.task.running, timeout=20_000)
+    assert "cancelled" in panel.error_text
+
+
+def _select(combo, value):
+    combo.setCurrentIndex(combo.findData(value))
