@@ -17,6 +17,7 @@ from guinet._resources import resource  # noqa: E402
 from guinet.gui import torch_loader  # noqa: E402
 from guinet.gui.app import create_application  # noqa: E402
 from guinet.gui.main_window import MainWindow  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
 
@@ -33,15 +34,59 @@ def shoot(example: str, select: int, name: str) -> Path:
     QApplication.processEvents()
     path = OUT / name
     window.grab().save(str(path))
+    window.undo_stack.setClean()
+    window.close()
+    return path
+
+
+def write_wine_csv(folder: Path) -> Path:
+    """The UCI wine measurements as a person would have them: a CSV with a header
+    and the cultivar named in words."""
+    from sklearn.datasets import load_wine
+
+    wine = load_wine(as_frame=True)
+    frame = wine.frame.rename(columns={"target": "cultivar"})
+    frame["cultivar"] = frame["cultivar"].map({0: "Barolo", 1: "Grignolino", 2: "Barbera"})
+    path = folder / "wine.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def shoot_data(source: Path | None, dataset: str | None, name: str) -> Path:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    panel = window.data_panel
+    loop = QEventLoop()
+    panel.data_prepared.connect(loop.quit)
+    panel.data_cleared.connect(loop.quit)
+    QTimer.singleShot(30_000, loop.quit)
+    if source is not None:
+        panel.open_file(source)
+    else:
+        panel.dataset.setCurrentIndex(panel.dataset.findData(dataset))
+        panel.dataset.activated.emit(panel.dataset.currentIndex())
+    loop.exec()
+    window.tabs.setCurrentWidget(panel)
+    QApplication.processEvents()
+    path = OUT / name
+    window.grab().save(str(path))
+    panel.stop()
+    window.undo_stack.setClean()
     window.close()
     return path
 
 
 if __name__ == "__main__":
-    from PySide6.QtWidgets import QApplication
+    import tempfile
 
     torch_loader.load_now()
     app = create_application()
     OUT.mkdir(parents=True, exist_ok=True)
     print(shoot("moons_mlp.guinet", 2, "designer-mlp.png"))
     print(shoot("digits_cnn.guinet", 0, "designer-cnn.png"))
+    with tempfile.TemporaryDirectory() as folder:
+        print(shoot_data(write_wine_csv(Path(folder)), None, "data-csv.png"))
+    print(shoot_data(None, "spirals", "data-spirals.png"))

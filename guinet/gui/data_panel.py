@@ -390,6 +390,8 @@ class DataPanel(QWidget):
         self.features.blockSignals(False)
         self.features.setEnabled(bool(names))
         self.table_model.set_preview(preview_, shown_target)
+        if preview_ is not None and len(preview_.columns) <= 200:
+            self.table.resizeColumnsToContents()
 
     # -- edits ------------------------------------------------------------------------
     def _edit(self, change: Any, field: str) -> None:
