@@ -2,8 +2,14 @@
 
 Writes a 1,000,000 × 20 numeric CSV (19 float features and a 0/1 target) to
 a temporary folder, then alternates ``pandas.read_csv(path)`` with guinet's
-``prepare`` of the same file (read, check, split 60/20/20 stratified, scale)
-and keeps the best time of each. Target: guinet ≤ 1.5 × pandas.
+``prepare`` of the same file (sniff, read, check, split 60/20/20 stratified,
+standard-scale into float32 arrays) and keeps the best time of each.
+guinet is called as the GUI calls it, with progress and cancel callbacks.
+Target: guinet ≤ 1.5 × pandas.
+
+For reference it also times the piecewise reader that files above
+``tables.DIRECT_READ_BYTES`` get (progress per 8 MiB piece, cancellable
+between pieces), forced onto the same file.
 
     python benchmarks/data_load.py [--rows N] [--repeat K]
 """
@@ -14,6 +20,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +28,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from guinet.core.data import prepare  # noqa: E402
+from guinet.core.data import prepare, tables  # noqa: E402
 
 TARGET_RATIO = 1.5
 
@@ -34,13 +41,13 @@ def write_csv(path: Path, rows: int, seed: int = 0) -> None:
     frame.to_csv(path, index=False)
 
 
-def best_of(repeat: int, *jobs: tuple[str, object]) -> dict[str, float]:
-    """Best wall time of each job, interleaving them so load drifts hit both."""
-    best = {name: float("inf") for name, _ in jobs}
+def best_of(repeat: int, jobs: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Best wall time of each job, interleaving them so load drifts hit all."""
+    best = dict.fromkeys(jobs, float("inf"))
     for _ in range(repeat):
-        for name, job in jobs:
+        for name, job in jobs.items():
             start = time.perf_counter()
-            job()  # type: ignore[operator]
+            job()
             best[name] = min(best[name], time.perf_counter() - start)
     return best
 
@@ -50,6 +57,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    reports: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "numbers.csv"
         write_csv(path, args.rows)
@@ -60,22 +68,51 @@ def main() -> int:
             "scaling": "standard",
             "split": {"validation": 0.2, "test": 0.2, "stratify": True, "seed": 0},
         }
-        prepared = prepare(data, folder)  # warm up imports and the page cache
-        assert prepared.x_train.shape[1] == 19
+
+        def guinet() -> object:
+            return prepare(
+                data,
+                folder,
+                progress=lambda f, m: reports.append(f),
+                cancelled=lambda: False,
+            )
+
+        def piecewise() -> object:
+            saved = tables.DIRECT_READ_BYTES
+            tables.DIRECT_READ_BYTES = 0
+            try:
+                return guinet()
+            finally:
+                tables.DIRECT_READ_BYTES = saved
+
+        prepared = guinet()  # warm up imports and the page cache
+        assert prepared.x_train.shape == (int(args.rows * 0.6), 19)
         times = best_of(
             args.repeat,
-            ("pandas.read_csv", lambda: pd.read_csv(path)),
-            ("guinet prepare", lambda: prepare(data, folder)),
+            {
+                "pandas.read_csv": lambda: pd.read_csv(path),
+                "guinet prepare": guinet,
+                "  piecewise": piecewise,
+            },
         )
-    ratio = times["guinet prepare"] / times["pandas.read_csv"]
+    base = times["pandas.read_csv"]
     print(
         f"file: {args.rows:,} rows × 20 columns, {size_mb:.0f} MiB; "
-        f"best of {args.repeat}"
+        f"best of {args.repeat}, interleaved"
     )
     for name, seconds in times.items():
-        print(f"  {name:<16} {seconds:7.3f} s")
+        print(f"  {name:<16} {seconds:7.3f} s   {seconds / base:5.2f}× pandas")
+    ratio = times["guinet prepare"] / base
     verdict = "OK" if ratio <= TARGET_RATIO else "MISSED"
-    print(f"  ratio guinet/pandas {ratio:.2f}× (target ≤ {TARGET_RATIO}×): {verdict}")
+    print(
+        f"guinet load+prepare / pandas.read_csv = {ratio:.2f}× "
+        f"(target ≤ {TARGET_RATIO}×): {verdict}"
+    )
+    print(
+        "  (piecewise = the reader files over "
+        f"{tables.DIRECT_READ_BYTES / 2**20:.0f} MiB get: progress per piece, "
+        "cancellable between pieces)"
+    )
     return 0 if ratio <= TARGET_RATIO else 1
 
 

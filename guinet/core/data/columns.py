@@ -109,9 +109,9 @@ def column_kind(table: Table, column: str) -> str:
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna().to_numpy() & (values != "").to_numpy()
     if len(values) and not bad.any():
-        table.frame[column] = pd.to_numeric(
-            series.astype(object).where(present), errors="coerce"
-        ).astype(float)
+        converted = np.full(len(series), np.nan)
+        converted[present] = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+        table.frame[column] = converted
         return "number"
     if len(values) and (~bad).sum() >= 0.5 * len(values):
         row = int(np.flatnonzero(present)[np.argmax(bad)])

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 ProgressFn = Callable[[float, str], None]
+REPORT_INTERVAL = 0.05  # seconds between progress reports (at most ~20 a second)
 CancelledFn = Callable[[], bool]
 
 
@@ -29,9 +30,11 @@ class Progress:
 
     Loaders call :meth:`update` between chunks, files or stages; it raises
     :class:`DataCancelled` as soon as ``cancelled()`` says so, and forwards at
-    most ~20 progress reports a second (plus the first and the last) so a
-    GUI listener is never flooded. :meth:`stage` maps a sub-task's own 0..1
-    onto a slice of the whole, so a reader need not know what comes after it.
+    most ~20 progress reports a second (plus forced ones and the last) so a
+    GUI listener is never flooded. Reported fractions never go down, even
+    when a reader starts over another way. :meth:`stage` maps a sub-task's
+    own 0..1 onto a slice of the whole, so a reader need not know what comes
+    after it.
     """
 
     def __init__(
@@ -47,8 +50,9 @@ class Progress:
         self._cancelled = cancelled
         self._start = start
         self._stop = stop
-        # shared between a Progress and its stages so throttling is global
-        self._last = _last if _last is not None else [-1.0]
+        # [time of the last report, highest fraction reported], shared with
+        # every stage so throttling and monotony hold for the whole task
+        self._last = _last if _last is not None else [-1.0, 0.0]
 
     def stage(self, start: float, stop: float) -> Progress:
         """A view of this reporter whose 0..1 covers ``start..stop`` of this one."""
@@ -72,8 +76,9 @@ class Progress:
             return
         now = time.monotonic()
         done = fraction >= 1.0 and self._stop >= 1.0
-        if not force and not done and now - self._last[0] < 0.05:
+        if not force and not done and now - self._last[0] < REPORT_INTERVAL:
             return
-        self._last[0] = now
         value = self._start + (self._stop - self._start) * min(max(fraction, 0.0), 1.0)
+        value = max(value, self._last[1])
+        self._last[0], self._last[1] = now, value
         self._progress(value, message)

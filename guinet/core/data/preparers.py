@@ -54,6 +54,12 @@ def missing_message(name: str, found: dict[str, int]) -> str:
 
 
 class TablePrep:
+    """A table on its way to numbers; every check runs in ``__init__``.
+
+    ``kinds`` (the training table's column kinds) marks a separate
+    validation/test table, whose columns must hold the same kinds of values.
+    """
+
     def __init__(
         self,
         table: Table,
@@ -261,6 +267,8 @@ class TablePrep:
 
 
 class ArrayPrep:
+    """Arrays on their way to a network: feature choice, finiteness, gaps."""
+
     def __init__(self, data: ArraySet, choice: Choice, missing: MissingReport) -> None:
         self.data = data
         self.choice = choice

@@ -64,6 +64,8 @@ def column_info(frame: pd.DataFrame) -> list[ColumnInfo]:
             numeric = pd.to_numeric(present, errors="coerce").notna()
             if len(present) and numeric.all():
                 dtype = "number"
+            elif numeric.sum() * 2 >= len(present):
+                dtype = "text"  # numbers with stray text: prepare() will say where
             elif distinct <= MAX_CATEGORIES and (
                 distinct <= 2 or distinct * 2 <= len(present)
             ):
@@ -83,7 +85,7 @@ def preview(
         from guinet.core.data.tables import read_csv_head
 
         path = resolve_path(source, base_dir)
-        head, fmt = read_csv_head(path, source, rows)
+        head, fmt = read_csv_head(path, kind, source, rows)
         return Preview(
             head,
             column_info(head),

@@ -305,7 +305,7 @@ def _check_lengths(
         if len(row.fields) != width:
             if row.end > row.line and any("\n" in cell for cell in row.fields):
                 raise DataError(
-                    f"{name} has a quote mark (\") on line {row.line} that is never "
+                    f'{name} has a quote mark (") on line {row.line} that is never '
                     "closed; remove it or close it."
                 )
             raise DataError(

@@ -45,8 +45,10 @@ class Table:
     """A table as read, before any column has been chosen or converted.
 
     ``first_line`` is the text line (1-based) of the first data row, so a
-    message can point at the line a person finds in an editor; ``None`` for
-    files that have no lines (Parquet, Excel, NumPy).
+    message can point at the line a person finds in an editor (counting as
+    if the file had no blank lines or line breaks inside quotes, which
+    pandas skips); ``None`` for files that have no lines (Parquet, Excel,
+    NumPy).
     """
 
     frame: pd.DataFrame

@@ -88,15 +88,13 @@ def read_csv(
 
 
 def read_csv_head(
-    path: Path, source: Mapping[str, Any], rows: int
+    path: Path, kind: str, source: Mapping[str, Any], rows: int
 ) -> tuple[Any, CsvFormat]:
     """The first ``rows`` data rows only (for the preview): pandas stops early."""
-    fmt = sniff_csv(
-        path, source, "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    )
-    with _translated(path.name, fmt):
-        import pandas as pd
+    import pandas as pd
 
+    fmt = sniff_csv(path, source, "\t" if kind == "tsv" else ",")
+    with _translated(path.name, fmt):
         frame = pd.read_csv(path, nrows=rows, **_options(fmt, fmt.encoding))
     return frame, fmt
 

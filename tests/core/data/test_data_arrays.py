@@ -13,8 +13,11 @@ NO_SPLIT = {"validation": 0.0, "test": 0.0}
 
 
 def arrays(tmp_path: Path, name: str = "d.npz", **data):
-    section = {"source": {"kind": "npz", "path": name, **data.pop("source", {})},
-               "split": data.pop("split", NO_SPLIT), **data}
+    section = {
+        "source": {"kind": "npz", "path": name, **data.pop("source", {})},
+        "split": data.pop("split", NO_SPLIT),
+        **data,
+    }
     return prepare(section, tmp_path)
 
 
@@ -32,8 +35,12 @@ def test_npz_with_default_names(tmp_path: Path) -> None:
 def test_npz_named_arrays_images_and_class_names(tmp_path: Path) -> None:
     images = np.random.default_rng(1).integers(0, 255, (30, 1, 6, 5)).astype(np.uint8)
     labels = np.arange(30) % 3
-    np.savez(tmp_path / "img.npz", inputs=images, labels=labels,
-             class_names=np.array(["cat", "dog", "owl"]))
+    np.savez(
+        tmp_path / "img.npz",
+        inputs=images,
+        labels=labels,
+        class_names=np.array(["cat", "dog", "owl"]),
+    )
     data = arrays(tmp_path, "img.npz", source={"x": "inputs", "y": "labels"})
     assert data.input_shape == (1, 6, 5)
     assert data.class_names == ["cat", "dog", "owl"]
@@ -65,8 +72,15 @@ def test_npz_text_labels(tmp_path: Path) -> None:
 def test_npy_matrix_target_by_index(tmp_path: Path) -> None:
     matrix = np.column_stack([np.arange(20.0), np.arange(20.0) * 2, np.arange(20) % 2])
     np.save(tmp_path / "m.npy", matrix)
-    data = prepare({"source": {"kind": "npy", "path": "m.npy"}, "target": -1,
-                    "split": NO_SPLIT, "scaling": "none"}, tmp_path)
+    data = prepare(
+        {
+            "source": {"kind": "npy", "path": "m.npy"},
+            "target": -1,
+            "split": NO_SPLIT,
+            "scaling": "none",
+        },
+        tmp_path,
+    )
     assert data.task == "binary" and data.feature_names == ["column 0", "column 1"]
     np.testing.assert_allclose(data.x_train, matrix[:, :2])
 
@@ -124,8 +138,10 @@ def make_images(root: Path, per_class: dict[str, int], size=(12, 10)) -> None:
 
 
 def images(root: Path, **source) -> dict:
-    return {"source": {"kind": "images", "path": root.name, **source},
-            "split": {"validation": 0.25, "test": 0.25, "seed": 0}}
+    return {
+        "source": {"kind": "images", "path": root.name, **source},
+        "split": {"validation": 0.25, "test": 0.25, "seed": 0},
+    }
 
 
 def test_image_folder_rgb(tmp_path: Path) -> None:
@@ -141,10 +157,11 @@ def test_image_folder_rgb(tmp_path: Path) -> None:
 
 def test_image_folder_grayscale_minmax_is_unit_range(tmp_path: Path) -> None:
     make_images(tmp_path / "pets", {"a": 4, "b": 4, "c": 4})
-    data = prepare({**images(tmp_path / "pets", color="grayscale"),
-                    "scaling": "minmax"}, tmp_path)
+    data = prepare(
+        {**images(tmp_path / "pets", color="grayscale"), "scaling": "minmax"}, tmp_path
+    )
     assert data.input_shape == (1, 32, 32) and data.n_outputs == 3
-    assert 0.0 <= data.x_train.min() and data.x_train.max() <= 1.0
+    assert data.x_train.min() >= 0.0 and data.x_train.max() <= 1.0
 
 
 def test_unreadable_images_are_skipped_and_counted(tmp_path: Path) -> None:

@@ -55,8 +55,9 @@ def test_every_builtin_dataset(key: str) -> None:
 def test_registry_is_complete_and_keys_are_unique() -> None:
     assert set(EXPECTED) <= set(BUILTIN_DATASETS)
     with pytest.raises(KeyError, match="already registered"):
-        dataset(key="moons", label="again", description="dup", task="binary",
-                maker="moons")
+        dataset(
+            key="moons", label="again", description="dup", task="binary", maker="moons"
+        )
 
 
 def test_every_toy_declares_samples_noise_and_seed() -> None:
@@ -69,8 +70,12 @@ def test_every_toy_declares_samples_noise_and_seed() -> None:
 
 
 def test_toy_parameters_are_used() -> None:
-    data = prepare({**builtin("blobs", samples=200, classes=5, seed=3),
-                    "split": {"validation": 0, "test": 0}})
+    data = prepare(
+        {
+            **builtin("blobs", samples=200, classes=5, seed=3),
+            "split": {"validation": 0, "test": 0},
+        }
+    )
     assert len(data.x_train) == 200 and data.n_outputs == 5
 
 

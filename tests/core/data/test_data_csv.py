@@ -13,16 +13,22 @@ from guinet.core.data import DataError, prepare
 NO_SPLIT = {"validation": 0.0, "test": 0.0}
 
 
-def load(tmp_path: Path, name: str, content: str | bytes, encoding: str = "utf-8",
-         **data):
+def load(
+    tmp_path: Path, name: str, content: str | bytes, encoding: str = "utf-8", **data
+):
     path = tmp_path / name
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
         path.write_text(content, encoding=encoding, newline="")
     source = {"kind": data.pop("kind", "csv"), "path": name, **data.pop("source", {})}
-    section = {"source": source, "target": data.pop("target", "y"),
-               "split": NO_SPLIT, "scaling": "none", **data}
+    section = {
+        "source": source,
+        "target": data.pop("target", "y"),
+        "split": NO_SPLIT,
+        "scaling": "none",
+        **data,
+    }
     return prepare(section, tmp_path)
 
 
@@ -90,8 +96,14 @@ def test_latin1_after_a_long_utf8_looking_start(tmp_path: Path) -> None:
 
 def test_explicit_encoding(tmp_path: Path) -> None:
     text = "name,y\nÅsa,1\nÖrjan,0\n"
-    data = load(tmp_path, "e.csv", text, encoding="cp1252", source={"encoding": "cp1252"},
-                task="binary")
+    data = load(
+        tmp_path,
+        "e.csv",
+        text,
+        encoding="cp1252",
+        source={"encoding": "cp1252"},
+        task="binary",
+    )
     assert data.report.encodings == {"name": ["Åsa", "Örjan"]}
 
 
@@ -105,10 +117,16 @@ def test_headerless_file_by_index(tmp_path: Path) -> None:
 def test_header_forced_off_and_on(tmp_path: Path) -> None:
     # a header read as data puts text into number columns: said, with its line
     with pytest.raises(DataError, match=r"'column 1' .* row 1 \(line 1\) has 'b'"):
-        load(tmp_path, "f.csv", "a,b,c\nx,1,0\ny,2,1\nz,3,1\n", target=2,
-             source={"header": False})
-    on = load(tmp_path, "g.csv", "1,2,3\n4,5,0\n6,7,1\n", target="3",
-              source={"header": True})
+        load(
+            tmp_path,
+            "f.csv",
+            "a,b,c\nx,1,0\ny,2,1\nz,3,1\n",
+            target=2,
+            source={"header": False},
+        )
+    on = load(
+        tmp_path, "g.csv", "1,2,3\n4,5,0\n6,7,1\n", target="3", source={"header": True}
+    )
     assert on.feature_names == ["1", "2"]
 
 
@@ -138,8 +156,15 @@ def test_thousands_of_columns(tmp_path: Path) -> None:
     frame = pd.DataFrame(values, columns=[f"c{i}" for i in range(3000)])
     frame["y"] = np.arange(20) % 2
     frame.to_csv(tmp_path / "wide.csv", index=False)
-    data = prepare({"source": {"kind": "csv", "path": "wide.csv"}, "target": "y",
-                    "split": NO_SPLIT, "scaling": "none"}, tmp_path)
+    data = prepare(
+        {
+            "source": {"kind": "csv", "path": "wide.csv"},
+            "target": "y",
+            "split": NO_SPLIT,
+            "scaling": "none",
+        },
+        tmp_path,
+    )
     assert data.input_shape == (3000,)
     np.testing.assert_allclose(data.x_train, values.astype(np.float32))
 
@@ -148,35 +173,57 @@ def test_parquet(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "y": ["u", "v", "u", "v"]})
     frame.to_parquet(tmp_path / "t.parquet")
-    data = prepare({"source": {"kind": "parquet", "path": "t.parquet"}, "target": "y",
-                    "split": NO_SPLIT, "scaling": "none"}, tmp_path)
+    data = prepare(
+        {
+            "source": {"kind": "parquet", "path": "t.parquet"},
+            "target": "y",
+            "split": NO_SPLIT,
+            "scaling": "none",
+        },
+        tmp_path,
+    )
     assert data.class_names == ["u", "v"]
     np.testing.assert_allclose(data.x_train[:, 0], [1, 2, 3, 4])
 
 
 def test_excel(tmp_path: Path) -> None:
     pytest.importorskip("openpyxl")
-    frame = pd.DataFrame({"a": [1, 2, 3, 4], "b": [0.5, 1.5, 2.5, 3.5],
-                          "y": ["no", "yes", "no", "yes"]})
+    frame = pd.DataFrame(
+        {"a": [1, 2, 3, 4], "b": [0.5, 1.5, 2.5, 3.5], "y": ["no", "yes", "no", "yes"]}
+    )
     frame.to_excel(tmp_path / "t.xlsx", index=False)
-    data = prepare({"source": {"path": "t.xlsx"}, "target": "y",
-                    "split": NO_SPLIT, "scaling": "none"}, tmp_path)
+    data = prepare(
+        {
+            "source": {"path": "t.xlsx"},
+            "target": "y",
+            "split": NO_SPLIT,
+            "scaling": "none",
+        },
+        tmp_path,
+    )
     assert data.feature_names == ["a", "b"]
     np.testing.assert_allclose(data.x_train, frame[["a", "b"]].to_numpy())
 
 
 def test_kind_inferred_from_extension(tmp_path: Path) -> None:
     (tmp_path / "t.tsv").write_text("a\tb\ty\n1\t2\t0\n3\t4\t1\n")
-    data = prepare({"source": {"path": "t.tsv"}, "target": "y", "split": NO_SPLIT},
-                   tmp_path)
+    data = prepare(
+        {"source": {"path": "t.tsv"}, "target": "y", "split": NO_SPLIT}, tmp_path
+    )
     assert data.input_shape == (2,)
 
 
 def test_relative_path_resolved_against_base_dir(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.csv").write_text("a,y\n1,0\n2,1\n")
-    data = prepare({"source": {"kind": "csv", "path": "sub/d.csv"}, "target": "y",
-                    "split": NO_SPLIT}, tmp_path)
+    data = prepare(
+        {
+            "source": {"kind": "csv", "path": "sub/d.csv"},
+            "target": "y",
+            "split": NO_SPLIT,
+        },
+        tmp_path,
+    )
     assert len(data.x_train) == 2
 
 

@@ -22,11 +22,13 @@ def section(name: str, **data) -> dict:
 
 def numbers(n: int = 300, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "a": rng.normal(10.0, 3.0, n),
-        "b": rng.uniform(-50.0, 50.0, n),
-        "c": rng.exponential(2.0, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(10.0, 3.0, n),
+            "b": rng.uniform(-50.0, 50.0, n),
+            "c": rng.exponential(2.0, n),
+        }
+    )
     frame["y"] = (frame["a"] > 10).astype(int)
     return frame
 
@@ -79,8 +81,9 @@ def test_minmax_scaling(tmp_path: Path) -> None:
 def test_no_scaling_keeps_values(tmp_path: Path) -> None:
     frame = numbers(50)
     name = write(tmp_path, frame)
-    data = prepare(section(name, scaling="none",
-                           split={"validation": 0, "test": 0}), tmp_path)
+    data = prepare(
+        section(name, scaling="none", split={"validation": 0, "test": 0}), tmp_path
+    )
     np.testing.assert_allclose(data.x_train, frame[["a", "b", "c"]], rtol=1e-6)
 
 
@@ -95,19 +98,23 @@ def test_constant_column_is_centred_not_divided_by_zero(tmp_path: Path) -> None:
 
 # -- encodings -----------------------------------------------------------------
 def test_one_hot_features_and_text_labels(tmp_path: Path) -> None:
-    frame = pd.DataFrame({
-        "size": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0] * 5,
-        "colour": ["red", "green", "blue"] * 10,
-        "y": ["dog", "cat", "cat", "dog", "bird", "cat"] * 5,
-    })
+    frame = pd.DataFrame(
+        {
+            "size": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0] * 5,
+            "colour": ["red", "green", "blue"] * 10,
+            "y": ["dog", "cat", "cat", "dog", "bird", "cat"] * 5,
+        }
+    )
     name = write(tmp_path, frame)
-    data = prepare(section(name, scaling="none",
-                           split={"validation": 0, "test": 0}), tmp_path)
+    data = prepare(
+        section(name, scaling="none", split={"validation": 0, "test": 0}), tmp_path
+    )
     assert data.feature_names == ["size", "colour=blue", "colour=green", "colour=red"]
     assert data.report.encodings == {"colour": ["blue", "green", "red"]}
     assert data.class_names == ["bird", "cat", "dog"] and data.task == "multiclass"
-    np.testing.assert_array_equal(data.x_train[:3, 1:], [[0, 0, 1], [0, 1, 0],
-                                                         [1, 0, 0]])
+    np.testing.assert_array_equal(
+        data.x_train[:3, 1:], [[0, 0, 1], [0, 1, 0], [1, 0, 0]]
+    )
     np.testing.assert_array_equal(data.y_train[:6], [2, 1, 1, 2, 0, 1])
     # one-hot columns are left at 0/1 by standard scaling
     scaled = prepare(section(name), tmp_path)
@@ -124,8 +131,12 @@ def test_binary_targets_are_float_columns_with_class_1_second(tmp_path: Path) ->
 
 def test_yes_no_feature_column_becomes_zero_one(tmp_path: Path) -> None:
     frame = pd.DataFrame({"smoker": [True, False] * 6, "y": [0, 1, 1] * 4})
-    data = prepare(section(write(tmp_path, frame), scaling="none",
-                           split={"validation": 0, "test": 0}), tmp_path)
+    data = prepare(
+        section(
+            write(tmp_path, frame), scaling="none", split={"validation": 0, "test": 0}
+        ),
+        tmp_path,
+    )
     np.testing.assert_array_equal(data.x_train[:4, 0], [1, 0, 1, 0])
 
 
@@ -142,10 +153,13 @@ def test_yes_no_feature_column_becomes_zero_one(tmp_path: Path) -> None:
 )
 def test_task_detection(tmp_path: Path, values, task: str, outputs: int) -> None:
     frame = pd.DataFrame({"x": np.arange(40.0), "y": values})
-    data = prepare(section(write(tmp_path, frame), split={"validation": 0.25,
-                                                          "test": 0.25,
-                                                          "stratify": False}),
-                   tmp_path)
+    data = prepare(
+        section(
+            write(tmp_path, frame),
+            split={"validation": 0.25, "test": 0.25, "stratify": False},
+        ),
+        tmp_path,
+    )
     assert (data.task, data.n_outputs) == (task, outputs)
     assert any(note.startswith(f"task: {task}") for note in data.report.notes)
 
@@ -164,10 +178,35 @@ def test_task_override(tmp_path: Path) -> None:
 def test_several_regression_targets(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(50, 4)), columns=["a", "b", "u", "v"])
-    data = prepare({"source": {"kind": "csv", "path": write(tmp_path, frame)},
-                    "target": ["u", "v"]}, tmp_path)
+    data = prepare(
+        {
+            "source": {"kind": "csv", "path": write(tmp_path, frame)},
+            "target": ["u", "v"],
+        },
+        tmp_path,
+    )
     assert data.task == "regression" and data.n_outputs == 2
     assert data.y_train.shape[1] == 2 and data.target_names == ["u", "v"]
+
+
+def test_one_hot_target_columns_become_classes(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "a": np.arange(30.0),
+            "cat": [1, 0, 0] * 10,
+            "dog": [0, 1, 0] * 10,
+            "owl": [0, 0, 1] * 10,
+        }
+    )
+    data = prepare(
+        {
+            "source": {"kind": "csv", "path": write(tmp_path, frame)},
+            "target": ["cat", "dog", "owl"],
+        },
+        tmp_path,
+    )
+    assert data.task == "multiclass" and data.class_names == ["cat", "dog", "owl"]
+    assert data.report.class_counts["train"] == {"cat": 6, "dog": 6, "owl": 6}
 
 
 def test_expected_outputs_per_task() -> None:
@@ -182,11 +221,13 @@ def test_expected_outputs_per_task() -> None:
 
 # -- missing values ---------------------------------------------------------------
 def gappy(tmp_path: Path) -> str:
-    frame = pd.DataFrame({
-        "a": [1.0, np.nan, 3.0, 4.0, 5.0, np.nan, 7.0, 8.0, 9.0, 10.0] * 3,
-        "kind": ["x", "y", None, "x", "x", "y", "x", "y", "x", "y"] * 3,
-        "y": [0, 1] * 15,
-    })
+    frame = pd.DataFrame(
+        {
+            "a": [1.0, np.nan, 3.0, 4.0, 5.0, np.nan, 7.0, 8.0, 9.0, 10.0] * 3,
+            "kind": ["x", "y", None, "x", "x", "y", "x", "y", "x", "y"] * 3,
+            "y": [0, 1] * 15,
+        }
+    )
     return write(tmp_path, frame)
 
 
@@ -205,9 +246,15 @@ def test_missing_values_dropped_and_counted(tmp_path: Path) -> None:
 
 def test_missing_values_filled_from_the_training_split(tmp_path: Path) -> None:
     name = gappy(tmp_path)
-    data = prepare(section(name, missing="fill", scaling="none",
-                           split={"validation": 0.2, "test": 0.2, "seed": 3}),
-                   tmp_path)
+    data = prepare(
+        section(
+            name,
+            missing="fill",
+            scaling="none",
+            split={"validation": 0.2, "test": 0.2, "seed": 3},
+        ),
+        tmp_path,
+    )
     report = data.report.missing
     assert report.found == {"a": 6, "kind": 3} and report.filled == {"a": 6, "kind": 3}
     assert report.rows_dropped == 0 and sum(data.report.rows.values()) == 30
@@ -222,22 +269,30 @@ def test_missing_values_filled_from_the_training_split(tmp_path: Path) -> None:
 
 def test_rows_with_a_missing_target_are_dropped_when_filling(tmp_path: Path) -> None:
     frame = pd.DataFrame({"a": np.arange(12.0), "y": [0, 1, None] + [0, 1, 1] * 3})
-    data = prepare(section(write(tmp_path, frame), missing="fill",
-                           split={"validation": 0, "test": 0}), tmp_path)
+    data = prepare(
+        section(
+            write(tmp_path, frame), missing="fill", split={"validation": 0, "test": 0}
+        ),
+        tmp_path,
+    )
     assert data.report.missing.rows_dropped == 1 and len(data.x_train) == 11
 
 
 # -- splits ---------------------------------------------------------------------
 def imbalanced(tmp_path: Path) -> str:
-    frame = pd.DataFrame({"a": np.arange(1000.0),
-                          "y": ["rare"] * 100 + ["common"] * 900})
+    frame = pd.DataFrame(
+        {"a": np.arange(1000.0), "y": ["rare"] * 100 + ["common"] * 900}
+    )
     return write(tmp_path, frame)
 
 
 def test_stratified_split_keeps_class_ratios(tmp_path: Path) -> None:
-    data = prepare(section(imbalanced(tmp_path),
-                           split={"validation": 0.2, "test": 0.1, "seed": 5}),
-                   tmp_path)
+    data = prepare(
+        section(
+            imbalanced(tmp_path), split={"validation": 0.2, "test": 0.1, "seed": 5}
+        ),
+        tmp_path,
+    )
     counts = data.report.class_counts
     assert data.report.rows == {"train": 700, "validation": 200, "test": 100}
     assert counts["train"] == {"common": 630, "rare": 70}
@@ -261,8 +316,10 @@ def test_same_seed_same_split_other_seed_other_split(tmp_path: Path) -> None:
 
 def test_unstratified_and_zero_fraction_splits(tmp_path: Path) -> None:
     name = imbalanced(tmp_path)
-    data = prepare(section(name, split={"validation": 0.0, "test": 0.25,
-                                        "stratify": False}), tmp_path)
+    data = prepare(
+        section(name, split={"validation": 0.0, "test": 0.25, "stratify": False}),
+        tmp_path,
+    )
     assert data.report.rows == {"train": 750, "validation": 0, "test": 250}
     assert data.x_val.shape == (0, 1) and data.y_val.shape == (0, 1)
 
@@ -279,32 +336,45 @@ def test_regression_split_is_seeded(tmp_path: Path) -> None:
 
 # -- separate validation and test files -----------------------------------------
 def test_separate_validation_and_test_files(tmp_path: Path) -> None:
-    train = pd.DataFrame({"a": np.arange(20.0), "kind": ["p", "q"] * 10,
-                          "y": ["no", "yes"] * 10})
-    valid = pd.DataFrame({"a": [100.0, 200.0], "kind": ["q", "new"],
-                          "y": ["yes", "no"]})
+    train = pd.DataFrame(
+        {"a": np.arange(20.0), "kind": ["p", "q"] * 10, "y": ["no", "yes"] * 10}
+    )
+    valid = pd.DataFrame(
+        {"a": [100.0, 200.0], "kind": ["q", "new"], "y": ["yes", "no"]}
+    )
     write(tmp_path, train, "train.csv")
     write(tmp_path, valid, "valid.csv")
     write(tmp_path, valid, "test.csv")
-    data = prepare({
-        "source": {"kind": "csv", "path": "train.csv"}, "target": "y",
-        "validation_source": {"kind": "csv", "path": "valid.csv"},
-        "test_source": {"kind": "csv", "path": "test.csv"},
-    }, tmp_path)
+    data = prepare(
+        {
+            "source": {"kind": "csv", "path": "train.csv"},
+            "target": "y",
+            "validation_source": {"kind": "csv", "path": "valid.csv"},
+            "test_source": {"kind": "csv", "path": "test.csv"},
+        },
+        tmp_path,
+    )
     assert data.report.rows == {"train": 20, "validation": 2, "test": 2}
     np.testing.assert_array_equal(data.y_val.ravel(), [1, 0])
     # encoded with the training vocabulary (unseen "new" → all zeros) and scaler
     np.testing.assert_array_equal(data.x_val[:, 1:], [[0, 1], [0, 0]])
-    assert data.x_val[0, 0] == pytest.approx((100 - 9.5) / np.arange(20.0).std(),
-                                             rel=1e-5)
+    assert data.x_val[0, 0] == pytest.approx(
+        (100 - 9.5) / np.arange(20.0).std(), rel=1e-5
+    )
 
 
 def test_separate_file_with_an_unknown_class(tmp_path: Path) -> None:
     write(tmp_path, pd.DataFrame({"a": np.arange(10.0), "y": ["a", "b"] * 5}), "t.csv")
     write(tmp_path, pd.DataFrame({"a": [1.0], "y": ["c"]}), "v.csv")
     with pytest.raises(DataError, match="v.csv has class 'c', which the training"):
-        prepare({"source": {"kind": "csv", "path": "t.csv"}, "target": "y",
-                 "validation_source": {"kind": "csv", "path": "v.csv"}}, tmp_path)
+        prepare(
+            {
+                "source": {"kind": "csv", "path": "t.csv"},
+                "target": "y",
+                "validation_source": {"kind": "csv", "path": "v.csv"},
+            },
+            tmp_path,
+        )
 
 
 # -- the result ---------------------------------------------------------------------
@@ -318,12 +388,14 @@ def test_tensors_move_once_and_keep_dtypes() -> None:
 
 
 def test_metadata_and_transform_of_new_rows(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"a": np.arange(30.0), "kind": ["p", "q", "r"] * 10,
-                          "y": [0, 1] * 15})
+    frame = pd.DataFrame(
+        {"a": np.arange(30.0), "kind": ["p", "q", "r"] * 10, "y": [0, 1] * 15}
+    )
     data = prepare(section(write(tmp_path, frame)), tmp_path)
     meta = data.metadata()
     assert meta["class_names"] == ["0", "1"] and meta["encodings"] == {
-        "kind": ["p", "q", "r"]}
+        "kind": ["p", "q", "r"]
+    }
     assert meta["scaler"]["kind"] == "standard" and len(meta["scaler"]["offset"]) == 4
     new = data.transform(pd.DataFrame({"a": [3.0], "kind": ["q"]}))
     assert new.shape == (1, 4)
@@ -332,6 +404,9 @@ def test_metadata_and_transform_of_new_rows(tmp_path: Path) -> None:
 
 def test_progress_reports_rise_to_one(tmp_path: Path) -> None:
     seen: list[float] = []
-    prepare(section(write(tmp_path, numbers())),
-            tmp_path, progress=lambda f, message: seen.append(f))
+    prepare(
+        section(write(tmp_path, numbers())),
+        tmp_path,
+        progress=lambda f, message: seen.append(f),
+    )
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) >= 2
