@@ -7,10 +7,17 @@ Bad input exits non-zero with one clear line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guinet import __version__
+
+if TYPE_CHECKING:
+    from guinet.core.training import TrainingControl
 
 SUBCOMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -56,6 +63,89 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+@_subcommand("train")
+def _train(args: argparse.Namespace) -> int:
+    import json
+
+    from guinet.core.data import DataCancelled, DataError
+    from guinet.core.model import ModelError
+    from guinet.core.params import ParamError
+    from guinet.core.project import Project, ProjectError
+    from guinet.core.training import TrainingControl, TrainingError, prepare_run
+    from guinet.core.training.reporting import EpochLog
+
+    if args.resume is not None:
+        return _fail(
+            "--resume: this version of guinet cannot resume from a checkpoint yet; "
+            "train without --resume"
+        )
+    if args.epochs is not None and args.epochs < 1:
+        return _fail(f"--epochs must be at least 1, not {args.epochs}")
+    try:
+        project = Project.load(args.project)
+    except ProjectError as exc:
+        return _fail(str(exc))
+    try:
+        run = prepare_run(project, epochs=args.epochs, device=args.device)
+    except (DataError, DataCancelled, ModelError, ParamError, TrainingError) as exc:
+        return _fail(f"{project.display_name}: {exc}")
+
+    data = run.prepared
+    print(
+        f"Training {project.name} on {run.device}: {len(data.x_train):,} training, "
+        f"{len(data.x_val):,} validation and {len(data.x_test):,} test samples; "
+        f"batch size {run.config.batch_size}, "
+        f"{run.trainer.batches_per_epoch:,} batches per epoch"
+    )
+    checkpoint_dir = None
+    if args.checkpoint_dir is not None:
+        checkpoint_dir = str(Path(args.checkpoint_dir).resolve())
+        run.notes.append(
+            "This version of guinet does not write checkpoints yet; "
+            "--checkpoint-dir is only recorded in the summary."
+        )
+    for note in run.notes:
+        print(f"note: {note}")
+    control = TrainingControl()
+    with _stop_on_interrupt(control):
+        try:
+            result = run.fit([EpochLog(print)], control)
+        except TrainingError as exc:
+            return _fail(f"{project.display_name}: {exc}", code=1)
+    if result.test:
+        print("test: " + "  ".join(f"{k} {v:.4f}" for k, v in result.test.items()))
+    if args.json:
+        summary = result.summary()
+        if checkpoint_dir is not None:
+            summary["checkpoint_dir"] = checkpoint_dir
+        print(json.dumps(summary), flush=True)
+    if result.stop_reason == "non_finite":
+        return _fail(f"{project.display_name}: {result.message}", code=1)
+    if result.stop_reason == "stopped":
+        return _fail("training stopped by the user (Ctrl-C)", code=130)
+    return 0
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(control: TrainingControl) -> Iterator[None]:
+    """The first Ctrl-C stops training after the batch; a second one aborts."""
+
+    def handler(signum: int, frame: object) -> None:
+        print("stopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
+        control.request_stop()
+        signal.signal(signal.SIGINT, previous)
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: leave Ctrl-C alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="guinet",
@@ -68,6 +158,28 @@ def build_parser() -> argparse.ArgumentParser:
         "summary", help="print the layer table: output shapes and parameters"
     )
     summary.add_argument("project", metavar="PROJECT")
+    train = sub.add_parser(
+        "train",
+        help="train a project without the window; one line per epoch",
+    )
+    train.add_argument("project", metavar="PROJECT")
+    train.add_argument(
+        "--epochs", type=int, metavar="N", help="train N epochs (overrides the project)"
+    )
+    train.add_argument(
+        "--device",
+        metavar="DEVICE",
+        help="auto, cpu, cuda (or cuda:N) or mps (overrides the project)",
+    )
+    train.add_argument("--checkpoint-dir", metavar="DIR", help="folder for checkpoints")
+    train.add_argument(
+        "--resume", metavar="CHECKPOINT", help="continue from a checkpoint"
+    )
+    train.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON summary as the last line of output",
+    )
     return parser
 
 
