@@ -13,11 +13,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
 from guinet._resources import resource  # noqa: E402
 from guinet.gui import torch_loader  # noqa: E402
 from guinet.gui.app import create_application  # noqa: E402
 from guinet.gui.main_window import MainWindow  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
 
@@ -46,7 +47,9 @@ def write_wine_csv(folder: Path) -> Path:
 
     wine = load_wine(as_frame=True)
     frame = wine.frame.rename(columns={"target": "cultivar"})
-    frame["cultivar"] = frame["cultivar"].map({0: "Barolo", 1: "Grignolino", 2: "Barbera"})
+    frame["cultivar"] = frame["cultivar"].map(
+        {0: "Barolo", 1: "Grignolino", 2: "Barbera"}
+    )
     path = folder / "wine.csv"
     frame.to_csv(path, index=False)
     return path

@@ -37,7 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guinet.core.data import BUILTIN_DATASETS, DataCancelled, PreparedData, prepare, preview
+from guinet.core.data import (
+    BUILTIN_DATASETS,
+    DataCancelled,
+    PreparedData,
+    prepare,
+    preview,
+)
 from guinet.gui.data_views import DataSummary, PreviewTableModel
 from guinet.gui.editors import ParamEditor, make_editor
 from guinet.gui.tasks import BackgroundTask
@@ -52,17 +58,33 @@ FILE_FILTER = (
     "CSV/TSV (*.csv *.tsv *.txt);;Excel (*.xlsx);;Parquet (*.parquet);;"
     "NumPy (*.npz *.npy);;All files (*)"
 )
-TASKS = [("auto", "Detect from the target"), ("binary", "Binary classification"),
-         ("multiclass", "Multi-class classification"), ("regression", "Regression")]
-SCALINGS = [("standard", "Standardize (mean 0, std 1)"), ("minmax", "Min–max to [0, 1]"),
-            ("none", "None")]
-MISSING = [("error", "Stop and report them"), ("drop", "Drop rows with missing values"),
-           ("fill", "Fill (training mean / most frequent)")]
+TASKS = [
+    ("auto", "Detect from the target"),
+    ("binary", "Binary classification"),
+    ("multiclass", "Multi-class classification"),
+    ("regression", "Regression"),
+]
+SCALINGS = [
+    ("standard", "Standardize (mean 0, std 1)"),
+    ("minmax", "Min–max to [0, 1]"),
+    ("none", "None"),
+]
+MISSING = [
+    ("error", "Stop and report them"),
+    ("drop", "Drop rows with missing values"),
+    ("fill", "Fill (training mean / most frequent)"),
+]
 
 
 def default_data() -> dict[str, Any]:
     return {
-        "source": {"kind": "builtin", "name": "moons", "samples": 500, "noise": 0.2, "seed": 0},
+        "source": {
+            "kind": "builtin",
+            "name": "moons",
+            "samples": 500,
+            "noise": 0.2,
+            "seed": 0,
+        },
         "target": -1,
         "features": None,
         "task": "auto",
@@ -76,7 +98,9 @@ class SetData(QUndoCommand):
 
     ID = 2001
 
-    def __init__(self, project: Project, data: dict[str, Any] | None, field: str) -> None:
+    def __init__(
+        self, project: Project, data: dict[str, Any] | None, field: str
+    ) -> None:
         super().__init__(f"Change data {field}")
         self._project, self._field = project, field
         self._old = copy.deepcopy(project.data)
@@ -145,15 +169,21 @@ class DataPanel(QWidget):
 
         source_box = QGroupBox("Source")
         source_form = QFormLayout(source_box)
-        self.kind = _combo([("builtin", "Built-in dataset"), ("file", "File"),
-                            ("images", "Image folder")])
+        self.kind = _combo(
+            [
+                ("builtin", "Built-in dataset"),
+                ("file", "File"),
+                ("images", "Image folder"),
+            ]
+        )
         self.kind.activated.connect(self._on_kind_chosen)
         source_form.addRow("Kind", self.kind)
         self.dataset = QComboBox()
         for key, spec in BUILTIN_DATASETS.items():
             self.dataset.addItem(spec.label, key)
-            self.dataset.setItemData(self.dataset.count() - 1, spec.description,
-                                     Qt.ItemDataRole.ToolTipRole)
+            self.dataset.setItemData(
+                self.dataset.count() - 1, spec.description, Qt.ItemDataRole.ToolTipRole
+            )
         self.dataset.activated.connect(self._on_dataset_chosen)
         self.dataset_row = QWidget()
         dataset_layout = QVBoxLayout(self.dataset_row)
@@ -190,23 +220,32 @@ class DataPanel(QWidget):
         self.features.itemChanged.connect(self._on_feature_toggled)
         prep.addRow("Features", self.features)
         self.task_combo = _combo(TASKS)
-        self.task_combo.activated.connect(lambda _: self._set("task", self.task_combo.currentData()))
+        self.task_combo.activated.connect(
+            lambda _: self._set("task", self.task_combo.currentData())
+        )
         prep.addRow("Task", self.task_combo)
         self.scaling = _combo(SCALINGS)
-        self.scaling.activated.connect(lambda _: self._set("scaling", self.scaling.currentData()))
+        self.scaling.activated.connect(
+            lambda _: self._set("scaling", self.scaling.currentData())
+        )
         prep.addRow("Scaling", self.scaling)
         self.missing = _combo(MISSING)
-        self.missing.activated.connect(lambda _: self._set("missing", self.missing.currentData()))
+        self.missing.activated.connect(
+            lambda _: self._set("missing", self.missing.currentData())
+        )
         prep.addRow("Missing values", self.missing)
 
         split_box = QGroupBox("Split")
         split = QFormLayout(split_box)
         self.validation = self._fraction_spin()
         self.validation.valueChanged.connect(
-            lambda v: self._set_split("validation", round(v / 100, 4)))
+            lambda v: self._set_split("validation", round(v / 100, 4))
+        )
         split.addRow("Validation %", self.validation)
         self.test = self._fraction_spin()
-        self.test.valueChanged.connect(lambda v: self._set_split("test", round(v / 100, 4)))
+        self.test.valueChanged.connect(
+            lambda v: self._set_split("test", round(v / 100, 4))
+        )
         split.addRow("Test %", self.test)
         self.stratify = QCheckBox("Keep class proportions in every split")
         self.stratify.toggled.connect(lambda v: self._set_split("stratify", bool(v)))
@@ -216,6 +255,12 @@ class DataPanel(QWidget):
         self.seed.setKeyboardTracking(False)
         self.seed.valueChanged.connect(lambda v: self._set_split("seed", int(v)))
         split.addRow("Seed", self.seed)
+        self.extra_files: dict[str, QLineEdit] = {}
+        for key, label in (
+            ("validation_source", "Validation file"),
+            ("test_source", "Test file"),
+        ):
+            split.addRow(label, self._extra_file_row(key))
         self.split_counts = QLabel()
         self.split_counts.setObjectName("splitCounts")
         split.addRow("Rows", self.split_counts)
@@ -254,7 +299,9 @@ class DataPanel(QWidget):
         self.report = QLabel()
         self.report.setObjectName("dataReport")
         self.report.setWordWrap(True)
-        self.report.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.report.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
         self.summary = DataSummary()
 
         right = QSplitter(Qt.Orientation.Vertical)
@@ -277,6 +324,52 @@ class DataPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.progress_row)
         layout.addWidget(splitter, 1)
+
+    def _extra_file_row(self, key: str) -> QWidget:
+        """A separate validation or test file instead of a split fraction."""
+        line = QLineEdit()
+        line.setReadOnly(True)
+        line.setPlaceholderText("none: split from the data")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(lambda: self.browse_extra(key))
+        clear = QPushButton("Clear")
+        clear.clicked.connect(lambda: self.set_extra_file(key, None))
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(line, 1)
+        layout.addWidget(browse)
+        layout.addWidget(clear)
+        self.extra_files[key] = line
+        return row
+
+    def browse_extra(self, key: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open data", "", FILE_FILTER)
+        if path:
+            self.set_extra_file(key, Path(path))
+
+    def set_extra_file(self, key: str, path: Path | None) -> None:
+        """Use ``path`` as the validation or test rows (``None``: split instead)."""
+        from guinet.core.data.sources import source_kind
+
+        source = None
+        if path is not None:
+            try:
+                source = {
+                    "kind": source_kind({"path": str(path)}),
+                    "path": self._relative(path),
+                }
+            except ValueError as exc:
+                self.show_error(str(exc))
+                return
+
+        def change(data: dict[str, Any]) -> None:
+            if source is None:
+                data.pop(key, None)
+            else:
+                data[key] = source
+
+        self._edit(change, key)
 
     def _fraction_spin(self) -> QDoubleSpinBox:
         spin = QDoubleSpinBox()
@@ -310,12 +403,18 @@ class DataPanel(QWidget):
         data = self.data or {}
         source = data.get("source") or {}
         kind = source.get("kind", "builtin" if not data else "file")
-        chosen = "builtin" if kind == "builtin" else "images" if kind == "images" else "file"
+        chosen = (
+            "builtin" if kind == "builtin" else "images" if kind == "images" else "file"
+        )
         _select(self.kind, chosen if data else "builtin")
         self.dataset_row.setVisible(chosen == "builtin" or not data)
         self.path_row.setVisible(chosen != "builtin" and bool(data))
-        self.source_form.setRowVisible(self.dataset_row, chosen == "builtin" or not data)
-        self.source_form.setRowVisible(self.path_row, chosen != "builtin" and bool(data))
+        self.source_form.setRowVisible(
+            self.dataset_row, chosen == "builtin" or not data
+        )
+        self.source_form.setRowVisible(
+            self.path_row, chosen != "builtin" and bool(data)
+        )
         if chosen == "builtin" and data:
             _select(self.dataset, source.get("name"))
             self._render_builtin_params(source)
@@ -327,7 +426,10 @@ class DataPanel(QWidget):
         _select(self.scaling, data.get("scaling", "standard") or "none")
         _select(self.missing, data.get("missing", "error"))
         split = data.get("split") or {}
-        for spin, key, default in ((self.validation, "validation", 0.2), (self.test, "test", 0.2)):
+        for spin, key, default in (
+            (self.validation, "validation", 0.2),
+            (self.test, "test", 0.2),
+        ):
             spin.blockSignals(True)
             spin.setValue(100 * float(split.get(key, default)))
             spin.blockSignals(False)
@@ -337,13 +439,18 @@ class DataPanel(QWidget):
         self.seed.blockSignals(True)
         self.seed.setValue(int(split.get("seed", 0)))
         self.seed.blockSignals(False)
+        for key, line in self.extra_files.items():
+            extra = data.get(key) or {}
+            line.setText(str(extra.get("path", "")))
+        self.validation.setEnabled(not data.get("validation_source"))
+        self.test.setEnabled(not data.get("test_source"))
         self._render_columns()
 
     def _render_builtin_params(self, source: dict[str, Any]) -> None:
         spec = BUILTIN_DATASETS.get(source.get("name") or "")
-        if set(self._builtin_editors) != {p.name for p in (spec.params if spec else ())} or (
-            self.dataset_params.rowCount() and spec is None
-        ):
+        if set(self._builtin_editors) != {
+            p.name for p in (spec.params if spec else ())
+        } or (self.dataset_params.rowCount() and spec is None):
             while self.dataset_params.rowCount():
                 self.dataset_params.removeRow(0)
             self._builtin_editors = {}
@@ -357,7 +464,9 @@ class DataPanel(QWidget):
         if spec is not None:
             self.dataset_about.setText(spec.description)
             for param in spec.params:
-                self._builtin_editors[param.name].set_value(source.get(param.name, param.default))
+                self._builtin_editors[param.name].set_value(
+                    source.get(param.name, param.default)
+                )
 
     def _render_columns(self) -> None:
         data = self.data or {}
@@ -384,8 +493,12 @@ class DataPanel(QWidget):
                 continue
             item = QListWidgetItem(name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            checked = features is None or name in [_column_name(f, names) for f in features]
-            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            checked = features is None or name in [
+                _column_name(f, names) for f in features
+            ]
+            item.setCheckState(
+                Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+            )
             self.features.addItem(item)
         self.features.blockSignals(False)
         self.features.setEnabled(bool(names))
@@ -443,7 +556,9 @@ class DataPanel(QWidget):
     def _relative(self, path: Path) -> str:
         if self.project is not None and self.project.path is not None:
             try:
-                return Path(os.path.relpath(path.resolve(), self.project.base_dir)).as_posix()
+                return Path(
+                    os.path.relpath(path.resolve(), self.project.base_dir)
+                ).as_posix()
             except ValueError:
                 pass
         return str(path.resolve())
@@ -532,7 +647,9 @@ class DataPanel(QWidget):
         def work(progress: Any, cancelled: Any) -> tuple[Preview | None, Any]:
             shown = preview(data["source"], base_dir) if want_preview else None
             try:
-                prepared = prepare(data, base_dir, progress=progress, cancelled=cancelled)
+                prepared = prepare(
+                    data, base_dir, progress=progress, cancelled=cancelled
+                )
             except Exception as exc:  # the preview is still worth showing
                 return shown, exc
             return shown, prepared
@@ -542,7 +659,9 @@ class DataPanel(QWidget):
     @Slot()
     def cancel(self) -> None:
         self.task.cancel()
-        self.show_error("Loading cancelled. Change a setting or press Reload to try again.")
+        self.show_error(
+            "Loading cancelled. Change a setting or press Reload to try again."
+        )
         self.progress_row.hide()
 
     def stop(self) -> None:
@@ -579,8 +698,10 @@ class DataPanel(QWidget):
         self.prepared = None
         self.summary.clear()
         self.split_counts.setText("")
-        message = str(error) if isinstance(error, ValueError | OSError) else (
-            f"Could not load the data: {type(error).__name__}: {error}"
+        message = (
+            str(error)
+            if isinstance(error, ValueError | OSError)
+            else (f"Could not load the data: {type(error).__name__}: {error}")
         )
         self.show_error(message)
         self.report.setText("")
@@ -615,4 +736,3 @@ def _column_name(ref: Any, names: list[str]) -> str | None:
     if isinstance(ref, int) and not isinstance(ref, bool):
         return names[ref] if names and -len(names) <= ref < len(names) else None
     return str(ref)
-

@@ -18,8 +18,16 @@ _Index = QModelIndex | QPersistentModelIndex
 
 # Colour-blind-friendly class colours (Okabe–Ito, then tab10-like extras).
 CLASS_COLORS = [
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
-    "#56B4E9", "#F0E442", "#000000", "#8c564b", "#7f7f7f",
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+    "#8c564b",
+    "#7f7f7f",
 ]
 SPLIT_COLORS = {"train": "#2563eb", "validation": "#f59e0b", "test": "#10b981"}
 
@@ -70,7 +78,10 @@ class PreviewTableModel(QAbstractTableModel):
         return None
 
     def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         if self._preview is None:
             return None
@@ -145,8 +156,11 @@ class DataSummary(QWidget):
             heights = [per_class.get(name, 0) for name in names]
             xs = np.arange(len(names)) + (i - (len(counts) - 1) / 2) * width
             bars = pg.BarGraphItem(
-                x=xs, height=heights, width=width * 0.95,
-                brush=SPLIT_COLORS.get(split, "#64748b"), pen=None,
+                x=xs,
+                height=heights,
+                width=width * 0.95,
+                brush=SPLIT_COLORS.get(split, "#64748b"),
+                pen=None,
             )
             self.balance.addItem(bars)
             legend.addItem(bars, split)  # bar items do not join a legend by themselves
@@ -154,7 +168,9 @@ class DataSummary(QWidget):
         self.balance.setYRange(0, tallest * 1.45 + 1, padding=0)  # room for the legend
         axis = self.balance.getAxis("bottom")
         labels = [(i, _short(name)) for i, name in enumerate(names)]
-        axis.setTicks([labels if len(labels) <= 12 else labels[:: len(labels) // 12 + 1]])
+        axis.setTicks(
+            [labels if len(labels) <= 12 else labels[:: len(labels) // 12 + 1]]
+        )
         self.balance.setLabel("left", "rows")
         self.balance.show()
 
@@ -167,14 +183,20 @@ class DataSummary(QWidget):
             lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
             idx = ((values - values.min()) / span * 255).astype(int)
             brushes = [pg.mkBrush(*lut[i]) for i in idx]
-            self.scatter.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, brush=brushes, pen=None))
+            self.scatter.addItem(
+                pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, brush=brushes, pen=None)
+            )
         else:
             labels = y[:, 0].astype(int) if y.ndim == 2 else y.astype(int)
             for k, name in enumerate(data.class_names):
                 mask = labels == k
                 item = pg.ScatterPlotItem(
-                    x[mask, 0], x[mask, 1], size=6, pen=None,
-                    brush=pg.mkBrush(CLASS_COLORS[k % len(CLASS_COLORS)]), name=_short(name),
+                    x[mask, 0],
+                    x[mask, 1],
+                    size=6,
+                    pen=None,
+                    brush=pg.mkBrush(CLASS_COLORS[k % len(CLASS_COLORS)]),
+                    name=_short(name),
                 )
                 self.scatter.addItem(item)  # named items join the legend
         names = data.feature_names or ["x₀", "x₁"]
@@ -187,7 +209,9 @@ class DataSummary(QWidget):
         self.scatter.setTitle("Target values", size="9pt")
         counts, edges = np.histogram(y[:, 0], bins=30)
         self.scatter.addItem(
-            pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush="#2563eb", pen=None)
+            pg.BarGraphItem(
+                x0=edges[:-1], x1=edges[1:], height=counts, brush="#2563eb", pen=None
+            )
         )
         self.shown_points = len(y)
         self.scatter.show()
@@ -202,8 +226,14 @@ class DataSummary(QWidget):
             pixmap = _pixmap(x[i])
             cell = QLabel()
             cell.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            cell.setPixmap(pixmap.scaled(64, 64, Qt.AspectRatioMode.KeepAspectRatio,
-                                         Qt.TransformationMode.FastTransformation))
+            cell.setPixmap(
+                pixmap.scaled(
+                    64,
+                    64,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.FastTransformation,
+                )
+            )
             label = data.class_names[int(y[i])] if data.class_names else ""
             caption = QLabel(_short(label))
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -220,16 +250,24 @@ class DataSummary(QWidget):
 
 def _pixmap(sample: np.ndarray) -> QPixmap:
     """A (channels, height, width) float sample as a picture, contrast-stretched."""
-    image = sample.transpose(1, 2, 0) if sample.shape[0] in (1, 3) else sample[:1].transpose(1, 2, 0)
+    image = (
+        sample.transpose(1, 2, 0)
+        if sample.shape[0] in (1, 3)
+        else sample[:1].transpose(1, 2, 0)
+    )
     low, high = float(image.min()), float(image.max())
     scaled = ((image - low) / ((high - low) or 1.0) * 255).astype(np.uint8)
     height, width, channels = scaled.shape
     if channels == 1:
         buffer = np.ascontiguousarray(scaled[:, :, 0])
-        qimage = QImage(buffer.data, width, height, width, QImage.Format.Format_Grayscale8)
+        qimage = QImage(
+            buffer.data, width, height, width, QImage.Format.Format_Grayscale8
+        )
     else:
         buffer = np.ascontiguousarray(scaled)
-        qimage = QImage(buffer.data, width, height, width * 3, QImage.Format.Format_RGB888)
+        qimage = QImage(
+            buffer.data, width, height, width * 3, QImage.Format.Format_RGB888
+        )
     return QPixmap.fromImage(qimage.copy())
 
 

@@ -62,7 +62,9 @@ class InputBar(QWidget):
         """With data loaded the input shape comes from it and is not typed."""
         self.edit.setReadOnly(locked)
         self.edit.setToolTip(
-            "Set by the loaded data." if locked else "The shape of one sample, without "
+            "Set by the loaded data."
+            if locked
+            else "The shape of one sample, without "
             "the batch: 8 features, or channels, height, width for images."
         )
         self.source.setText("from the data" if locked else "")
@@ -324,9 +326,10 @@ class ModelDesigner(QWidget):
         shape = analysis.output_shape
         if shape is not None and len(shape) == 1 and shape[0] == hint.n_outputs:
             return None
+        outputs = f"{hint.n_outputs} output{'s' if hint.n_outputs != 1 else ''}"
         return (
-            f"the data needs {hint.n_outputs} output{'s' if hint.n_outputs != 1 else ''} "
-            f"but the model gives {format_shape(shape)}. {hint.text}"
+            f"the data needs {outputs} but the model gives {format_shape(shape)}. "
+            f"{hint.text}"
         )
 
     @Slot()
@@ -347,10 +350,14 @@ class ModelDesigner(QWidget):
             self.undo_stack.beginMacro("Fit the output to the data")
             if not flat:
                 self.undo_stack.push(
-                    commands.InsertLayer(self.model, len(layers), LayerSpec.new("Flatten"))
+                    commands.InsertLayer(
+                        self.model, len(layers), LayerSpec.new("Flatten")
+                    )
                 )
             spec = LayerSpec("Linear", {"out_features": hint.n_outputs})
-            self.undo_stack.push(commands.InsertLayer(self.model, len(self.model.layers), spec))
+            self.undo_stack.push(
+                commands.InsertLayer(self.model, len(self.model.layers), spec)
+            )
             self.undo_stack.endMacro()
 
     def _on_input_shape_changed(self) -> None:
@@ -363,4 +370,3 @@ class ModelDesigner(QWidget):
     def _on_rows_removed(self, *_args: object) -> None:
         row = self.view.current_row()
         self.inspector.show_layer(row)
-

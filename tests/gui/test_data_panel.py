@@ -41,9 +41,11 @@ def load(qtbot, panel, action):
     try:
         action()
         qtbot.waitUntil(
-            lambda: bool(outcome)
-            and not panel.task.running
-            and not panel._reload_timer.isActive(),
+            lambda: (
+                bool(outcome)
+                and not panel.task.running
+                and not panel._reload_timer.isActive()
+            ),
             timeout=20_000,
         )
     finally:
@@ -51,7 +53,9 @@ def load(qtbot, panel, action):
         panel.data_cleared.disconnect(mark)
 
 
-def test_load_a_csv_choose_target_split_and_scaling(window, panel, qtbot, dialogs, tmp_path):
+def test_load_a_csv_choose_target_split_and_scaling(
+    window, panel, qtbot, dialogs, tmp_path
+):
     csv = write_csv(tmp_path / "people.csv")
     window.designer.append_layer("Linear")
     dialogs.answers.append(str(csv))
@@ -65,7 +69,9 @@ def test_load_a_csv_choose_target_split_and_scaling(window, panel, qtbot, dialog
     assert panel.prepared.input_shape == (5,)
     assert window.project.model.input_shape == (5,)
     assert panel.table_model.rowCount() > 0
-    assert panel.table_model.headerData(3, Qt.Orientation.Horizontal).startswith("label ★")
+    assert panel.table_model.headerData(3, Qt.Orientation.Horizontal).startswith(
+        "label ★"
+    )
     assert "train" in panel.split_counts.text()
 
     # change the target to "city": three classes, label becomes a feature
@@ -104,8 +110,11 @@ def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
     window, panel, qtbot
 ):
     model = window.project.model
-    for spec in (LayerSpec("Linear", {"out_features": 16}), LayerSpec("ReLU"),
-                 LayerSpec("Linear", {"out_features": 2})):
+    for spec in (
+        LayerSpec("Linear", {"out_features": 16}),
+        LayerSpec("ReLU"),
+        LayerSpec("Linear", {"out_features": 2}),
+    ):
         model.layers.append(spec)
     index = panel.dataset.findData("iris")
     panel.dataset.setCurrentIndex(index)
@@ -190,8 +199,14 @@ def test_data_choices_are_saved_and_restored_with_relative_paths(
     csv = write_csv(folder / "people.csv")
     load(qtbot, panel, lambda: panel.open_file(csv))
     index = panel.missing.findData("drop")
-    load(qtbot, panel, lambda: (panel.missing.setCurrentIndex(index),
-                                panel.missing.activated.emit(index)))
+    load(
+        qtbot,
+        panel,
+        lambda: (
+            panel.missing.setCurrentIndex(index),
+            panel.missing.activated.emit(index),
+        ),
+    )
     dialogs.answers.append(str(folder / "saved"))
     window.save_action.trigger()
     saved = folder / "saved.guinet"
@@ -220,3 +235,17 @@ def test_cancel_stops_loading_and_says_so(window, panel, qtbot, tmp_path):
 
 def _select(combo, value):
     combo.setCurrentIndex(combo.findData(value))
+
+
+def test_a_separate_validation_file(window, panel, qtbot, dialogs, tmp_path):
+    train = write_csv(tmp_path / "train.csv", rows=60, seed=1)
+    valid = write_csv(tmp_path / "valid.csv", rows=24, seed=2)
+    load(qtbot, panel, lambda: panel.open_file(train))
+    dialogs.answers.append(str(valid))
+    load(qtbot, panel, lambda: panel.browse_extra("validation_source"))
+    assert window.project.data["validation_source"]["path"].endswith("valid.csv")
+    assert panel.prepared.report.rows["validation"] == 24
+    assert not panel.validation.isEnabled()
+    load(qtbot, panel, lambda: panel.set_extra_file("validation_source", None))
+    assert "validation_source" not in window.project.data
+    assert panel.validation.isEnabled()
