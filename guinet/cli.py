@@ -11,7 +11,6 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from guinet import __version__
@@ -71,22 +70,46 @@ def _train(args: argparse.Namespace) -> int:
     from guinet.core.model import ModelError
     from guinet.core.params import ParamError
     from guinet.core.project import Project, ProjectError
-    from guinet.core.training import TrainingControl, TrainingError, prepare_run
+    from guinet.core.training import (
+        CheckpointError,
+        TrainingControl,
+        TrainingError,
+        load_checkpoint,
+        prepare_run,
+        resume_run,
+    )
     from guinet.core.training.reporting import EpochLog
 
-    if args.resume is not None:
-        return _fail(
-            "--resume: this version of guinet cannot resume from a checkpoint yet; "
-            "train without --resume"
-        )
     if args.epochs is not None and args.epochs < 1:
         return _fail(f"--epochs must be at least 1, not {args.epochs}")
     try:
         project = Project.load(args.project)
     except ProjectError as exc:
         return _fail(str(exc))
+    checkpoint = None
+    if args.resume is not None:
+        try:
+            checkpoint = load_checkpoint(args.resume)
+        except CheckpointError as exc:
+            return _fail(f"--resume: {exc}")
     try:
-        run = prepare_run(project, epochs=args.epochs, device=args.device)
+        if checkpoint is None:
+            run = prepare_run(
+                project,
+                epochs=args.epochs,
+                device=args.device,
+                checkpoint_dir=args.checkpoint_dir,
+            )
+        else:
+            run = resume_run(
+                checkpoint,
+                project,
+                epochs=args.epochs,
+                device=args.device,
+                checkpoint_dir=args.checkpoint_dir,
+            )
+    except CheckpointError as exc:
+        return _fail(f"--resume: {exc}")
     except (DataError, DataCancelled, ModelError, ParamError, TrainingError) as exc:
         return _fail(f"{project.display_name}: {exc}")
 
@@ -97,13 +120,19 @@ def _train(args: argparse.Namespace) -> int:
         f"batch size {run.config.batch_size}, "
         f"{run.trainer.batches_per_epoch:,} batches per epoch"
     )
-    checkpoint_dir = None
-    if args.checkpoint_dir is not None:
-        checkpoint_dir = str(Path(args.checkpoint_dir).resolve())
-        run.notes.append(
-            "This version of guinet does not write checkpoints yet; "
-            "--checkpoint-dir is only recorded in the summary."
+    epochs = run.trainer.epochs
+    if checkpoint is not None:
+        print(
+            f"Resuming from {checkpoint.path} after epoch {checkpoint.epoch} "
+            f"of {epochs}"
         )
+        if checkpoint.epoch >= epochs:
+            run.notes.append(
+                f"The checkpoint already holds {checkpoint.epoch} epochs: nothing "
+                f"is left to train (pass --epochs with more than {checkpoint.epoch})."
+            )
+    if run.checkpoint is not None:
+        print(f"Checkpoints go to {run.checkpoint.folder}")
     for note in run.notes:
         print(f"note: {note}")
     control = TrainingControl()
@@ -112,13 +141,19 @@ def _train(args: argparse.Namespace) -> int:
             result = run.fit([EpochLog(print)], control)
         except TrainingError as exc:
             return _fail(f"{project.display_name}: {exc}", code=1)
+    for note in result.notes[len(run.notes) :]:
+        print(f"note: {note}")
+    if result.message and result.stop_reason != "non_finite":
+        print(result.message)
+    if result.checkpoints:
+        print(
+            f"checkpoints: {len(result.checkpoints)} in {result.checkpoint_dir} "
+            f"(last: {result.checkpoints[-1].path.name})"
+        )
     if result.test:
         print("test: " + "  ".join(f"{k} {v:.4f}" for k, v in result.test.items()))
     if args.json:
-        summary = result.summary()
-        if checkpoint_dir is not None:
-            summary["checkpoint_dir"] = checkpoint_dir
-        print(json.dumps(summary), flush=True)
+        print(json.dumps(result.summary()), flush=True)
     if result.stop_reason == "non_finite":
         return _fail(f"{project.display_name}: {result.message}", code=1)
     if result.stop_reason == "stopped":
@@ -171,9 +206,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DEVICE",
         help="auto, cpu, cuda (or cuda:N) or mps (overrides the project)",
     )
-    train.add_argument("--checkpoint-dir", metavar="DIR", help="folder for checkpoints")
     train.add_argument(
-        "--resume", metavar="CHECKPOINT", help="continue from a checkpoint"
+        "--checkpoint-dir",
+        metavar="DIR",
+        help="write checkpoints to DIR (default: the project's checkpoint folder)",
+    )
+    train.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        help="continue exactly from a checkpoint (e.g. DIR/last.ckpt); new "
+        "checkpoints go to its folder unless --checkpoint-dir says otherwise",
     )
     train.add_argument(
         "--json",

@@ -17,7 +17,8 @@ def atomic_write(
 
     The temporary file lives in the same folder so ``os.replace`` is atomic;
     it is flushed and fsynced first, so after a crash ``path`` holds either the
-    old or the new content, never a torn one.
+    old or the new content, never a torn one. The folder is fsynced after the
+    move (where the system allows it) so the new name survives a power cut.
     """
     target = Path(path)
     fd, tmp = tempfile.mkstemp(
@@ -33,6 +34,18 @@ def atomic_write(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:

@@ -26,10 +26,28 @@ from guinet.core.training.callbacks import (
     MonitorCallback,
 )
 from guinet.core.training.catalog import ComponentSpec, ComponentType, parse_component
+from guinet.core.training.checkpoints import (
+    CHECKPOINT_PARAMS,
+    Checkpoint,
+    CheckpointError,
+    CheckpointInfo,
+    CheckpointSettings,
+    ModelCheckpoint,
+    list_checkpoints,
+    load_checkpoint,
+    load_weights,
+    save_checkpoint,
+)
 from guinet.core.training.compat import LossPlan, plan_for_data, plan_loss
 from guinet.core.training.config import SETTINGS, TrainingConfig
 from guinet.core.training.control import TrainingControl
 from guinet.core.training.devices import DeviceInfo, available_devices, resolve_device
+from guinet.core.training.early_stopping import (
+    EARLY_STOPPING_PARAMS,
+    EarlyStopping,
+    EarlyStoppingSettings,
+    EarlyStoppingStatus,
+)
 from guinet.core.training.errors import (
     CompatibilityError,
     ConfigError,
@@ -56,6 +74,7 @@ if TYPE_CHECKING:
         fit_project,
         prepare_run,
     )
+    from guinet.core.training.resume import branch_run, resume_run
     from guinet.core.training.trainer import Trainer
 
 _LAZY = {
@@ -69,6 +88,8 @@ _LAZY = {
     "TrainingRun": "fit",
     "fit_project": "fit",
     "prepare_run": "fit",
+    "resume_run": "resume",
+    "branch_run": "resume",
     "Trainer": "trainer",
 }
 
@@ -81,6 +102,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CHECKPOINT_PARAMS",
+    "EARLY_STOPPING_PARAMS",
     "LOSSES",
     "OPTIMIZERS",
     "SCHEDULERS",
@@ -88,12 +111,19 @@ __all__ = [
     "BatchProgress",
     "BestWeights",
     "Callback",
+    "Checkpoint",
+    "CheckpointError",
+    "CheckpointInfo",
+    "CheckpointSettings",
     "CompatibilityError",
     "ComponentSpec",
     "ComponentType",
     "ConfigError",
     "DeviceError",
     "DeviceInfo",
+    "EarlyStopping",
+    "EarlyStoppingSettings",
+    "EarlyStoppingStatus",
     "FitResult",
     "FlatParameters",
     "History",
@@ -102,6 +132,7 @@ __all__ = [
     "LossPlan",
     "LossType",
     "Metric",
+    "ModelCheckpoint",
     "MonitorCallback",
     "OptimizerType",
     "SchedulerType",
@@ -112,13 +143,19 @@ __all__ = [
     "TrainingFailed",
     "TrainingRun",
     "available_devices",
+    "branch_run",
     "build_optimizer",
     "build_scheduler",
     "fit_project",
+    "list_checkpoints",
+    "load_checkpoint",
+    "load_weights",
     "make_optimizer",
     "parse_component",
     "plan_for_data",
     "plan_loss",
     "prepare_run",
     "resolve_device",
+    "resume_run",
+    "save_checkpoint",
 ]

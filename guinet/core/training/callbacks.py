@@ -8,6 +8,9 @@ The :class:`~guinet.core.training.trainer.Trainer` calls them in this order::
     on_exception                                            (only on an error)
     on_fit_end                                              (always, last)
 
+Events come in between: ``on_checkpoint_saved`` after a checkpoint file was
+written, ``on_checkpoint_failed`` when one could not be (training goes on).
+
 ``on_batch_end`` gets the batch loss as a 0-dim tensor still on the device:
 reading it (``float(loss)``) waits for the device, so read it only when a
 number must be shown — :class:`BatchProgress` does that at a bounded rate.
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
 
+    from guinet.core.training.checkpoint_files import CheckpointInfo
     from guinet.core.training.trainer import Trainer
 
 Logs = dict[str, float]
@@ -61,6 +65,12 @@ class Callback:
 
     def on_exception(self, trainer: Trainer, error: BaseException) -> None:
         """Training broke off with ``error``; ``on_fit_end`` follows."""
+
+    def on_checkpoint_saved(self, trainer: Trainer, info: CheckpointInfo) -> None:
+        """A checkpoint file was written (at an epoch end)."""
+
+    def on_checkpoint_failed(self, trainer: Trainer, message: str) -> None:
+        """Checkpoints stopped being saved; ``message`` says why. Training goes on."""
 
     def state_dict(self) -> dict[str, Any]:
         """What a resumed run needs; empty for stateless callbacks."""

@@ -19,6 +19,8 @@ from typing import Any
 from guinet.core.params import Param, ParamError
 from guinet.core.project import default_training
 from guinet.core.training.catalog import ComponentSpec, parse_component
+from guinet.core.training.checkpoints import CheckpointSettings
+from guinet.core.training.early_stopping import EarlyStoppingSettings
 from guinet.core.training.errors import ConfigError
 from guinet.core.training.losses import LOSSES
 from guinet.core.training.optimizers import OPTIMIZERS
@@ -128,6 +130,9 @@ class TrainingConfig:
             **settings,
         )
         _check_combinations(config)
+        # Check the two sections now, so the GUI can show a bad value at once.
+        EarlyStoppingSettings.from_dict(config.early_stopping)
+        CheckpointSettings.from_dict(config.checkpoint)
         return config
 
     def to_dict(self) -> dict[str, Any]:

@@ -5,14 +5,24 @@ data, the training settings, the device, the model and the loss checks —
 before a single weight moves, so the command line and the GUI can report
 those problems at once. :meth:`TrainingRun.fit` then trains and scores the
 test split. :func:`fit_project` does both.
+
+The project's ``early_stopping`` and ``checkpoint`` sections become an
+:class:`~.early_stopping.EarlyStopping` and a
+:class:`~.checkpoints.ModelCheckpoint` (in that order, so checkpoints hold
+early stopping's state of the same epoch). :func:`resume_run` continues a
+run exactly from a checkpoint; :func:`branch_run` starts a new run from a
+checkpoint's weights with the project's (changed) settings (both in
+:mod:`.resume`).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,11 +31,22 @@ import torch
 from guinet.core.data import DataTensors, PreparedData, prepare
 from guinet.core.model import ModelSpec, format_shape
 from guinet.core.training.build import Metric, build_scheduler, make_optimizer
-from guinet.core.training.callbacks import Callback, History
+from guinet.core.training.callbacks import BestWeights, Callback, History
+from guinet.core.training.checkpoints import (
+    Checkpoint,
+    CheckpointInfo,
+    CheckpointSettings,
+    ModelCheckpoint,
+)
 from guinet.core.training.compat import LossPlan, plan_for_data
 from guinet.core.training.config import TrainingConfig
 from guinet.core.training.control import TrainingControl
 from guinet.core.training.devices import resolve_device
+from guinet.core.training.early_stopping import (
+    EarlyStopping,
+    EarlyStoppingSettings,
+    EarlyStoppingStatus,
+)
 from guinet.core.training.errors import ConfigError, TrainingError
 from guinet.core.training.trainer import Trainer
 
@@ -40,7 +61,9 @@ class FitResult:
     ``model`` is the whole model (with any final activation the loss applied
     itself) holding the trained weights. ``best_epoch`` counts from 1.
     ``stop_reason``: ``completed``, ``stopped`` (asked to), ``early_stopping``
-    or ``non_finite`` (see ``message``).
+    or ``non_finite`` (see ``message``). With early stopping, ``best`` and
+    ``best_epoch`` are its own, and ``restored_epoch`` says whose weights
+    the model holds. ``checkpoints``: the files the run wrote and kept.
     """
 
     model: torch.nn.Module
@@ -56,6 +79,16 @@ class FitResult:
     test: dict[str, float]
     train_samples_per_sec: float
     device: str
+    early_stopping: EarlyStoppingStatus | None = None
+    checkpoints: list[CheckpointInfo] = field(default_factory=list)
+    checkpoint_dir: str | None = None
+    start_epoch: int = 0
+    resumed_from: str | None = None
+
+    @property
+    def restored_epoch(self) -> int | None:
+        """The epoch (from 1) whose weights early stopping put back, if any."""
+        return self.early_stopping.restored_epoch if self.early_stopping else None
 
     @property
     def stopped_early(self) -> bool:
@@ -80,6 +113,14 @@ class FitResult:
             "train_samples_per_sec": _finite(self.train_samples_per_sec),
             "device": self.device,
             "notes": list(self.notes),
+            "early_stopping": (
+                self.early_stopping.to_dict() if self.early_stopping else None
+            ),
+            "restored_epoch": self.restored_epoch,
+            "checkpoint_dir": self.checkpoint_dir,
+            "checkpoints": [str(info.path) for info in self.checkpoints],
+            "start_epoch": self.start_epoch,
+            "resumed_from": self.resumed_from,
         }
 
 
@@ -95,6 +136,9 @@ class TrainingRun:
     model: torch.nn.Module
     trainer: Trainer
     notes: list[str] = field(default_factory=list)
+    early_stopping: EarlyStopping | None = None
+    checkpoint: ModelCheckpoint | None = None
+    resumed_from: Path | None = None
 
     @property
     def tensors(self) -> DataTensors:
@@ -104,29 +148,93 @@ class TrainingRun:
         self,
         callbacks: Sequence[Callback] = (),
         control: TrainingControl | None = None,
+        resume_from: str | os.PathLike[str] | Checkpoint | None = None,
     ) -> FitResult:
-        """Train, then score the test split; see :class:`Trainer.fit`."""
+        """Train, then score the test split; see :class:`Trainer.fit`.
+
+        ``resume_from``: first :meth:`restore` that checkpoint.
+        """
+        if resume_from is not None:
+            self.restore(resume_from)
         trainer = self.trainer
         trainer.callbacks.extend(callbacks)
         if control is not None:
             trainer.control = control
+        start_epoch = trainer.start_epoch
         trainer.fit()
         test = trainer.evaluate(self.tensors.x_test, self.tensors.y_test)
-        best = trainer.best
+        return self._result(test, start_epoch)
+
+    def restore(self, checkpoint: str | os.PathLike[str] | Checkpoint) -> Checkpoint:
+        """Continue exactly where ``checkpoint`` left off (the next :meth:`fit`);
+        see :func:`~.resume.restore_checkpoint`."""
+        from guinet.core.training.resume import restore_checkpoint
+
+        return restore_checkpoint(self, checkpoint)
+
+    def branch(
+        self,
+        checkpoint: str | os.PathLike[str] | Checkpoint,
+        *,
+        keep_optimizer_state: bool = False,
+    ) -> Checkpoint:
+        """Start from ``checkpoint``'s weights with this run's own settings;
+        see :func:`~.resume.branch_from_checkpoint`."""
+        from guinet.core.training.resume import branch_from_checkpoint
+
+        return branch_from_checkpoint(
+            self, checkpoint, keep_optimizer_state=keep_optimizer_state
+        )
+
+    def _result(self, test: dict[str, float], start_epoch: int) -> FitResult:
+        trainer = self.trainer
+        best: BestWeights | EarlyStopping = trainer.best
+        status = None
+        message = trainer.message
+        if self.early_stopping is not None:
+            status = self.early_stopping.status()
+            if self.early_stopping.best is not None:
+                best = self.early_stopping
+            restored = status.restored_epoch
+            said = (  # the trainer's NaN message already names that epoch
+                trainer.stop_reason == "non_finite"
+                and trainer.best.best_epoch is not None
+                and trainer.best.best_epoch + 1 == restored
+            )
+            changed = restored != len(trainer.history)
+            if (
+                restored is not None
+                and not said
+                and (changed or trainer.stop_reason != "completed")
+            ):
+                text = f"Restored the weights of epoch {restored}."
+                message = f"{message} {text}" if message else text
+        notes = list(self.notes)
+        files: list[CheckpointInfo] = []
+        folder = None
+        if self.checkpoint is not None:
+            notes.extend(self.checkpoint.notes)
+            files = [self.checkpoint.saved[p.name] for p in self.checkpoint.files]
+            folder = str(self.checkpoint.folder)
         return FitResult(
             model=self.model,
             history=trainer.history,
-            notes=list(self.notes),
+            notes=notes,
             epochs_run=len(trainer.history),
             epochs=trainer.epochs,
             stop_reason=trainer.stop_reason,
-            message=trainer.message,
+            message=message,
             monitor=best.monitor if self.tensors.x_val.shape[0] else "loss",
             best_epoch=None if best.best_epoch is None else best.best_epoch + 1,
             best=best.best,
             test=test,
             train_samples_per_sec=trainer.samples_per_sec,
             device=str(self.device),
+            early_stopping=status,
+            checkpoints=files,
+            checkpoint_dir=folder,
+            start_epoch=start_epoch,
+            resumed_from=str(self.resumed_from) if self.resumed_from else None,
         )
 
 
@@ -136,6 +244,7 @@ def prepare_run(
     epochs: int | None = None,
     device: str | None = None,
     prepared: PreparedData | None = None,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
 ) -> TrainingRun:
     """Check and build everything a run needs, or raise one clear error.
 
@@ -144,8 +253,15 @@ def prepare_run(
     :class:`TrainingError` for the settings, the device or a loss that does
     not fit the model and the data. ``epochs``/``device`` override the
     project's settings. The project itself is never changed.
+
+    Checkpoints go to ``checkpoint_dir`` when given (relative to the current
+    folder; this switches them on), else to the project's
+    ``training.checkpoint.dir`` relative to the project file. A project
+    without a file, or a shipped example, saves none (a note says so).
     """
     config = TrainingConfig.from_dict(project.training)
+    early_settings = EarlyStoppingSettings.from_dict(config.early_stopping)
+    checkpoint_settings = CheckpointSettings.from_dict(config.checkpoint)
     if epochs is not None:
         if epochs < 1:
             raise ConfigError(f"epochs must be at least 1, not {epochs}")
@@ -197,8 +313,40 @@ def prepare_run(
             config.scheduler, optimizer, config.epochs, trainer.batches_per_epoch
         )
     notes.extend(trainer.notes)
+    logged = ("loss", plan.metric, "val_loss", f"val_{plan.metric}", "lr")
+    early = None
+    if early_settings.enabled:
+        _check_monitor("early_stopping", early_settings.monitor, logged)
+        early = EarlyStopping(early_settings)
+        if trainer.best.monitor == early.monitor:
+            trainer.best = BestWeights(early.monitor, early.mode)
+        trainer.callbacks.append(early)
+    checkpoint = None
+    folder = _checkpoint_folder(project, checkpoint_settings, checkpoint_dir, notes)
+    if folder is not None:
+        _check_monitor("checkpoint", checkpoint_settings.monitor, logged)
+        saved = project.to_dict()
+        saved.setdefault("training", {})["epochs"] = config.epochs
+        context = {
+            "project": saved,
+            "project_path": str(project.path) if project.path else None,
+            "data": prepared.metadata(),
+        }
+        checkpoint = ModelCheckpoint(
+            folder, checkpoint_settings.replace(enabled=True), context=context
+        )
+        trainer.callbacks.append(checkpoint)
     return TrainingRun(
-        config, prepared, spec, plan, torch_device, model, trainer, notes
+        config,
+        prepared,
+        spec,
+        plan,
+        torch_device,
+        model,
+        trainer,
+        notes,
+        early_stopping=early,
+        checkpoint=checkpoint,
     )
 
 
@@ -246,6 +394,52 @@ def _monitor(config: TrainingConfig) -> str:
         if section and isinstance(section.get("monitor"), str):
             return str(section["monitor"])
     return "val_loss"
+
+
+def _check_monitor(section: str, monitor: str, logged: Sequence[str]) -> None:
+    if monitor not in logged:
+        raise ConfigError(
+            f"training.{section}.monitor: this run logs {', '.join(logged)}, "
+            f"not {monitor!r}"
+        )
+
+
+def _checkpoint_folder(
+    project: Project,
+    settings: CheckpointSettings,
+    override: str | os.PathLike[str] | None,
+    notes: list[str],
+) -> Path | None:
+    """Where the run's checkpoints go, or ``None`` (with a note saying why)."""
+    if override is not None:
+        return Path(override).expanduser().resolve()
+    if not settings.enabled:
+        return None
+    folder = Path(settings.dir).expanduser()
+    if folder.is_absolute():
+        return folder
+    if project.path is None:
+        notes.append(
+            "Checkpoints are not saved for a project that has no file yet: save "
+            f'it, and they go to the "{settings.dir}" folder beside it.'
+        )
+        return None
+    if _is_shipped(project.path):
+        notes.append(
+            "Checkpoints are not saved beside a shipped example: save the project "
+            "somewhere of your own to keep them."
+        )
+        return None
+    return project.resolve(folder)
+
+
+def _is_shipped(path: Path) -> bool:
+    from guinet._resources import resources_dir
+
+    try:
+        return path.resolve().is_relative_to(resources_dir().resolve())
+    except (FileNotFoundError, OSError):
+        return False
 
 
 def _finite(value: float | None) -> float | None:
