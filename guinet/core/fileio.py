@@ -25,6 +25,9 @@ def atomic_write(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would, or keep the mode of the file being replaced.
+        os.chmod(tmp, _mode_for(target))
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -35,6 +38,15 @@ def atomic_write(
             os.unlink(tmp)
         raise
     _fsync_dir(target.parent)
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -426,3 +426,21 @@ def test_a_project_spec_can_be_built(tmp_path: Path) -> None:
     path = project.save(tmp_path / "m.guinet")
     module = Project.load(path).model.build()
     assert sum(p.numel() for p in module.parameters()) == 8
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    """Atomic saves must not leave a project readable by its owner only."""
+    import os
+    import stat
+
+    from guinet.core.project import Project
+
+    umask = os.umask(0o022)
+    try:
+        path = Project().save(tmp_path / "p.guinet")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.chmod(path, 0o640)
+        Project.load(path).save(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
