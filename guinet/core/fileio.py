@@ -40,13 +40,20 @@ def atomic_write(
     _fsync_dir(target.parent)
 
 
+def _current_umask() -> int:
+    umask = os.umask(0)  # the only way to read it: set and restore, once, at import
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _current_umask()
+
+
 def _mode_for(target: Path) -> int:
     try:
         return target.stat().st_mode & 0o7777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_UMASK
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -433,14 +433,11 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
     import os
     import stat
 
+    from guinet.core import fileio
     from guinet.core.project import Project
 
-    umask = os.umask(0o022)
-    try:
-        path = Project().save(tmp_path / "p.guinet")
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644
-        os.chmod(path, 0o640)
-        Project.load(path).save(path)
-        assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    finally:
-        os.umask(umask)
+    path = Project().save(tmp_path / "p.guinet")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~fileio._UMASK
+    os.chmod(path, 0o640)
+    Project.load(path).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
