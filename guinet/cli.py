@@ -49,6 +49,15 @@ def _summary(args: argparse.Namespace) -> int:
         project = Project.load(args.project)
     except ProjectError as exc:
         return _fail(str(exc))
+    if project.model.input_shape is None and project.data:
+        # no shape written yet: the data decides it, as it does in the window
+        from guinet.core.data import DataError, prepare
+
+        try:
+            prepared = prepare(project.data, project.base_dir)
+        except DataError as exc:
+            return _fail(f"{project.display_name}: {exc}")
+        project.model.set_input_shape(prepared.input_shape)
     print(summary_table(project.model, project.name))
     problem = project.model.analyze().first_error
     if problem is not None:

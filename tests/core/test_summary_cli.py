@@ -263,3 +263,20 @@ def test_summary_needs_a_project(capsys: pytest.CaptureFixture[str]) -> None:
         main(["summary"])
     assert stop.value.code == 2
     assert "PROJECT" in capsys.readouterr().err
+
+
+def test_summary_takes_the_input_shape_from_the_data(tmp_path, capsys):
+    """A project without model.input_shape gets it from its data, as in the window."""
+    import json
+
+    from guinet import cli
+
+    path = tmp_path / "iris.guinet"
+    path.write_text(json.dumps({
+        "guinet": 1,
+        "data": {"source": {"kind": "builtin", "name": "iris"}, "target": -1},
+        "model": {"layers": [{"type": "Linear", "out_features": 3}]},
+    }))
+    assert cli.main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "(4,)" in out and "15" in out  # 4 inputs × 3 + 3
