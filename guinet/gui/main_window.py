@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from guinet.core.project import Project
     from guinet.gui.designer import ModelDesigner
     from guinet.gui.torch_loader import TorchLoader
+    from guinet.gui.training_panel import TrainingPanel
 
 SUFFIX = ".guinet"  # guinet.core.project.SUFFIX, repeated to keep start-up light
 MAX_RECENT = 10
@@ -93,15 +94,22 @@ class MainWindow(QMainWindow):
         from guinet.gui.data_panel import DataPanel
         from guinet.gui.designer import ModelDesigner
         from guinet.gui.torch_loader import TorchLoader
+        from guinet.gui.training_panel import TrainingPanel, prepared_from
 
         self.designer: ModelDesigner = ModelDesigner(self.undo_stack)
         self.data_panel: DataPanel = DataPanel(self.undo_stack)
+        self.training_panel: TrainingPanel = TrainingPanel(self.undo_stack)
         self.tabs.addTab(self.data_panel, "Data")
         self.tabs.addTab(self.designer, "Model")
+        self.tabs.addTab(self.training_panel, "Train")
         self.tabs.setCurrentWidget(self.designer)
         self.designer.status_message.connect(self._show_status)
         self.data_panel.data_prepared.connect(self.designer.use_data)
         self.data_panel.data_cleared.connect(self.designer.clear_data)
+        self.training_panel.prepared_provider = prepared_from(self.data_panel)
+        self.data_panel.data_prepared.connect(self.training_panel.schedule_check)
+        self.data_panel.data_cleared.connect(self.training_panel.schedule_check)
+        self.training_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)
 
         self._create_actions()
@@ -122,6 +130,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_torch_loaded(self) -> None:
         self.designer.refresh()
+        self.training_panel.refresh()
         from guinet.gui import torch_loader
 
         self.statusBar().showMessage(torch_loader.error() or "Ready", 5000)
@@ -210,6 +219,7 @@ class MainWindow(QMainWindow):
         self.designer.bind(project.model)
         self.designer.clear_data()
         self.data_panel.bind(project)
+        self.training_panel.bind(project)
         self._update_title()
 
     @Slot()
@@ -230,7 +240,27 @@ class MainWindow(QMainWindow):
 
     # -- files ------------------------------------------------------------------
     def maybe_save(self) -> bool:
-        """Ask about unsaved changes; ``False`` means the person cancelled."""
+        """Ask about unsaved changes, then about a running training; ``False``
+        means the person cancelled."""
+        return self._ask_to_save() and self._ask_to_stop_training()
+
+    def _ask_to_stop_training(self) -> bool:
+        """While training, ask to stop it; a yes stops it and waits for its thread."""
+        if not self.training_panel.is_training:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Training is running",
+            "The network is still training. Stop training?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.training_panel.stop_training()
+        return True
+
+    def _ask_to_save(self) -> bool:
         if not self.is_modified:
             return True
         answer = QMessageBox.question(
@@ -374,6 +404,7 @@ class MainWindow(QMainWindow):
         if not self.built:
             event.accept()
         elif self.maybe_save():
+            self.training_panel.stop_training()
             self.data_panel.stop()
             self.torch_loader.wait(5)
             event.accept()

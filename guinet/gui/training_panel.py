@@ -1,0 +1,579 @@
+"""The Train page: settings, Train/Pause/Stop, progress, live curves and a log.
+
+The settings column (:class:`~guinet.gui.training_form.TrainingForm`) edits
+``project.training`` through undoable commands. Train hands a snapshot of the
+project to a :class:`~guinet.gui.training_worker.TrainingRunner`, which trains
+it in a QThread; its signals only store what arrived, and a 20 Hz timer draws
+it (progress and log ten times a second, curves four times), so a fast run
+can neither flood the window nor starve the training thread of the GIL. Before a
+run, and whenever the settings, the model or the data change, the page checks
+what the engine would refuse (settings, device, model, loss against output)
+and says so above the plots, where the person is looking.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFontDatabase, QShowEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from guinet.core.training.reporting import format_epoch
+from guinet.gui.curves import TrainingCurves
+from guinet.gui.training_form import TrainingForm
+from guinet.gui.training_progress import RunProgress, outcome, sentence
+from guinet.gui.training_worker import TrainingRunner, model_problem
+from guinet.gui.widgets import titled
+
+if TYPE_CHECKING:
+    from guinet.core.data import PreparedData
+    from guinet.core.project import Project
+    from guinet.gui.data_panel import DataPanel
+
+REFRESH_MS = 100  # progress, status and log: at most 10 times a second
+#: Curves redraw at most this often while training. A repaint holds the GIL
+#: for milliseconds, and the worker needs the GIL between torch calls: at 20
+#: redraws a second a small model trained about ten times slower.
+CURVES_MS = 250
+LOG_LINES = 10_000
+
+STYLE = """
+QLabel#trainMessage { background: #fef2f2; border: 1px solid #fecaca; color: #991b1b;
+    border-radius: 6px; padding: 8px 10px; font-weight: 600; }
+QLabel#trainNotes { background: #eff6ff; border: 1px solid #bfdbfe; color: #1e3a8a;
+    border-radius: 6px; padding: 6px 10px; }
+QLabel#trainStatus { color: #374151; padding: 0 2px; }
+QLabel#trainStatus[state="failed"] { color: #b91c1c; font-weight: 600; }
+QLabel#trainStatus[state="done"] { color: #047857; font-weight: 600; }
+QLabel#trainStatus[state="paused"] { color: #b45309; font-weight: 600; }
+QLabel#curveReadout { color: #1f2937; padding: 2px 0; }
+QPushButton#trainButton { background: #2563eb; color: #ffffff; font-weight: 700;
+    border: none; border-radius: 6px; padding: 6px 20px; min-height: 22px; }
+QPushButton#trainButton:hover { background: #1d4ed8; }
+QPushButton#trainButton:disabled { background: #bfdbfe; }
+QPushButton#pauseButton, QPushButton#stopButton { background: #ffffff;
+    border: 1px solid #cbd5e1; border-radius: 6px; padding: 6px 14px;
+    min-height: 22px; }
+QPushButton#pauseButton:hover, QPushButton#stopButton:hover { background: #f1f5f9; }
+QPushButton#pauseButton:disabled, QPushButton#stopButton:disabled { color: #9ca3af;
+    border-color: #e5e7eb; }
+QProgressBar#trainProgress { border: 1px solid #cbd5e1; border-radius: 6px;
+    background: #ffffff; text-align: center; min-height: 22px; color: #1f2937; }
+QProgressBar#trainProgress::chunk { background: #93c5fd; border-radius: 5px; }
+QPlainTextEdit#runLog { background: #ffffff; border: 1px solid #d9dde3;
+    border-radius: 6px; color: #1f2937; }
+QScrollArea#trainForm { border: none; background: transparent; }
+QScrollArea#trainForm QWidget#qt_scrollarea_viewport { background: transparent; }
+QWidget#curvesBox { background: #ffffff; border: 1px solid #d9dde3;
+    border-radius: 8px; }
+"""
+
+
+def prepared_from(data_panel: DataPanel) -> Callable[[], PreparedData | None]:
+    """The Data page's prepared data, but only while it matches ``project.data``.
+
+    While the page has a reload pending or running, what it holds may be for
+    settings that were just changed; the run then prepares the data itself.
+    """
+
+    def current() -> PreparedData | None:
+        busy = data_panel.task.running or data_panel._reload_timer.isActive()
+        return None if busy else data_panel.prepared
+
+    return current
+
+
+class TrainingPanel(QWidget):
+    """Train the current project and watch it learn."""
+
+    status_message = Signal(str)
+    training_changed = Signal(bool)  # a run started (True) or ended (False)
+
+    def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self.undo_stack = undo_stack
+        self.project: Project | None = None
+        #: Where to get data that is already prepared (the Data page's).
+        self.prepared_provider: Callable[[], PreparedData | None] | None = None
+        self.problem_text = ""
+        self._start_failure: str | None = None
+        self.last_summary: dict[str, Any] | None = None
+        self.runner = TrainingRunner(self)
+        self.runner.run_started.connect(self._on_run_started)
+        self.runner.epoch_finished.connect(self._on_epoch_finished)
+        self.runner.batch_progressed.connect(self._on_batch_progressed)
+        self.runner.training_finished.connect(self._on_training_finished)
+        self.runner.training_failed.connect(self._on_training_failed)
+        self.runner.run_ended.connect(self._on_run_ended)
+        self._reset_run_state()
+
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(120)
+        self._check_timer.timeout.connect(self.check)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self._refresh)
+        self._build()
+        self.setStyleSheet(STYLE)
+        self._set_idle()
+
+    # -- layout ------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.form = TrainingForm(self.undo_stack)
+        scroll = QScrollArea()
+        scroll.setObjectName("trainForm")
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(330)
+
+        style = self.style()
+        self.train_button = QPushButton("Train")
+        self.train_button.setObjectName("trainButton")
+        self.train_button.setIcon(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        )
+        self.train_button.setToolTip("Train the model with these settings")
+        self.train_button.clicked.connect(self.start_training)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setObjectName("pauseButton")
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop))
+        self.stop_button.setToolTip(
+            "Stop after the current batch; the curves and the log stay"
+        )
+        self.stop_button.clicked.connect(self.request_stop)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("trainProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        controls = QHBoxLayout()
+        controls.setSpacing(6)
+        controls.addWidget(self.train_button)
+        controls.addWidget(self.pause_button)
+        controls.addWidget(self.stop_button)
+        controls.addSpacing(6)
+        controls.addWidget(self.progress, 1)
+
+        self.status = QLabel()
+        self.status.setObjectName("trainStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.message = QLabel()
+        self.message.setObjectName("trainMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.message.hide()
+        self.notes = QLabel()
+        self.notes.setObjectName("trainNotes")
+        self.notes.setWordWrap(True)
+        self.notes.hide()
+
+        self.curves = TrainingCurves()
+        curves_box = QWidget()
+        curves_box.setObjectName("curvesBox")
+        curves_box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        box_layout = QVBoxLayout(curves_box)
+        box_layout.setContentsMargins(8, 6, 8, 8)
+        box_layout.addWidget(self.curves)
+        self.log = QPlainTextEdit()
+        self.log.setObjectName("runLog")
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(LOG_LINES)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
+        self.log.setFont(font)
+        self.log.setPlaceholderText("Each epoch adds a line here.")
+
+        plots_and_log = QSplitter(Qt.Orientation.Vertical)
+        plots_and_log.addWidget(curves_box)
+        plots_and_log.addWidget(titled("Run log", self.log))
+        plots_and_log.setStretchFactor(0, 3)
+        plots_and_log.setStretchFactor(1, 1)
+        plots_and_log.setSizes([460, 170])
+        plots_and_log.setChildrenCollapsible(False)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 0, 0, 0)
+        right_layout.setSpacing(6)
+        right_layout.addLayout(controls)
+        right_layout.addWidget(self.status)
+        right_layout.addWidget(self.message)
+        right_layout.addWidget(self.notes)
+        right_layout.addWidget(plots_and_log, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([350, 850])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(splitter)
+
+    # -- binding -----------------------------------------------------------------------
+    def bind(self, project: Project) -> None:
+        """Show ``project``; a run in progress must have been stopped first."""
+        if self.project is not None:
+            self.project.changed.disconnect(self._on_project_changed)
+            self.project.model.changed.disconnect(self.schedule_check)
+        self.project = project
+        project.changed.connect(self._on_project_changed)
+        project.model.changed.connect(self.schedule_check)
+        self.form.bind(project)
+        self.curves.clear()
+        self.log.clear()
+        self.last_summary = None
+        self._show_notes([])
+        self._set_idle()
+        self.check()
+
+    def refresh(self) -> None:
+        """Torch has loaded: list the real devices and check the settings again."""
+        self.form.refresh_devices()
+        self.schedule_check()
+
+    @Slot()
+    def schedule_check(self, *_args: Any) -> None:
+        self._check_timer.start()
+
+    def _on_project_changed(self) -> None:
+        if not self.is_training and self.status.property("state") == "idle":
+            self._set_idle()
+        self.schedule_check()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.schedule_check()
+
+    @property
+    def is_training(self) -> bool:
+        return self.runner.running
+
+    # -- checks before a run -----------------------------------------------------------
+    @Slot()
+    def check(self) -> None:
+        """Show what would stop a run now (settings, device, model, loss vs output)."""
+        self._check_timer.stop()
+        problem, notes = self._problems()
+        start_failure = self._start_failure
+        self.show_problem(problem)
+        if not self.is_training:
+            self._show_notes(notes)
+            if start_failure is not None and problem != start_failure:
+                self._start_failure = None  # the reason it would not start is gone
+                self._set_idle()
+            elif self.status.property("state") == "idle":
+                self._set_idle()
+
+    def _problems(self) -> tuple[str | None, list[str]]:
+        from guinet.core.training import (
+            ConfigError,
+            TrainingConfig,
+            TrainingError,
+            plan_for_data,
+            resolve_device,
+        )
+        from guinet.gui import torch_loader
+
+        project = self.project
+        if project is None:
+            return None, []
+        try:
+            config = TrainingConfig.from_dict(project.training)
+        except ConfigError as exc:
+            return sentence(str(exc)), []
+        if torch_loader.is_ready() and torch_loader.error() is None:
+            try:
+                resolve_device(config.device)
+            except TrainingError as exc:
+                return sentence(str(exc)), []
+        if not (project.data or {}).get("source"):
+            return (
+                "No data yet: choose a built-in dataset or open a file on the Data "
+                "page, then come back to train.",
+                [],
+            )
+        if not torch_loader.is_ready() or torch_loader.error() is not None:
+            return torch_loader.error(), []
+        prepared = self.prepared_provider() if self.prepared_provider else None
+        model = project.model
+        if prepared is None or model.input_shape != tuple(prepared.input_shape):
+            return None, []  # the run itself will prepare the data and check
+        analysis = model.analyze()
+        first = analysis.first_error
+        if first is not None:
+            index, text = first
+            where = (
+                f"layer {index + 1} ({model.layers[index].type}): "
+                if index is not None
+                else ""
+            )
+            return model_problem(where + text), []
+        try:
+            plan = plan_for_data(model, config.loss, prepared)
+        except TrainingError as exc:
+            return sentence(str(exc)), []
+        return None, list(plan.notes)
+
+    def show_problem(self, message: str | None) -> None:
+        self.problem_text = message or ""
+        self.message.setText(f"⚠ {message}" if message else "")
+        self.message.setVisible(bool(message))
+
+    def _show_notes(self, notes: list[str]) -> None:
+        self.notes.setText("\n".join(f"ℹ {note}" for note in notes))
+        self.notes.setVisible(bool(notes))
+
+    # -- commands ----------------------------------------------------------------------
+    @Slot()
+    def start_training(self) -> None:
+        """Train a snapshot of the project as it is now."""
+        if self.project is None or self.is_training:
+            return
+        prepared = self.prepared_provider() if self.prepared_provider else None
+        self._reset_run_state()
+        self.curves.clear()
+        self.log.clear()
+        self.last_summary = None
+        self._start_failure = None
+        self._show_notes([])
+        self._log(f"Preparing {self.project.name}…")
+        self.runner.start(self.project, prepared)
+        self.progress.setRange(0, 0)  # busy until the data is ready
+        self.progress.setFormat("Preparing…")
+        self._set_status("Preparing the data and building the model…", "running")
+        self._set_buttons(running=True)
+        self._refresh_timer.start()
+        self.training_changed.emit(True)
+
+    @Slot()
+    def toggle_pause(self) -> None:
+        if not self.is_training or self.runner.stopping:
+            return
+        if self.runner.paused:
+            self.run_progress.resume()
+            self.runner.resume()
+            self._set_status(self._running_text(), "running")
+        else:
+            self.run_progress.pause()
+            self.runner.pause()
+            self._set_status("Pausing after this batch…", "paused")
+        self._set_buttons(running=True)
+
+    @Slot()
+    def request_stop(self) -> None:
+        if not self.is_training:
+            return
+        self.runner.request_stop()
+        self._set_status("Stopping after this batch…", "running")
+        self.stop_button.setEnabled(False)
+        self.pause_button.setEnabled(False)
+
+    def stop_training(self, timeout_ms: int = 60_000) -> bool:
+        """Stop a run and wait for its thread (closing, another project)."""
+        if not self.is_training:
+            return True
+        ended = self.runner.abort(timeout_ms)
+        self._refresh(final=True)
+        self._log("Stopped: the run was abandoned.")
+        self._flush_log()
+        return ended
+
+    # -- what the run reports (stored here, drawn by _refresh) ----------------------
+    @Slot(dict)
+    def _on_run_started(self, info: dict) -> None:
+        self.run_progress.start(info)
+        epochs = self.run_progress.epochs
+        self.curves.clear(
+            epochs=epochs,
+            metric=str(info["metric"]),
+            lr=info.get("scheduler") is not None,
+        )
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        val = info["val_samples"]
+        self._log(
+            f"Training on {info['device']}: {info['samples']:,} samples in "
+            f"{info['batches']} batches of {info['batch_size']} per epoch, "
+            f"{epochs} epochs"
+            + (f", {val:,} for validation" if val else ", no validation split")
+            + "."
+        )
+        schedule = f", {info['scheduler']}" if info.get("scheduler") else ""
+        self._log(
+            f"{info['loss']}, {info['optimizer']} (lr {info['lr']:g}){schedule}; "
+            f"{info['parameters']:,} parameters."
+        )
+        for note in info.get("notes", []):
+            self._log(f"Note: {note}")
+        self._show_notes(list(info.get("notes", [])))
+        if not self.runner.paused and not self.runner.stopping:
+            self._set_status(self._running_text(), "running")
+
+    @Slot(dict)
+    def _on_epoch_finished(self, logs: dict) -> None:
+        self.curves.add_epoch(logs)
+        self.run_progress.epoch_finished(logs)
+        progress = self.run_progress
+        self._log(format_epoch(logs, progress.epochs or progress.epochs_done))
+
+    @Slot(int, int, int, float)
+    def _on_batch_progressed(
+        self, epoch: int, batch: int, batches: int, loss: float
+    ) -> None:
+        self.curves.add_batch(epoch, batch, batches, loss)
+        self.run_progress.batch_finished(epoch, batch, batches)
+
+    @Slot(dict)
+    def _on_training_finished(self, summary: dict) -> None:
+        self.last_summary = summary
+        reason = summary.get("stop_reason")
+        text, state = outcome(summary, self.run_progress.elapsed())
+        speed = summary.get("train_samples_per_sec")
+        self._log(
+            f"{text} · {speed:,.0f} samples/s on {summary.get('device', '?')}"
+            if speed
+            else text
+        )
+        self._set_status(text, state)
+        if reason == "completed":
+            self.progress.setValue(1000)
+
+    @Slot(str)
+    def _on_training_failed(self, message: str) -> None:
+        self.last_summary = None
+        self._log(f"⚠ {message}")
+        if self.run_progress.started:  # broke off: the status says why
+            self._set_status(message, "failed")
+        else:  # a problem with the settings, model or data: shown like a check's
+            self._start_failure = message
+            self.show_problem(message)
+            self._set_status(
+                "Could not start training; see the message below.", "failed"
+            )
+
+    @Slot()
+    def _on_run_ended(self) -> None:
+        self._refresh(final=True)
+        self._refresh_timer.stop()
+        if self.progress.maximum() == 0:  # never got past preparing
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(0)
+        self.progress.setFormat(self.run_progress.text(final=True))
+        self._set_buttons(running=False)
+        if self.status.property("state") in ("running", "paused"):
+            self._set_status("Stopped.", "done")
+        self.training_changed.emit(False)
+        self.status_message.emit(self.status.text())
+
+    # -- drawing -----------------------------------------------------------------------
+    @Slot()
+    def _refresh(self, final: bool = False) -> None:
+        now = time.monotonic()
+        if final or now - self._curves_drawn_at >= CURVES_MS / 1000:
+            self._curves_drawn_at = now
+            self.curves.refresh()
+        self._flush_log()
+        progress = self.run_progress
+        if not progress.started:
+            return
+        if self.runner.holding and self.status.property("state") == "paused":
+            where = progress.where()
+            self._set_status(
+                f"Paused at {where}. Press Resume to go on." if where else "Paused.",
+                "paused",
+            )
+        self.progress.setValue(int(1000 * progress.fraction()))
+        self.progress.setFormat(progress.text())
+
+    def _running_text(self) -> str:
+        device = self.run_progress.info.get("device", "")
+        return f"Training on {device}…" if device else "Training…"
+
+    # -- state -------------------------------------------------------------------------
+    def _reset_run_state(self) -> None:
+        self.run_progress = RunProgress()
+        self._curves_drawn_at = 0.0
+        self._log_buffer: list[str] = []
+
+    def _set_buttons(self, running: bool) -> None:
+        self.train_button.setEnabled(not running)
+        stopping = running and self.runner.stopping
+        self.stop_button.setEnabled(running and not stopping)
+        self.pause_button.setEnabled(running and not stopping)
+        paused = running and self.runner.paused
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setIcon(
+            self.style().standardIcon(
+                QStyle.StandardPixmap.SP_MediaPlay
+                if paused
+                else QStyle.StandardPixmap.SP_MediaPause
+            )
+        )
+        self.pause_button.setToolTip(
+            "Go on training" if paused else "Hold training after the current batch"
+        )
+
+    def _set_idle(self) -> None:
+        self._set_buttons(running=False)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        training = self.project.training if self.project is not None else {}
+        epochs = training.get("epochs", "?")
+        batch = training.get("batch_size", "?")
+        then = (
+            "Fix the problem below first."
+            if self.problem_text
+            else "Press Train to start."
+        )
+        self._set_status(
+            f"Ready: {epochs} epochs at batch size {batch}. {then}", "idle"
+        )
+
+    def _set_status(self, text: str, state: str) -> None:
+        self.status.setText(text)
+        if self.status.property("state") != state:
+            self.status.setProperty("state", state)
+            self.status.style().unpolish(self.status)
+            self.status.style().polish(self.status)
+
+    def _log(self, line: str) -> None:
+        self._log_buffer.append(line)
+        if not self._refresh_timer.isActive():
+            self._flush_log()
+
+    def _flush_log(self) -> None:
+        if self._log_buffer:
+            lines, self._log_buffer = self._log_buffer, []
+            self.log.appendPlainText("\n".join(lines))
+            bar = self.log.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
+    def log_lines(self) -> list[str]:
+        self._flush_log()
+        return self.log.toPlainText().splitlines()

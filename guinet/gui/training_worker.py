@@ -1,0 +1,323 @@
+"""Training off the GUI thread: a worker in a QThread, steered by a runner.
+
+:class:`TrainingRunner` lives in the GUI thread. :meth:`~TrainingRunner.start`
+takes a snapshot of the project (``to_dict`` → ``from_dict``, a deep copy),
+so edits made while the network trains never reach the run, and starts a
+:class:`TrainingWorker` in a new QThread, wired the superqt way::
+
+    thread.started  → worker.run
+    worker.finished → thread.quit (direct), worker.deleteLater
+    thread.finished → runner (wait, then thread.deleteLater)
+
+Inside the thread a :class:`Callback` turns the engine's hooks into signals
+carrying plain values: every epoch end, batch progress at most
+:data:`BATCH_REPORTS_PER_SECOND` times a second. Each signal carries the run's
+number, and the runner drops those of a run it has abandoned
+(:meth:`~TrainingRunner.abort`), so a late signal never lands in the next run.
+Stop and pause go through the engine's thread-safe :class:`TrainingControl`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from guinet.core.model import ModelError
+from guinet.core.training import BatchProgress, Callback, TrainingControl
+
+if TYPE_CHECKING:
+    from guinet.core.data import PreparedData
+    from guinet.core.project import Project
+    from guinet.core.training import FitResult, Logs, Trainer
+
+BATCH_REPORTS_PER_SECOND = 20.0
+
+
+@dataclass
+class TrainingJob:
+    """One run: what it trains, how it is steered, and what it produced.
+
+    Plain Python, shared by the runner (GUI thread) and the worker; the
+    worker sets :attr:`result` before it reports the end of training.
+    """
+
+    run_id: int
+    project: Project  # the snapshot taken at Start, never the live project
+    prepared: PreparedData | None
+    control: TrainingControl
+    epochs: int | None = None
+    device: str | None = None
+    result: FitResult | None = None
+
+
+class _SignalCallback(Callback):
+    """Engine hooks → the worker's signals (called in the worker thread)."""
+
+    def __init__(self, worker: TrainingWorker, run_id: int) -> None:
+        self.worker = worker
+        self.run_id = run_id
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
+        self.worker.epoch_finished.emit(self.run_id, dict(logs))
+
+
+class TrainingWorker(QObject):
+    """Prepares and trains one :class:`TrainingJob`; lives in its own QThread."""
+
+    run_started = Signal(int, dict)  # run id, facts about the run (see _describe)
+    epoch_finished = Signal(int, dict)  # run id, the epoch's logs
+    batch_progressed = Signal(int, int, int, int, float)  # id, epoch, batch, of, loss
+    training_finished = Signal(int, dict)  # run id, FitResult.summary()
+    training_failed = Signal(int, str)  # run id, one sentence
+    finished = Signal()
+
+    def __init__(self, job: TrainingJob) -> None:
+        super().__init__()
+        self.job = job
+
+    def _report_batch(self, epoch: int, batch: int, batches: int, loss: float) -> None:
+        self.batch_progressed.emit(self.job.run_id, epoch, batch, batches, loss)
+
+    @Slot()
+    def run(self) -> None:
+        job = self.job
+        try:
+            from guinet.core.training import TrainingFailed, prepare_run
+
+            try:
+                run = prepare_run(
+                    job.project,
+                    epochs=job.epochs,
+                    device=job.device,
+                    prepared=job.prepared,
+                )
+            except ModelError as exc:
+                self.training_failed.emit(job.run_id, model_problem(str(exc)))
+                return
+            except ValueError as exc:  # data and settings errors: one sentence
+                self.training_failed.emit(job.run_id, _sentence(exc))
+                return
+            self.run_started.emit(job.run_id, _describe(run))
+            callbacks = [
+                _SignalCallback(self, job.run_id),
+                BatchProgress(self._report_batch, BATCH_REPORTS_PER_SECOND),
+            ]
+            try:
+                job.result = run.fit(callbacks, job.control)
+            except TrainingFailed as exc:
+                self.training_failed.emit(job.run_id, _sentence(exc))
+                return
+            self.training_finished.emit(job.run_id, job.result.summary())
+        except Exception as exc:  # reported to the GUI, never raised in the thread
+            self.training_failed.emit(
+                job.run_id, f"Training failed: {type(exc).__name__}: {exc}"
+            )
+        finally:
+            self.finished.emit()
+
+
+def _describe(run: Any) -> dict[str, Any]:
+    trainer = run.trainer
+    config = run.config
+    return {
+        "device": str(run.device),
+        "epochs": int(trainer.epochs),
+        "batches": int(trainer.batches_per_epoch),
+        "batch_size": int(trainer.batch_size),
+        "samples": int(trainer.n_used),
+        "val_samples": int(run.tensors.x_val.shape[0]),
+        "test_samples": int(run.tensors.x_test.shape[0]),
+        "parameters": int(sum(p.numel() for p in run.model.parameters())),
+        "metric": run.plan.metric,
+        "loss": run.plan.loss.type,
+        "optimizer": config.optimizer.type,
+        "lr": float(config.lr),
+        "scheduler": config.scheduler.type if config.scheduler else None,
+        "notes": list(run.notes),
+    }
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text[0].upper() + text[1:]
+
+
+def model_problem(text: str) -> str:
+    """A layer-stack problem, said the same way before and during a run."""
+    text = text.strip().rstrip(".")
+    return f"The model cannot be built — {text}. Fix it on the Model page."
+
+
+class TrainingRunner(QObject):
+    """Starts, steers and ends training runs, one at a time (GUI thread).
+
+    Its signals are the worker's, without the run number, for the current
+    run only. :attr:`run_ended` comes last, once the thread has ended.
+    """
+
+    run_started = Signal(dict)
+    epoch_finished = Signal(dict)
+    batch_progressed = Signal(int, int, int, float)  # epoch, batch, batches, loss
+    training_finished = Signal(dict)
+    training_failed = Signal(str)
+    run_ended = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.job: TrainingJob | None = None
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self._runs = 0
+        self._current: int | None = None
+
+    # -- state ------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """A thread is training (or winding down after a stop request)."""
+        return self._thread is not None
+
+    @property
+    def worker_thread(self) -> QThread | None:
+        return self._thread
+
+    @property
+    def paused(self) -> bool:
+        """A pause was requested (the trainer holds at the next batch end)."""
+        return self.job is not None and self.running and self.job.control.paused
+
+    @property
+    def holding(self) -> bool:
+        """The trainer has reached the pause and is waiting."""
+        return (
+            self.paused and self.job is not None and self.job.control.waiting.is_set()
+        )
+
+    @property
+    def stopping(self) -> bool:
+        return self.running and self.job is not None and self.job.control.stop_requested
+
+    # -- commands -----------------------------------------------------------------
+    def start(
+        self,
+        project: Project,
+        prepared: PreparedData | None = None,
+        *,
+        epochs: int | None = None,
+        device: str | None = None,
+    ) -> TrainingJob:
+        """Train a snapshot of ``project`` in a new thread; returns the job."""
+        if self.running:
+            raise RuntimeError("a training run is already in progress")
+        from guinet.core.project import Project
+
+        snapshot = Project.from_dict(project.to_dict(), project.path)
+        self._runs += 1
+        job = TrainingJob(
+            self._runs, snapshot, prepared, TrainingControl(), epochs, device
+        )
+        thread = QThread(self)
+        thread.setObjectName("guinet-training")
+        worker = TrainingWorker(job)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        # Direct: quit() is thread-safe, and a queued quit would never arrive
+        # while the GUI thread blocks in abort()'s wait().
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        worker.finished.connect(worker.deleteLater)
+        thread.finished.connect(self._on_thread_finished)
+        worker.run_started.connect(self._on_run_started)
+        worker.epoch_finished.connect(self._on_epoch_finished)
+        worker.batch_progressed.connect(self._on_batch_progressed)
+        worker.training_finished.connect(self._on_training_finished)
+        worker.training_failed.connect(self._on_training_failed)
+        self.job = job
+        self._current = job.run_id
+        self._thread = thread
+        self._worker = worker  # no parent across threads: keep it alive here
+        thread.start()
+        return job
+
+    def request_stop(self) -> None:
+        """Stop after the current batch; the run reports its end as usual."""
+        if self.job is not None and self.running:
+            self.job.control.request_stop()
+
+    def pause(self) -> None:
+        if self.job is not None and self.running:
+            self.job.control.pause()
+
+    def resume(self) -> None:
+        if self.job is not None and self.running:
+            self.job.control.resume()
+
+    def abort(self, timeout_ms: int = 60_000) -> bool:
+        """Stop, wait for the thread and forget the run (closing, new project).
+
+        Signals the run had already sent are dropped. ``False`` if the thread
+        did not end in time; it is then left to finish on its own, and is
+        never destroyed while it runs.
+        """
+        thread = self._thread
+        if thread is None:
+            return True
+        self._current = None
+        if self.job is not None:
+            self.job.control.request_stop()
+        ended = thread.wait(timeout_ms)
+        if not ended:
+            thread.setParent(None)
+            _LEFT_RUNNING.append((thread, self._worker))
+        else:
+            thread.deleteLater()
+        self._thread = None
+        self._worker = None
+        self.run_ended.emit()
+        return ended
+
+    # -- relays (GUI thread) ------------------------------------------------------
+    @Slot(int, dict)
+    def _on_run_started(self, run_id: int, info: dict) -> None:
+        if run_id == self._current:
+            self.run_started.emit(info)
+
+    @Slot(int, dict)
+    def _on_epoch_finished(self, run_id: int, logs: dict) -> None:
+        if run_id == self._current:
+            self.epoch_finished.emit(logs)
+
+    @Slot(int, int, int, int, float)
+    def _on_batch_progressed(
+        self, run_id: int, epoch: int, batch: int, batches: int, loss: float
+    ) -> None:
+        if run_id == self._current:
+            self.batch_progressed.emit(epoch, batch, batches, loss)
+
+    @Slot(int, dict)
+    def _on_training_finished(self, run_id: int, summary: dict) -> None:
+        if run_id == self._current:
+            self.training_finished.emit(summary)
+
+    @Slot(int, str)
+    def _on_training_failed(self, run_id: int, message: str) -> None:
+        if run_id == self._current:
+            self.training_failed.emit(message)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread = self.sender()
+        if not isinstance(thread, QThread):
+            return
+        thread.wait()  # `finished` comes just before the thread really ends
+        if thread is self._thread:
+            self._thread = None
+            self._worker = None
+            self._current = None
+            thread.deleteLater()
+            self.run_ended.emit()
+
+
+#: Threads that outlived :meth:`TrainingRunner.abort`'s wait, kept referenced
+#: (with their workers) so that nothing destroys them while they run.
+_LEFT_RUNNING: list[tuple[QThread, TrainingWorker | None]] = []

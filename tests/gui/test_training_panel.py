@@ -1,0 +1,425 @@
+"""The Train page, driven through its buttons: train, stop, pause, close, settings."""
+
+from __future__ import annotations
+
+import pytest
+import shiboken6
+import torch
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from guinet._resources import resource
+from guinet.core.project import Project
+
+LEFT = Qt.MouseButton.LeftButton
+LONG = 2000  # epochs: a run that is still going when the test acts on it
+
+
+def settle(qtbot, window):
+    """Wait until the Data page has prepared the current data."""
+    data = window.data_panel
+    qtbot.waitUntil(
+        lambda: (
+            data.prepared is not None
+            and not data.task.running
+            and not data._reload_timer.isActive()
+        ),
+        timeout=20_000,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _delete_closed_windows(qapp):
+    """Delete the windows earlier tests closed (``deleteLater`` waits for an
+    event loop that pytest never runs): every live window is restyled when the
+    next one calls ``create_application``, which makes each setup slower."""
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def window(window, qtbot):
+    """The shared window; closed only once the Data page has finished loading.
+
+    Training edits make the Data page reload, and BackgroundTask.stop (run on
+    close) waits out its timeout while a load runs: its queued
+    ``finished → thread.quit`` cannot arrive while the GUI thread waits.
+    """
+    yield window
+    data = window.data_panel
+    qtbot.waitUntil(
+        lambda: not data.task.running and not data._reload_timer.isActive(),
+        timeout=20_000,
+    )
+
+
+@pytest.fixture
+def panel(window, qtbot):
+    """The moons example (300 training rows) on the Train page."""
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    window.tabs.setCurrentWidget(window.training_panel)
+    panel = window.training_panel
+    panel.form.set_value("epochs", 4)
+    settle(qtbot, window)
+    yield panel
+    if panel.is_training:  # a failed test must not leave the thread running
+        panel.stop_training()
+
+
+def train(qtbot, panel, epochs=None, timeout=30_000):
+    if epochs is not None:
+        panel.form.set_value("epochs", epochs)
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=timeout):
+        qtbot.mouseClick(panel.train_button, LEFT)
+
+
+def start_long_run(qtbot, panel, epochs=LONG):
+    """Press Train and return the run's thread once its first epoch is in."""
+    panel.form.set_value("epochs", epochs)
+    settle(qtbot, panel.window())
+    with qtbot.waitSignal(panel.runner.epoch_finished, timeout=30_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
+    assert panel.is_training
+    return panel.runner.worker_thread
+
+
+def assert_thread_gone(qtbot, thread):
+    qtbot.waitUntil(lambda: not shiboken6.isValid(thread), timeout=5_000)
+
+
+def assert_idle(panel):
+    assert not panel.is_training
+    assert panel.runner.worker_thread is None
+    assert panel.train_button.isEnabled()
+    assert not panel.pause_button.isEnabled()
+    assert not panel.stop_button.isEnabled()
+    assert panel.pause_button.text() == "Pause"
+
+
+def epoch_lines(panel):
+    return [line for line in panel.log_lines() if line.startswith("epoch ")]
+
+
+def test_train_draws_one_point_per_epoch_and_returns_to_idle(window, panel, qtbot):
+    prepared = window.data_panel.prepared
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=30_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
+        assert not panel.train_button.isEnabled()
+        assert panel.stop_button.isEnabled()
+        thread = panel.runner.worker_thread
+        assert thread is not None and thread.objectName() == "guinet-training"
+    assert panel.runner.job.prepared is prepared  # the Data page's data, reused
+
+    curves = panel.curves
+    for curve in (curves.loss_curve, curves.val_loss_curve, curves.metric_curve):
+        x, y = curve.getData()
+        assert list(x) == [1, 2, 3, 4]
+        assert len(y) == 4
+    assert curves.batch_points >= 4  # at least the last batch of every epoch
+    assert len(epoch_lines(panel)) == 4
+    assert epoch_lines(panel)[-1].startswith("epoch 4/4")
+    assert panel.last_summary["epochs_run"] == 4
+    assert panel.last_summary["stop_reason"] == "completed"
+    assert "Finished 4 epochs" in panel.status.text()
+    assert "test accuracy" in panel.status.text()
+    assert panel.progress.value() == panel.progress.maximum()
+    assert not panel.message.isVisibleTo(panel)
+    assert_idle(panel)
+    assert_thread_gone(qtbot, thread)
+
+    # the read-out follows the mouse; the loss axis can turn logarithmic
+    plot = curves.loss_plot
+    box = plot.getPlotItem().getViewBox()
+    y = float(curves.loss_curve.getData()[1][1])
+    curves.hover_at(plot, box.mapViewToScene(QPointF(2.2, y)))
+    assert "Epoch 2 of 4" in curves.readout.text()
+    assert curves.crosshairs[0].isVisible()
+    curves.leave()
+    assert "Epoch 4 of 4" in curves.readout.text()
+    assert "latest" in curves.readout.text()
+    curves.log_scale.setChecked(True)
+    assert plot.getPlotItem().getAxis("left").logMode
+    curves.refresh()
+
+    # a second run starts from empty curves
+    train(qtbot, panel, epochs=2)
+    assert len(curves.loss_curve.getData()[0]) == 2
+    assert len(epoch_lines(panel)) == 2
+
+
+def test_stop_after_the_first_epoch_ends_the_run_early(panel, qtbot):
+    thread = start_long_run(qtbot, panel)
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=10_000):
+        qtbot.mouseClick(panel.stop_button, LEFT)
+        assert not panel.stop_button.isEnabled()
+    summary = panel.last_summary
+    assert summary["stop_reason"] == "stopped"
+    assert 1 <= summary["epochs_run"] < LONG
+    assert len(panel.curves.loss_curve.getData()[0]) == summary["epochs_run"]
+    assert f"Stopped after {summary['epochs_run']} of {LONG}" in panel.status.text()
+    assert_idle(panel)
+    assert_thread_gone(qtbot, thread)
+
+
+def test_pause_holds_the_run_and_resume_goes_on(panel, qtbot):
+    start_long_run(qtbot, panel)
+    qtbot.mouseClick(panel.pause_button, LEFT)
+    assert panel.pause_button.text() == "Resume"
+    qtbot.waitUntil(lambda: panel.runner.holding, timeout=5_000)
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Paused"), timeout=2_000)
+    qtbot.wait(50)  # let epochs sent before the pause arrive
+    held = len(panel.curves.epochs)
+    qtbot.wait(200)
+    assert len(panel.curves.epochs) == held
+    assert panel.is_training
+
+    with qtbot.waitSignal(panel.runner.epoch_finished, timeout=10_000):
+        qtbot.mouseClick(panel.pause_button, LEFT)
+    assert panel.pause_button.text() == "Pause"
+    assert len(panel.curves.epochs) > held
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=10_000):
+        qtbot.mouseClick(panel.stop_button, LEFT)
+    assert panel.last_summary["stop_reason"] == "stopped"
+    assert_idle(panel)
+
+
+def test_stop_while_paused(panel, qtbot):
+    start_long_run(qtbot, panel)
+    qtbot.mouseClick(panel.pause_button, LEFT)
+    qtbot.waitUntil(lambda: panel.runner.holding, timeout=5_000)
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=10_000):
+        qtbot.mouseClick(panel.stop_button, LEFT)
+    assert panel.last_summary["stop_reason"] == "stopped"
+    assert_idle(panel)
+
+
+def test_closing_the_window_mid_run_asks_then_stops_the_thread(
+    window, panel, qtbot, dialogs
+):
+    thread = start_long_run(qtbot, panel)
+    window.undo_stack.setClean()
+
+    dialogs.answers.append(QMessageBox.StandardButton.No)
+    assert not window.close()
+    assert window.isVisible() and panel.is_training
+
+    dialogs.answers.append(QMessageBox.StandardButton.Yes)
+    assert window.close()
+    assert (
+        dialogs.texts("question")
+        == ["The network is still training. Stop training?"] * 2
+    )
+    assert not window.isVisible()
+    assert panel.runner.worker_thread is None
+    assert not shiboken6.isValid(thread) or thread.isFinished()
+    assert_thread_gone(qtbot, thread)
+
+
+def test_a_new_project_during_training_asks_and_stops_it(window, panel, qtbot, dialogs):
+    start_long_run(qtbot, panel)
+    window.undo_stack.setClean()
+    old = window.project
+    dialogs.answers.append(QMessageBox.StandardButton.No)
+    window.new_action.trigger()
+    assert window.project is old and panel.is_training
+
+    dialogs.answers.append(QMessageBox.StandardButton.Yes)
+    window.new_action.trigger()
+    assert window.project is not old
+    assert_idle(panel)
+    qtbot.wait(50)  # signals the old run had sent are dropped, not drawn
+    assert panel.curves.epochs == []
+    assert epoch_lines(panel) == []
+
+
+def test_editing_the_model_while_training_does_not_reach_the_run(window, panel, qtbot):
+    start_long_run(qtbot, panel)
+    job = panel.runner.job
+    window.designer.set_param(0, "out_features", 5)
+    window.designer.append_layer("ReLU")
+    panel.form.set_value("batch_size", 7)
+    assert window.project.model.layers[0].params["out_features"] == 5
+    assert job.project is not window.project
+    assert job.project.model.layers[0].params["out_features"] == 16
+    assert len(job.project.model.layers) == 5
+    assert job.project.training["batch_size"] == 32
+
+    seen = len(panel.curves.epochs)
+    qtbot.waitUntil(lambda: len(panel.curves.epochs) > seen + 1, timeout=10_000)
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=10_000):
+        qtbot.mouseClick(panel.stop_button, LEFT)
+    assert job.result is not None
+    assert job.result.model[0].out_features == 16
+    assert len(job.result.model) == 5
+
+
+def _choose(box, key):
+    row = box.combo.findData(key)
+    assert row >= 0, key
+    box.combo.setCurrentIndex(row)
+    box.combo.activated.emit(row)
+
+
+def test_settings_land_in_project_training_and_undo(window, qtbot, tmp_path):
+    panel = window.training_panel
+    form = panel.form
+    project = window.project
+    training = project.training
+    assert training["optimizer"] == {"type": "Adam", "lr": 0.001}
+
+    _choose(form.optimizer, "SGD")
+    assert project.training["optimizer"] == {"type": "SGD", "lr": 0.01}
+    assert set(form.optimizer.editors) == {"lr", "momentum", "nesterov", "weight_decay"}
+    lr = form.optimizer.editors["lr"].spin
+    lr.setValue(0.05)
+    lr.setValue(0.1)  # merges with the previous edit: one undo step
+    form.optimizer.editors["momentum"].spin.setValue(0.9)
+    assert project.training["optimizer"] == {"type": "SGD", "lr": 0.1, "momentum": 0.9}
+    window.undo_action.trigger()
+    window.undo_action.trigger()
+    assert project.training["optimizer"] == {"type": "SGD", "lr": 0.01}
+    assert lr.value() == pytest.approx(0.01)  # the form re-renders from the project
+    window.undo_action.trigger()
+    assert project.training["optimizer"] == {"type": "Adam", "lr": 0.001}
+    assert "momentum" not in form.optimizer.editors
+    window.redo_action.trigger()
+    assert project.training["optimizer"]["type"] == "SGD"
+
+    _choose(form.loss, "MSELoss")
+    assert project.training["loss"] == {"type": "MSELoss"}
+    _choose(form.scheduler, "StepLR")
+    assert project.training["scheduler"] == {
+        "type": "StepLR",
+        "step_size": 10,
+        "gamma": 0.1,
+    }
+    form.scheduler.editors["step_size"].spin.setValue(3)
+    assert project.training["scheduler"]["step_size"] == 3
+    _choose(form.scheduler, None)
+    assert project.training["scheduler"] is None
+    assert form.scheduler.editors == {}
+
+    form.settings["batch_size"].spin.setValue(16)
+    form.settings["epochs"].spin.setValue(7)
+    seed = form.settings["seed"]
+    seed.line.setText("")
+    seed.line.editingFinished.emit()
+    assert project.training["seed"] is None
+    devices = [form.device.itemData(i) for i in range(form.device.count())]
+    assert devices[0] == "auto" and "cpu" in devices
+    row = form.device.findData("cpu")
+    form.device.setCurrentIndex(row)
+    form.device.activated.emit(row)
+    assert project.training["batch_size"] == 16
+    assert project.training["epochs"] == 7
+    assert project.training["device"] == "cpu"
+    assert "Ready: 7 epochs at batch size 16" in panel.status.text()
+
+    # one source of truth: a change made elsewhere shows in the form
+    changed = dict(project.training, device="cuda:3", epochs=9)
+    project.set_training(changed)
+    assert form.settings["epochs"].spin.value() == 9
+    assert form.device.currentData() == "cuda:3"
+    assert "not available" in form.device.currentText()
+    panel.check()
+    assert "cuda:3" in panel.problem_text
+
+    path = tmp_path / "settings.guinet"
+    window._save_to(path)
+    assert Project.load(path).training == project.training
+
+
+def test_a_loss_that_does_not_fit_shows_its_message_in_the_panel(window, panel, qtbot):
+    _choose(panel.form.loss, "BCELoss")
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: "BCELoss" in panel.problem_text, timeout=5_000)
+    assert panel.message.isVisibleTo(panel)
+    assert "CrossEntropyLoss" in panel.message.text()  # says what to use instead
+
+    train(qtbot, panel)
+    assert "BCELoss" in panel.message.text()
+    assert "Could not start training" in panel.status.text()
+    assert panel.curves.epochs == []
+    assert_idle(panel)
+
+    window.undo_action.trigger()  # back to CrossEntropyLoss: the message goes
+    qtbot.waitUntil(lambda: not panel.message.isVisibleTo(panel), timeout=5_000)
+    assert panel.status.text().endswith("Press Train to start.")
+
+
+def test_a_diverging_run_says_why_in_the_status(window, panel, qtbot):
+    panel.form.set_value("optimizer", {"type": "SGD", "lr": 1e12})
+    settle(qtbot, window)
+    train(qtbot, panel)
+    assert panel.last_summary["stop_reason"] == "non_finite"
+    assert panel.status.property("state") == "failed"
+    assert "lower learning rate" in panel.status.text()
+    assert any("NaN" in line for line in panel.log_lines())
+    assert_idle(panel)
+
+
+def test_a_broken_model_and_missing_data_are_reported(window, qtbot):
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+    panel.check()
+    assert "No data yet" in panel.problem_text
+    train(qtbot, panel)
+    assert "no data" in panel.message.text()
+    assert_idle(panel)
+
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    settle(qtbot, window)
+    window.designer.set_param(2, "out_features", 0)
+    qtbot.waitUntil(lambda: "layer 3" in panel.problem_text, timeout=5_000)
+    assert "Model page" in panel.problem_text
+    train(qtbot, panel)
+    assert "layer 3" in panel.message.text()
+    assert_idle(panel)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
+def test_training_on_cuda(window, panel, qtbot):
+    row = panel.form.device.findData("cuda")
+    assert row >= 0
+    panel.form.device.setCurrentIndex(row)
+    panel.form.device.activated.emit(row)
+    assert window.project.training["device"] == "cuda"
+    train(qtbot, panel, epochs=3, timeout=120_000)
+    assert panel.last_summary["device"].startswith("cuda")
+    assert len(panel.curves.loss_curve.getData()[0]) == 3
+
+
+def test_progress_leaves_pauses_out_of_the_elapsed_time_and_estimate():
+    from guinet.gui.training_progress import RunProgress, duration, outcome
+
+    now = [100.0]
+    progress = RunProgress(clock=lambda: now[0])
+    assert progress.text() == "Preparing…"
+    progress.start({"epochs": 10, "device": "cpu"})
+    now[0] += 4
+    progress.epoch_finished({"epoch": 1})
+    progress.batch_finished(1, 4, 10)  # epoch 2, half done
+    progress.pause()
+    now[0] += 60  # paused for a minute: neither elapsed nor the estimate grow
+    progress.resume()
+    now[0] += 2
+    assert progress.elapsed() == pytest.approx(6)
+    assert progress.fraction() == pytest.approx(0.15)
+    assert progress.text() == (
+        "Epoch 2/10  ·  batch 5/10  ·  6.0 s elapsed  ·  about 0:34 left"
+    )
+    assert progress.where() == "epoch 2, batch 5/10"
+    assert duration(3725) == "1:02:05"
+
+    text, state = outcome(
+        {
+            "epochs_run": 3,
+            "epochs": 10,
+            "stop_reason": "non_finite",
+            "message": "the loss became NaN in epoch 4",
+            "test": {"loss": None},
+        },
+        5.0,
+    )
+    assert state == "failed"
+    assert text == "⚠ Stopped after 3 of 10 epochs. The loss became NaN in epoch 4"
