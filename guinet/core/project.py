@@ -83,6 +83,7 @@ class Project:
         self.path = Path(path).resolve() if path is not None else None
         self._raw: dict[str, Any] = raw if raw is not None else {}
         self.changed = Signal()  # name, data or training replaced
+        self.data_changed = Signal()  # data replaced (before ``changed``)
 
     @property
     def base_dir(self) -> Path:
@@ -102,6 +103,7 @@ class Project:
 
     def set_data(self, data: dict[str, Any] | None) -> None:
         self.data = data
+        self.data_changed.emit()
         self.changed.emit()
 
     def set_training(self, training: dict[str, Any]) -> None:

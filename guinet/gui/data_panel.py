@@ -383,9 +383,9 @@ class DataPanel(QWidget):
     # -- binding and rendering ------------------------------------------------------
     def bind(self, project: Project) -> None:
         if self.project is not None:
-            self.project.changed.disconnect(self._on_project_changed)
+            self.project.data_changed.disconnect(self._on_project_changed)
         self.project = project
-        project.changed.connect(self._on_project_changed)
+        project.data_changed.connect(self._on_project_changed)
         self.prepared = None
         self.current_preview = None
         self._on_project_changed()
@@ -393,6 +393,12 @@ class DataPanel(QWidget):
     def _on_project_changed(self) -> None:
         self.render()
         self._reload_timer.start()
+
+    def current_prepared(self) -> PreparedData | None:
+        """The prepared data, but only while it matches ``project.data``: with a
+        reload pending or running it may be for settings just changed."""
+        busy = self.task.running or self._reload_timer.isActive()
+        return None if busy else self.prepared
 
     @property
     def data(self) -> dict[str, Any] | None:

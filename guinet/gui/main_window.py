@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         from guinet.gui.data_panel import DataPanel
         from guinet.gui.designer import ModelDesigner
         from guinet.gui.torch_loader import TorchLoader
-        from guinet.gui.training_panel import TrainingPanel, prepared_from
+        from guinet.gui.training_panel import TrainingPanel
 
         self.designer: ModelDesigner = ModelDesigner(self.undo_stack)
         self.data_panel: DataPanel = DataPanel(self.undo_stack)
@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.designer.status_message.connect(self._show_status)
         self.data_panel.data_prepared.connect(self.designer.use_data)
         self.data_panel.data_cleared.connect(self.designer.clear_data)
-        self.training_panel.prepared_provider = prepared_from(self.data_panel)
+        self.training_panel.prepared_provider = self.data_panel.current_prepared
         self.data_panel.data_prepared.connect(self.training_panel.schedule_check)
         self.data_panel.data_cleared.connect(self.training_panel.schedule_check)
         self.training_panel.status_message.connect(self._show_status)
@@ -417,7 +417,8 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         """A dropped project opens; a dropped data file or folder becomes the data."""
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        urls = event.mimeData().urls()
+        paths = [Path(url.toLocalFile()) for url in urls if url.isLocalFile()]
         if not paths:
             return
         event.acceptProposedAction()

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 Work = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 
@@ -75,7 +75,9 @@ class BackgroundTask(QObject):
         worker = _Worker(work, self._cancel, self._generation)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
-        worker.finished.connect(thread.quit)
+        # direct: quit() is thread-safe, and a queued call could never arrive
+        # while the GUI thread blocks in stop()'s wait()
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         worker.finished.connect(worker.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         worker.succeeded.connect(self._on_succeeded)

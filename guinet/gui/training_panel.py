@@ -51,50 +51,6 @@ REFRESH_MS = 100  # progress, status and log: at most 10 times a second
 CURVES_MS = 250
 LOG_LINES = 10_000
 
-STYLE = """
-QLabel#trainMessage { background: #fef2f2; border: 1px solid #fecaca; color: #991b1b;
-    border-radius: 6px; padding: 8px 10px; font-weight: 600; }
-QLabel#trainNotes { background: #eff6ff; border: 1px solid #bfdbfe; color: #1e3a8a;
-    border-radius: 6px; padding: 6px 10px; }
-QLabel#trainStatus { color: #374151; padding: 0 2px; }
-QLabel#trainStatus[state="failed"] { color: #b91c1c; font-weight: 600; }
-QLabel#trainStatus[state="done"] { color: #047857; font-weight: 600; }
-QLabel#trainStatus[state="paused"] { color: #b45309; font-weight: 600; }
-QLabel#curveReadout { color: #1f2937; padding: 2px 0; }
-QPushButton#trainButton { background: #2563eb; color: #ffffff; font-weight: 700;
-    border: none; border-radius: 6px; padding: 6px 20px; min-height: 22px; }
-QPushButton#trainButton:hover { background: #1d4ed8; }
-QPushButton#trainButton:disabled { background: #bfdbfe; }
-QPushButton#pauseButton, QPushButton#stopButton { background: #ffffff;
-    border: 1px solid #cbd5e1; border-radius: 6px; padding: 6px 14px;
-    min-height: 22px; }
-QPushButton#pauseButton:hover, QPushButton#stopButton:hover { background: #f1f5f9; }
-QPushButton#pauseButton:disabled, QPushButton#stopButton:disabled { color: #9ca3af;
-    border-color: #e5e7eb; }
-QProgressBar#trainProgress { border: 1px solid #cbd5e1; border-radius: 6px;
-    background: #ffffff; text-align: center; min-height: 22px; color: #1f2937; }
-QProgressBar#trainProgress::chunk { background: #93c5fd; border-radius: 5px; }
-QPlainTextEdit#runLog { background: #ffffff; border: 1px solid #d9dde3;
-    border-radius: 6px; color: #1f2937; }
-QScrollArea#trainForm { border: none; background: transparent; }
-QScrollArea#trainForm QWidget#qt_scrollarea_viewport { background: transparent; }
-QWidget#curvesBox { background: #ffffff; border: 1px solid #d9dde3;
-    border-radius: 8px; }
-"""
-
-
-def prepared_from(data_panel: DataPanel) -> Callable[[], PreparedData | None]:
-    """The Data page's prepared data, but only while it matches ``project.data``.
-
-    While the page has a reload pending or running, what it holds may be for
-    settings that were just changed; the run then prepares the data itself.
-    """
-
-    def current() -> PreparedData | None:
-        busy = data_panel.task.running or data_panel._reload_timer.isActive()
-        return None if busy else data_panel.prepared
-
-    return current
 
 
 class TrainingPanel(QWidget):
@@ -130,7 +86,6 @@ class TrainingPanel(QWidget):
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self._refresh)
         self._build()
-        self.setStyleSheet(STYLE)
         self._set_idle()
 
     # -- layout ------------------------------------------------------------------------

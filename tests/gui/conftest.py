@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings, QThread  # noqa: E402
+from PySide6.QtCore import QEvent, QSettings, QThread  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox  # noqa: E402
 
 from guinet.gui import torch_loader  # noqa: E402
@@ -29,10 +29,18 @@ def _isolated_settings(tmp_path_factory):
     yield folder
 
 
+def _all_qthreads(qapp) -> list[QThread]:
+    threads = list(qapp.findChildren(QThread))
+    for widget in QApplication.topLevelWidgets():
+        threads += widget.findChildren(QThread)
+    return threads
+
+
 @pytest.fixture(autouse=True)
 def _no_running_qthreads(qapp):
+    """No test may leave a QThread running (napari's dangling-thread check)."""
     yield
-    running = [t for t in qapp.findChildren(QThread) if t.isRunning()]
+    running = [t.objectName() for t in _all_qthreads(qapp) if t.isRunning()]
     assert not running, f"QThreads still running after the test: {running}"
 
 
@@ -94,3 +102,5 @@ def window(qtbot, qapp):
     win.undo_stack.setClean()
     win.close()
     win.deleteLater()
+    # really delete it now, or every later window's restyle visits it too
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
