@@ -42,7 +42,6 @@ from guinet.gui.widgets import titled
 if TYPE_CHECKING:
     from guinet.core.data import PreparedData
     from guinet.core.project import Project
-    from guinet.gui.data_panel import DataPanel
 
 REFRESH_MS = 100  # progress, status and log: at most 10 times a second
 #: Curves redraw at most this often while training. A repaint holds the GIL
