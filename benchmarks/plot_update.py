@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def measure(points: int, reps: int) -> float:
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     from guinet.gui.curves import TrainingCurves
@@ -68,6 +69,8 @@ def measure(points: int, reps: int) -> float:
         times.append(time.perf_counter() - start)
     assert curves.batch_points >= points
     curves.close()
+    curves.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return statistics.median(times)
 
 
@@ -77,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     from guinet.gui.app import create_application
 
-    create_application()
+    app = create_application()
     measure(1_000, 5)  # warm up pyqtgraph and the paint engine
     small = measure(1_000, args.reps)
     large = measure(100_000, args.reps)
@@ -87,6 +90,8 @@ def main() -> None:
     print(f"  100,000 batch points : {large * 1000:7.2f} ms")
     verdict = "OK" if ratio <= 1.5 else "OVER TARGET"
     print(f"  ratio                : {ratio:7.2f}x  (target <= 1.5x) {verdict}")
+    app.processEvents()
+    app.shutdown()  # tear Qt down before Python finalizes (avoids a PySide6 exit crash)
 
 
 if __name__ == "__main__":
