@@ -9,6 +9,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from guinet._resources import resource
+from guinet.gui import gc_guard
 from guinet.gui.main_window import MainWindow
 from guinet.gui.theme import stylesheet
 
@@ -23,7 +24,10 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName("io.github.guinet")
     app.setWindowIcon(QIcon(str(resource("icons", "guinet.svg"))))
     app.setStyle("Fusion")
-    app.setStyleSheet(stylesheet())
+    if not app.property("guinet_styled"):  # restyling every widget is not free
+        app.setStyleSheet(stylesheet())
+        app.setProperty("guinet_styled", True)
+    gc_guard.install(app)
     return app
 
 

@@ -3,9 +3,18 @@
 Every curve is created once and updated with ``setData``; :meth:`refresh`
 pushes whatever arrived since the last refresh in one ``setData`` per curve,
 so the panel can call it from a timer at a bounded rate however fast epochs
-and batches come in. The per-batch trace keeps its points in arrays that
-grow by doubling (float64 x) and draws with ``clipToView`` and peak
-downsampling, so a long run costs about as much to redraw as a short one.
+and batches come in.
+
+Early stopping and checkpoints are drawn on the plot of the monitored value
+(:meth:`TrainingCurves.set_early_stopping`, :meth:`~TrainingCurves.add_checkpoint`):
+a marker and a dotted line at the best epoch, a labelled line where training
+stopped and why, and a small diamond at each epoch a checkpoint was saved.
+A branched run keeps the curves it started from as faded lines
+(:meth:`~TrainingCurves.keep_as_previous`).
+
+The per-batch trace keeps its points in arrays that grow by doubling
+(float64 x) and draws with ``clipToView`` and peak downsampling, so a long
+run costs about as much to redraw as a short one.
 """
 
 from __future__ import annotations
@@ -26,11 +35,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from guinet.gui.series import DecimatingSeries
+
 TRAIN = "#2563eb"
 VALIDATION = "#f59e0b"
 BATCH = (37, 99, 235, 70)
 LR = "#10b981"
 CROSSHAIR = "#9ca3af"
+BEST = "#16a34a"
+STOP = "#dc2626"
+CHECKPOINT = "#7c3aed"
+PREVIOUS_ALPHA = 110
 LEGEND = (255, 255, 255, 210)
 #: Epoch curves show a dot per epoch while they are this short.
 SYMBOL_LIMIT = 60
@@ -99,9 +114,14 @@ class TrainingCurves(QWidget):
         self.epochs: list[dict[str, float]] = []
         self.total_epochs = 0
         self.metric_key = "accuracy"
-        self._batches = _GrowingSeries()
+        # at most 2×1,000 drawn points however long the run: redraws stay flat
+        self._batches = DecimatingSeries(max_points=1000)
         self._dirty = False
         self._hover: int | None = None
+        self.start_epoch = 0  # epochs the curves hold from before this run
+        self.early_stopping: dict[str, Any] = {}  # EarlyStoppingStatus.to_dict()
+        self.checkpoint_epochs: dict[int, str] = {}  # epoch (from 1) → kind
+        self._previous: list[tuple[pg.PlotWidget, pg.PlotDataItem]] = []
 
         self.readout = QLabel()
         self.readout.setObjectName("curveReadout")
@@ -144,6 +164,8 @@ class TrainingCurves(QWidget):
             self.val_metric_curve,
         )
 
+        self._build_markers()
+
         self.crosshairs = []
         for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
             line = pg.InfiniteLine(
@@ -156,6 +178,11 @@ class TrainingCurves(QWidget):
             self.crosshairs.append(line)
             plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
             plot.viewport().installEventFilter(self)
+
+        self.stopping = QLabel()
+        self.stopping.setObjectName("earlyStoppingReadout")
+        self.stopping.setWordWrap(True)
+        self.stopping.hide()
 
         header = QHBoxLayout()
         header.setContentsMargins(4, 0, 4, 0)
@@ -176,15 +203,69 @@ class TrainingCurves(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addLayout(header)
+        layout.addWidget(self.stopping)
         layout.addLayout(grid, 1)
         self.lr_plot.hide()
         self.clear()
 
+    def _build_markers(self) -> None:
+        """Items for early stopping and checkpoints, created once, moved later."""
+        dotted = Qt.PenStyle.DotLine
+        self.best_line = pg.InfiniteLine(
+            angle=90,
+            movable=False,
+            pen=pg.mkPen(BEST, width=1, style=dotted),
+            label="",
+            labelOpts={
+                "position": 0.78,
+                "color": BEST,
+                "fill": LEGEND,
+                "anchors": [(1, 0.5), (1, 0.5)],
+            },
+        )
+        self.best_marker = pg.ScatterPlotItem(
+            size=15, symbol="star", pen=pg.mkPen("w", width=1), brush=BEST
+        )
+        self.best_marker.setZValue(5)
+        self.stop_line = pg.InfiniteLine(
+            angle=90,
+            movable=False,
+            pen=pg.mkPen(STOP, width=1, style=Qt.PenStyle.DashLine),
+            label="",
+            labelOpts={
+                "position": 0.6,
+                "color": STOP,
+                "fill": LEGEND,
+                "anchors": [(1, 0.5), (1, 0.5)],
+            },
+        )
+        self.checkpoint_marker = pg.ScatterPlotItem(
+            size=10, symbol="d", pen=pg.mkPen("w", width=1), brush=CHECKPOINT
+        )
+        self.checkpoint_marker.setZValue(4)
+        self._marker_plot: pg.PlotWidget | None = None
+
+    def _markers(self) -> tuple[Any, ...]:
+        return (
+            self.best_line,
+            self.best_marker,
+            self.stop_line,
+            self.checkpoint_marker,
+        )
+
     # -- feeding ----------------------------------------------------------------
     def clear(
-        self, epochs: int = 0, metric: str = "accuracy", lr: bool = False
+        self,
+        epochs: int = 0,
+        metric: str = "accuracy",
+        lr: bool = False,
+        history: list[dict[str, float]] | None = None,
     ) -> None:
-        """Start over for a run of ``epochs`` epochs (0: nothing planned)."""
+        """Start over for a run of ``epochs`` epochs (0: nothing planned).
+
+        ``history``: the epochs a resumed or branched run starts after; they
+        are drawn first, and the run's own epochs continue from there.
+        """
         self.epochs = []
         self.total_epochs = epochs
         self.metric_key = metric
@@ -197,8 +278,44 @@ class TrainingCurves(QWidget):
         self.lr_plot.setVisible(lr)
         for line in self.crosshairs:
             line.hide()
+        self.start_epoch = len(history or [])
+        self.early_stopping = {}
+        self.checkpoint_epochs = {}
+        for logs in history or []:
+            self.add_epoch(logs)
+        self._place_markers()
         self._dirty = True
         self.refresh()
+
+    def forget_previous(self) -> None:
+        """Remove the faded curves of earlier runs."""
+        for plot, item in self._previous:
+            plot.removeItem(item)
+        self._previous = []
+
+    def keep_as_previous(self) -> None:
+        """Keep the curves shown now as faded lines (a branch starts from them)."""
+        self.forget_previous()
+        plots = (self.loss_plot, self.loss_plot, self.metric_plot, self.metric_plot)
+        for curve, plot, key in zip(self.epoch_curves, plots, self._keys, strict=False):
+            x, y = self._series[key].view()
+            if not len(x):
+                continue
+            color = QColor(curve.opts["pen"].color())
+            color.setAlpha(PREVIOUS_ALPHA)
+            item = pg.PlotDataItem(
+                x.copy(),
+                y.copy(),
+                pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine),
+            )
+            item.setZValue(-2)
+            plot.addItem(item)
+            self._previous.append((plot, item))
+
+    @property
+    def previous_curves(self) -> list[pg.PlotDataItem]:
+        """The faded curves kept from earlier runs."""
+        return [item for _plot, item in self._previous]
 
     @property
     def _keys(self) -> tuple[str, ...]:
@@ -213,6 +330,138 @@ class TrainingCurves(QWidget):
             if math.isfinite(value):
                 series.append(x, value)
         self._dirty = True
+
+    def set_early_stopping(self, status: dict[str, Any]) -> None:
+        """Show early stopping's state (``EarlyStoppingStatus.to_dict()``)."""
+        self.early_stopping = dict(status or {})
+        self._place_markers()
+        self._dirty = True
+
+    def add_checkpoint(self, info: dict[str, Any]) -> None:
+        """Mark the epoch of a saved checkpoint (``CheckpointInfo.to_dict()``)."""
+        epoch = int(info.get("epoch") or 0)
+        if epoch <= 0:
+            return
+        kinds = self.checkpoint_epochs.get(epoch)
+        kind = str(info.get("kind", "?"))
+        if kinds is None or kind not in kinds.split(", "):
+            self.checkpoint_epochs[epoch] = f"{kinds}, {kind}" if kinds else kind
+        self._dirty = True
+
+    def set_checkpoints(self, infos: list[dict[str, Any]]) -> None:
+        """Mark exactly these checkpoints (the folder's list after a run)."""
+        self.checkpoint_epochs = {}
+        for info in infos:
+            self.add_checkpoint(info)
+
+    @property
+    def monitor(self) -> str:
+        return str(self.early_stopping.get("monitor") or "val_loss")
+
+    def _monitor_plot(self) -> pg.PlotWidget:
+        key = self.monitor
+        if key == "lr":
+            return self.lr_plot
+        return self.loss_plot if key.endswith("loss") else self.metric_plot
+
+    def _monitor_value(self, epoch: int) -> float | None:
+        """The monitored value at ``epoch`` (from 1), or ``None``."""
+        if not 1 <= epoch <= len(self.epochs):
+            return None
+        value = _number(self.epochs[epoch - 1].get(self.monitor))
+        return value if math.isfinite(value) else None
+
+    def _place_markers(self) -> None:
+        plot = self._monitor_plot()
+        if plot is not self._marker_plot:
+            for item in self._markers():
+                if self._marker_plot is not None:
+                    self._marker_plot.removeItem(item)
+                plot.addItem(item, ignoreBounds=isinstance(item, pg.InfiniteLine))
+            self._marker_plot = plot
+        status = self.early_stopping
+        best = status.get("best_epoch") if status.get("enabled") else None
+        value = self._monitor_value(best) if best else None
+        self.best_line.setVisible(value is not None)
+        if value is not None:
+            self.best_line.setPos(best)
+            restored = status.get("restored_epoch")
+            self.best_line.label.setFormat(
+                f"weights restored from epoch {restored}"
+                if restored == best
+                else f"best: epoch {best}"
+            )
+            self.best_marker.setData([float(best)], [value])
+        else:
+            self.best_marker.setData([], [])
+        stopped = status.get("stopped_epoch")
+        self.stop_line.setVisible(bool(stopped))
+        if stopped:
+            self.stop_line.setPos(stopped)
+            self.stop_line.label.setFormat(self.stop_label())
+        points = [
+            (float(e), v)
+            for e in sorted(self.checkpoint_epochs)
+            if (v := self._monitor_value(e)) is not None
+        ]
+        self.checkpoint_marker.setData(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            data=[self.checkpoint_epochs[int(p[0])] for p in points],
+        )
+        self._show_stopping()
+
+    def stop_label(self) -> str:
+        """The stop line's label: where and why early stopping ended the run."""
+        status = self.early_stopping
+        reason = status.get("reason")
+        if reason == "patience":
+            why = f"no improvement for {status.get('patience')} epochs"
+        elif reason == "stop_at":
+            why = "target reached"
+        elif reason == "baseline":
+            why = "baseline not beaten"
+        elif reason == "divergence":
+            why = "diverged"
+        elif reason == "non_finite":
+            why = "not a number"
+        else:
+            why = str(reason or "early stopping")
+        return f"stopped: {why}"
+
+    def stopping_text(self) -> str:
+        """The patience count-down, or where it stopped and what was restored."""
+        status = self.early_stopping
+        if not status:
+            return ""
+        if not status.get("enabled"):
+            return "Early stopping is off."
+        monitor = status.get("monitor", "?")
+        parts = []
+        if status.get("stopped_epoch"):
+            parts.append(
+                f"<span style='color:{STOP}'>Stopped at epoch "
+                f"{status['stopped_epoch']}</span>: "
+                f"{status.get('message') or self.stop_label()}"
+            )
+        elif status.get("best") is None:
+            parts.append(f"Early stopping watches {monitor}: no value yet.")
+        else:
+            parts.append(
+                f"<span style='color:{BEST}'>★ best {monitor} "
+                f"{status['best']:.4g} at epoch {status.get('best_epoch')}</span>"
+                f" · no improvement for {status.get('wait', 0)} of "
+                f"{status.get('patience')} epochs"
+            )
+        restored = status.get("restored_epoch")
+        if restored:
+            parts.append(f"<b>weights restored from epoch {restored}</b>")
+        return " · ".join(parts)
+
+    def _show_stopping(self) -> None:
+        text = self.stopping_text()
+        self.stopping.setText(text)
+        self.stopping.setVisible(bool(text))
 
     def add_batch(self, epoch: int, batch: int, batches: int, loss: float) -> None:
         """``epoch`` and ``batch`` from 0; drawn at epoch + (batch + 1) / batches."""
@@ -241,6 +490,7 @@ class TrainingCurves(QWidget):
         bx, by = self._batches.view()
         if self.show_batches.isChecked():
             self.batch_curve.setData(bx, by)
+        self._place_markers()
         if self._hover is None:
             self._show_readout(len(self.epochs) - 1, latest=True)
 

@@ -1,9 +1,12 @@
 """Run a function off the GUI thread, with progress and cancel.
 
 A :class:`BackgroundTask` owns one QThread at a time. The work runs in a
-worker object moved to that thread (wired ``finished → thread.quit``,
-``finished → worker.deleteLater``); results come back as signals carrying
-plain values. :meth:`cancel` sets a flag the work polls; :meth:`stop` cancels
+worker object moved to that thread (``finished → thread.quit``); results come
+back as signals carrying plain values. The worker is *not* deleted in its own
+thread (``deleteLater`` there): destroying its Python-connected slots needs the
+GIL while Qt holds a connection lock, which deadlocks against a GUI thread that
+holds the GIL and (dis)connects signals. It is dropped in the GUI thread once
+the thread has ended. :meth:`cancel` sets a flag the work polls; :meth:`stop` cancels
 and waits for the thread, so closing a window never destroys a running
 thread.
 """
@@ -78,7 +81,6 @@ class BackgroundTask(QObject):
         # direct: quit() is thread-safe, and a queued call could never arrive
         # while the GUI thread blocks in stop()'s wait()
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.finished.connect(worker.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)

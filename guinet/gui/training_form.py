@@ -3,7 +3,10 @@
 Loss, optimizer and scheduler boxes list :data:`LOSSES`, :data:`OPTIMIZERS`
 and :data:`SCHEDULERS` and build their argument editors from the same
 :class:`~guinet.core.params.Param` declarations the engine checks with; the
-run settings come from :data:`~guinet.core.training.SETTINGS`. Every edit is
+run settings come from :data:`~guinet.core.training.SETTINGS`, and the early
+stopping and checkpoint groups from :data:`EARLY_STOPPING_PARAMS` and
+:data:`CHECKPOINT_PARAMS` (the rarer keys behind a "More options" toggle).
+Every edit is
 an undoable :class:`SetTraining` on ``project.training``, and the form
 re-renders from the project, so it never holds a copy of its own.
 """
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionComboBox,
     QStylePainter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +34,8 @@ from PySide6.QtWidgets import (
 from guinet.core.params import Param
 from guinet.core.project import default_training
 from guinet.core.training import LOSSES, OPTIMIZERS, SCHEDULERS, SETTINGS
+from guinet.core.training.checkpoints import CHECKPOINT_PARAMS
+from guinet.core.training.early_stopping import EARLY_STOPPING_PARAMS
 from guinet.gui.editors import BoolEditor, ParamEditor, make_editor
 
 if TYPE_CHECKING:
@@ -38,6 +44,27 @@ if TYPE_CHECKING:
     from guinet.core.training import ComponentType
 
 _LABEL_ALIGNMENT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+#: The keys of each section shown without "More options".
+COMMON_KEYS = {
+    "early_stopping": ("enabled", "monitor", "mode", "patience", "restore_best"),
+    "checkpoint": ("enabled", "dir", "monitor", "save_best", "save_last"),
+}
+#: Titles that read better than the generated ones.
+TITLES = {
+    "enabled": "On",
+    "restore_best": "Restore best weights",
+    "min_delta": "Min. improvement",
+    "min_delta_relative": "Relative margin",
+    "warmup": "Warm-up epochs",
+    "stop_at": "Stop at value",
+    "divergence_threshold": "Stop if worse than",
+    "dir": "Folder",
+    "save_top_k": "Keep best k",
+    "every_n_epochs": "Every N epochs",
+    "every_n_minutes": "Every N minutes",
+    "filename": "File name",
+}
 
 
 class SetTraining(QUndoCommand):
@@ -195,8 +222,92 @@ class ComponentBox(QGroupBox):
         return forward
 
 
+class SectionBox(QGroupBox):
+    """One settings section (``early_stopping`` or ``checkpoint``) from its Params.
+
+    The common keys are always shown; the rest appear with "More options".
+    """
+
+    param_edited = Signal(str, object)
+
+    def __init__(
+        self,
+        title: str,
+        params: tuple[Param, ...],
+        common: tuple[str, ...],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(title, parent)
+        self.params = params
+        self.form = QFormLayout()
+        self.form.setContentsMargins(0, 2, 0, 0)
+        self.form.setFieldGrowthPolicy(
+            QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow
+        )
+        self.form.setLabelAlignment(_LABEL_ALIGNMENT)
+        self.editors: dict[str, ParamEditor] = {}
+        self.advanced: list[str] = []
+        for param in params:
+            editor = make_editor(param)
+            if isinstance(editor, BoolEditor):
+                editor.check.setText("")
+            editor.value_edited.connect(self._forward(param.name))
+            self.editors[param.name] = editor
+            label = QLabel(TITLES.get(param.name, param.title))
+            label.setToolTip(param.help)
+            self.form.addRow(label, editor)
+            if param.name not in common:
+                self.advanced.append(param.name)
+        self.more = QToolButton()
+        self.more.setObjectName("moreOptions")
+        self.more.setCheckable(True)
+        self.more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more.setAutoRaise(True)
+        self.more.toggled.connect(self.show_advanced)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(2)
+        layout.addLayout(self.form)
+        layout.addWidget(self.more, 0, Qt.AlignmentFlag.AlignLeft)
+        self.show_advanced(False)
+
+    @Slot(bool)
+    def show_advanced(self, on: bool) -> None:
+        for name in self.advanced:
+            self.form.setRowVisible(self.editors[name], on)
+        self.more.setArrowType(
+            Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow
+        )
+        self.more.setText(
+            "Fewer options" if on else f"More options ({len(self.advanced)})"
+        )
+        if self.more.isChecked() != on:
+            self.more.setChecked(on)
+
+    def show_section(self, section: Any) -> None:
+        values = section if isinstance(section, dict) else {}
+        for param in self.params:
+            default = False if param.name == "enabled" and section is None else None
+            value = values.get(param.name, param.default)
+            self.editors[param.name].set_value(
+                default if default is not None else value
+            )
+        enabled = bool(values.get("enabled", True)) and section is not None
+        for name, editor in self.editors.items():
+            if name != "enabled":
+                editor.setEnabled(enabled)
+
+    def _forward(self, name: str) -> Any:
+        def forward(value: Any) -> None:
+            self.param_edited.emit(name, value)
+
+        return forward
+
+
 class TrainingForm(QWidget):
     """Loss, optimizer, scheduler and run settings of ``project.training``."""
+
+    #: section, key, value: an early-stopping or checkpoint setting was edited
+    section_edited = Signal(str, str, object)
 
     def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -233,9 +344,19 @@ class TrainingForm(QWidget):
         )
         self.refresh_devices()
 
+        self.early_stopping = SectionBox(
+            "Early stopping", EARLY_STOPPING_PARAMS, COMMON_KEYS["early_stopping"]
+        )
+        self.checkpoint = SectionBox(
+            "Checkpoints", CHECKPOINT_PARAMS, COMMON_KEYS["checkpoint"]
+        )
+        for section, section_box in self.sections.items():
+            section_box.param_edited.connect(self._section_setter(section))
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 6, 0)
-        for widget in (self.loss, self.optimizer, self.scheduler, run_box):
+        widgets = (self.loss, self.optimizer, self.scheduler, run_box)
+        for widget in (*widgets, self.early_stopping, self.checkpoint):
             layout.addWidget(widget)
         layout.addStretch(1)
 
@@ -246,6 +367,10 @@ class TrainingForm(QWidget):
             "optimizer": self.optimizer,
             "scheduler": self.scheduler,
         }
+
+    @property
+    def sections(self) -> dict[str, SectionBox]:
+        return {"early_stopping": self.early_stopping, "checkpoint": self.checkpoint}
 
     # -- binding and rendering ------------------------------------------------------
     def bind(self, project: Project) -> None:
@@ -269,6 +394,8 @@ class TrainingForm(QWidget):
         for name, editor in self.settings.items():
             param = editor.param
             editor.set_value(training.get(name, param.default))
+        for section, section_box in self.sections.items():
+            section_box.show_section(training.get(section))
         self._render_device()
 
     def refresh_devices(self) -> None:
@@ -343,6 +470,26 @@ class TrainingForm(QWidget):
             training[section] = component
 
         self._edit(change, f"{section} {name}")
+
+    def set_section_value(self, section: str, name: str, value: Any) -> None:
+        """Set one key of ``early_stopping`` or ``checkpoint`` (undoable)."""
+
+        def change(training: dict[str, Any]) -> None:
+            current = training.get(section)
+            values = dict(current) if isinstance(current, dict) else {}
+            if current is None and name != "enabled":
+                values["enabled"] = False
+            values[name] = value
+            training[section] = values
+
+        self._edit(change, f"{section.replace('_', ' ')} {name.replace('_', ' ')}")
+        self.section_edited.emit(section, name, value)
+
+    def _section_setter(self, section: str) -> Any:
+        def set_value(name: str, value: Any) -> None:
+            self.set_section_value(section, name, value)
+
+        return set_value
 
     def _chooser(self, section: str) -> Any:
         def choose(key: str | None) -> None:

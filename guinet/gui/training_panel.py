@@ -9,12 +9,19 @@ can neither flood the window nor starve the training thread of the GIL. Before a
 run, and whenever the settings, the model or the data change, the page checks
 what the engine would refuse (settings, device, model, loss against output)
 and says so above the plots, where the person is looking.
+
+Early stopping is drawn on the curves (best epoch, the patience count-down,
+where and why it stopped, whose weights were restored), and a patience edited
+while a run trains reaches that run (``EarlyStopping.update``, thread-safe).
+The Checkpoints tab beside the run log lists the run's checkpoint folder and
+loads, resumes or branches from a file.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -28,16 +35,17 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStyle,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from guinet.core.training.reporting import format_epoch
+from guinet.gui.checkpoint_list import CheckpointList
 from guinet.gui.curves import TrainingCurves
 from guinet.gui.training_form import TrainingForm
 from guinet.gui.training_progress import RunProgress, outcome, sentence
 from guinet.gui.training_worker import TrainingRunner, model_problem
-from guinet.gui.widgets import titled
 
 if TYPE_CHECKING:
     from guinet.core.data import PreparedData
@@ -49,7 +57,8 @@ REFRESH_MS = 100  # progress, status and log: at most 10 times a second
 #: redraws a second a small model trained about ten times slower.
 CURVES_MS = 250
 LOG_LINES = 10_000
-
+#: Early-stopping keys that cannot change once a run has seen a value.
+FIXED_DURING_RUN = ("monitor", "mode")
 
 
 class TrainingPanel(QWidget):
@@ -68,10 +77,20 @@ class TrainingPanel(QWidget):
         self.problem_text = ""
         self._start_failure: str | None = None
         self.last_summary: dict[str, Any] | None = None
+        #: Weights loaded from a checkpoint ("Load weights into the model"):
+        #: the state_dict, and where it came from; for predictions and exports.
+        self.loaded_weights: dict[str, Any] | None = None
+        self.loaded_from: dict[str, Any] | None = None
+        self._pending_stopping: dict[str, Any] = {}
+        self._run_ids: set[str] = set()
+        self._checkpoints_dirty = False
+        self._checkpoint_problem = False  # the message area shows a checkpoint's
         self.runner = TrainingRunner(self)
         self.runner.run_started.connect(self._on_run_started)
         self.runner.epoch_finished.connect(self._on_epoch_finished)
         self.runner.batch_progressed.connect(self._on_batch_progressed)
+        self.runner.checkpoint_saved.connect(self._on_checkpoint_saved)
+        self.runner.checkpoint_failed.connect(self._on_checkpoint_failed)
         self.runner.training_finished.connect(self._on_training_finished)
         self.runner.training_failed.connect(self._on_training_failed)
         self.runner.run_ended.connect(self._on_run_ended)
@@ -90,6 +109,7 @@ class TrainingPanel(QWidget):
     # -- layout ------------------------------------------------------------------------
     def _build(self) -> None:
         self.form = TrainingForm(self.undo_stack)
+        self.form.section_edited.connect(self._on_section_edited)
         scroll = QScrollArea()
         scroll.setObjectName("trainForm")
         scroll.setWidget(self.form)
@@ -161,9 +181,19 @@ class TrainingPanel(QWidget):
         self.log.setFont(font)
         self.log.setPlaceholderText("Each epoch adds a line here.")
 
+        self.checkpoints = CheckpointList()
+        self.checkpoints.load_requested.connect(self.load_weights)
+        self.checkpoints.resume_requested.connect(self.resume_from)
+        self.checkpoints.branch_requested.connect(self.branch_from)
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.setObjectName("runTabs")
+        self.bottom_tabs.setDocumentMode(True)
+        self.bottom_tabs.addTab(self.log, "Run log")
+        self.bottom_tabs.addTab(self.checkpoints, "Checkpoints")
+
         plots_and_log = QSplitter(Qt.Orientation.Vertical)
         plots_and_log.addWidget(curves_box)
-        plots_and_log.addWidget(titled("Run log", self.log))
+        plots_and_log.addWidget(self.bottom_tabs)
         plots_and_log.setStretchFactor(0, 3)
         plots_and_log.setStretchFactor(1, 1)
         plots_and_log.setSizes([460, 170])
@@ -198,9 +228,12 @@ class TrainingPanel(QWidget):
         project.changed.connect(self._on_project_changed)
         project.model.changed.connect(self.schedule_check)
         self.form.bind(project)
+        self.curves.forget_previous()
         self.curves.clear()
         self.log.clear()
         self.last_summary = None
+        self.loaded_weights = self.loaded_from = None
+        self.checkpoints.show_folder(self._checkpoint_folder())
         self._show_notes([])
         self._set_idle()
         self.check()
@@ -304,19 +337,44 @@ class TrainingPanel(QWidget):
 
     # -- commands ----------------------------------------------------------------------
     @Slot()
-    def start_training(self) -> None:
-        """Train a snapshot of the project as it is now."""
+    def start_training(
+        self, resume_from: str | None = None, branch_from: str | None = None
+    ) -> None:
+        """Train a snapshot of the project as it is now.
+
+        ``resume_from``: continue that checkpoint's run exactly;
+        ``branch_from``: a new run from its weights (the curves it started
+        from stay, faded).
+        """
         if self.project is None or self.is_training:
             return
         prepared = self.prepared_provider() if self.prepared_provider else None
         self._reset_run_state()
+        if branch_from is not None:
+            self.curves.keep_as_previous()
+        else:
+            self.curves.forget_previous()
         self.curves.clear()
         self.log.clear()
         self.last_summary = None
         self._start_failure = None
+        self._pending_stopping = {}
+        self._run_ids = set()
         self._show_notes([])
-        self._log(f"Preparing {self.project.name}…")
-        self.runner.start(self.project, prepared)
+        if self._checkpoint_problem:  # replaced by what the checks say now
+            self._checkpoint_problem = False
+            self.check()
+        source = resume_from or branch_from
+        verb = "Resuming" if resume_from else "Branching from" if branch_from else ""
+        self._log(
+            f"{verb} {Path(source).name}: preparing {self.project.name}…"
+            if source
+            else f"Preparing {self.project.name}…"
+        )
+        self.runner.start(
+            self.project, prepared, resume_from=resume_from, branch_from=branch_from
+        )
+        self.checkpoints.set_busy(True)
         self.progress.setRange(0, 0)  # busy until the data is ready
         self.progress.setFormat("Preparing…")
         self._set_status("Preparing the data and building the model…", "running")
@@ -357,6 +415,127 @@ class TrainingPanel(QWidget):
         self._flush_log()
         return ended
 
+    # -- checkpoints ---------------------------------------------------------------
+    @Slot(str)
+    def resume_from(self, path: str) -> None:
+        """Continue the run ``path`` belongs to, exactly, from that checkpoint."""
+        self.start_training(resume_from=path)
+
+    @Slot(str)
+    def branch_from(self, path: str) -> None:
+        """A new run from ``path``'s weights with the current settings."""
+        self.start_training(branch_from=path)
+
+    @Slot(str)
+    def load_weights(self, path: str) -> bool:
+        """Take ``path``'s weights as the model's (for predictions and exports).
+
+        They are checked against the current layer stack; a damaged or
+        unfitting checkpoint is reported in the message area.
+        """
+        from guinet.core.training.checkpoints import (
+            CheckpointError,
+            load_checkpoint,
+            load_weights,
+        )
+
+        try:
+            ckpt = load_checkpoint(path)
+            model = self._build_model()
+            weights = load_weights(ckpt, model) if model is not None else ckpt.weights
+        except CheckpointError as exc:
+            text = sentence(str(exc))
+            self.show_problem(text)
+            self._checkpoint_problem = True
+            self._log(f"⚠ {text}")
+            return False
+        self.loaded_weights = weights
+        self.loaded_from = {"path": str(ckpt.path), "epoch": ckpt.epoch}
+        if self._checkpoint_problem:
+            self._checkpoint_problem = False
+            self.check()
+        text = (
+            f"Loaded the weights of epoch {ckpt.epoch} ({ckpt.kind}, "
+            f"{Path(path).name}) into the model."
+        )
+        self._log(text)
+        self.status_message.emit(text)
+        return True
+
+    def _build_model(self) -> Any:
+        """The project's model, built on the CPU, or ``None`` if it cannot be."""
+        from guinet.core.model import ModelError, ModelSpec
+
+        if self.project is None:
+            return None
+        spec = ModelSpec.from_dict(self.project.model.to_dict())
+        prepared = self.prepared_provider() if self.prepared_provider else None
+        if prepared is not None:
+            spec.set_input_shape(tuple(prepared.input_shape))
+        try:
+            spec.analyze()
+            return spec.build("cpu")
+        except (ModelError, ValueError):
+            return None
+
+    def _checkpoint_folder(self) -> Path | None:
+        """Where the project's runs save checkpoints (``None``: they save none)."""
+        from guinet.core.training import ConfigError
+        from guinet.core.training.checkpoints import CheckpointSettings
+
+        project = self.project
+        if project is None or project.path is None:
+            return None
+        try:
+            settings = CheckpointSettings.from_dict(project.training.get("checkpoint"))
+        except ConfigError:
+            return None
+        if not settings.enabled:
+            return None
+        return project.resolve(Path(settings.dir).expanduser())
+
+    @Slot(dict)
+    def _on_checkpoint_saved(self, info: dict) -> None:
+        self.curves.add_checkpoint(info)
+        if info.get("run"):
+            self._run_ids.add(str(info["run"]))
+        self._checkpoints_dirty = True  # the list is read again by _refresh
+
+    @Slot(str)
+    def _on_checkpoint_failed(self, message: str) -> None:
+        self._log(f"⚠ {message}")
+        self._show_notes([message])
+
+    # -- early stopping while a run goes on ------------------------------------------
+    @Slot(str, str, object)
+    def _on_section_edited(self, section: str, name: str, value: Any) -> None:
+        if section != "early_stopping" or not self.is_training:
+            return
+        early = self.runner.early_stopping
+        if early is None:  # still preparing: applied once the run is built
+            self._pending_stopping[name] = value
+            return
+        self._update_stopping(early, {name: value})
+
+    def _update_stopping(self, early: Any, changes: dict[str, Any]) -> None:
+        from guinet.core.training import ConfigError
+
+        changes = {k: v for k, v in changes.items() if k not in FIXED_DURING_RUN}
+        if not changes:
+            self._log("Early stopping's monitor and mode apply from the next run.")
+            return
+        try:
+            early.update(**changes)
+        except ConfigError as exc:
+            self._log(f"⚠ Not changed for this run: {sentence(str(exc))}")
+            return
+        said = ", ".join(
+            f"{key.replace('_', ' ')} {value}" for key, value in changes.items()
+        )
+        self._log(f"Early stopping for this run: {said} (from the next epoch).")
+        self.curves.set_early_stopping(early.status().to_dict())
+        self._refresh(final=True)
+
     # -- what the run reports (stored here, drawn by _refresh) ----------------------
     @Slot(dict)
     def _on_run_started(self, info: dict) -> None:
@@ -366,7 +545,20 @@ class TrainingPanel(QWidget):
             epochs=epochs,
             metric=str(info["metric"]),
             lr=info.get("scheduler") is not None,
+            history=info.get("history"),
         )
+        if info.get("early_stopping"):
+            self.curves.set_early_stopping(info["early_stopping"])
+        folder = info.get("checkpoint_dir")
+        self.checkpoints.show_folder(folder)
+        start = int(info.get("start_epoch") or 0)
+        if info.get("resumed_from"):
+            self._log(f"Resumed after epoch {start} of {info['resumed_from']}.")
+        elif info.get("branched_from"):
+            self._log(
+                f"Branched from epoch {start} of {info['branched_from']} with the "
+                "current settings; the earlier curves stay as faded lines."
+            )
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         val = info["val_samples"]
@@ -384,13 +576,19 @@ class TrainingPanel(QWidget):
         )
         for note in info.get("notes", []):
             self._log(f"Note: {note}")
+        early = self.runner.early_stopping
+        if self._pending_stopping and early is not None:
+            pending, self._pending_stopping = self._pending_stopping, {}
+            self._update_stopping(early, pending)
         self._show_notes(list(info.get("notes", [])))
         if not self.runner.paused and not self.runner.stopping:
             self._set_status(self._running_text(), "running")
 
-    @Slot(dict)
-    def _on_epoch_finished(self, logs: dict) -> None:
+    @Slot(dict, dict)
+    def _on_epoch_finished(self, logs: dict, status: dict) -> None:
         self.curves.add_epoch(logs)
+        if status:
+            self.curves.set_early_stopping(status)
         self.run_progress.epoch_finished(logs)
         progress = self.run_progress
         self._log(format_epoch(logs, progress.epochs or progress.epochs_done))
@@ -416,6 +614,27 @@ class TrainingPanel(QWidget):
         self._set_status(text, state)
         if reason == "completed":
             self.progress.setValue(1000)
+        status = summary.get("early_stopping")
+        if status:
+            self.curves.set_early_stopping(status)
+            if status.get("stopped_epoch"):
+                why = self.curves.stop_label().removeprefix("stopped: ")
+                self._log(
+                    f"Early stopping ended the run at epoch "
+                    f"{status['stopped_epoch']}: {why}."
+                )
+            if status.get("restored_epoch"):
+                self._log(f"Weights restored from epoch {status['restored_epoch']}.")
+        folder = summary.get("checkpoint_dir")
+        if folder:
+            self.checkpoints.show_folder(folder)
+            mine = [
+                info.to_dict()
+                for info in self.checkpoints.infos
+                if info.run in self._run_ids
+            ]
+            self.curves.set_checkpoints(mine)
+            self._log(f"{len(mine)} checkpoint(s) kept in {folder}.")
 
     @Slot(str)
     def _on_training_failed(self, message: str) -> None:
@@ -432,6 +651,7 @@ class TrainingPanel(QWidget):
 
     @Slot()
     def _on_run_ended(self) -> None:
+        self.checkpoints.set_busy(False)
         self._refresh(final=True)
         self._refresh_timer.stop()
         if self.progress.maximum() == 0:  # never got past preparing
@@ -451,6 +671,9 @@ class TrainingPanel(QWidget):
         if final or now - self._curves_drawn_at >= CURVES_MS / 1000:
             self._curves_drawn_at = now
             self.curves.refresh()
+            if self._checkpoints_dirty:
+                self._checkpoints_dirty = False
+                self.checkpoints.refresh()
         self._flush_log()
         progress = self.run_progress
         if not progress.started:

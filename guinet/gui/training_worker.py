@@ -6,8 +6,10 @@ so edits made while the network trains never reach the run, and starts a
 :class:`TrainingWorker` in a new QThread, wired the superqt way::
 
     thread.started  → worker.run
-    worker.finished → thread.quit (direct), worker.deleteLater
-    thread.finished → runner (wait, then thread.deleteLater)
+    worker.finished → thread.quit (direct)
+    thread.finished → runner (wait, then thread.deleteLater; the worker is
+                      dropped here, in the GUI thread — see guinet.gui.tasks
+                      for why it is not deleteLater'd in its own thread)
 
 Inside the thread a :class:`Callback` turns the engine's hooks into signals
 carrying plain values: every epoch end, batch progress at most
@@ -15,6 +17,13 @@ carrying plain values: every epoch end, batch progress at most
 number, and the runner drops those of a run it has abandoned
 (:meth:`~TrainingRunner.abort`), so a late signal never lands in the next run.
 Stop and pause go through the engine's thread-safe :class:`TrainingControl`.
+
+A job may go on from a checkpoint: *resume* continues that run exactly
+(:func:`~guinet.core.training.resume.resume_run`), *branch* starts a new run
+from its weights with the project's current settings
+(:func:`~guinet.core.training.resume.branch_run`). Once the run is prepared the
+worker puts its :class:`EarlyStopping` on the job, so the GUI can change the
+patience of the running run (``EarlyStopping.update`` is thread-safe).
 """
 
 from __future__ import annotations
@@ -31,6 +40,8 @@ if TYPE_CHECKING:
     from guinet.core.data import PreparedData
     from guinet.core.project import Project
     from guinet.core.training import FitResult, Logs, Trainer
+    from guinet.core.training.checkpoints import CheckpointInfo
+    from guinet.core.training.early_stopping import EarlyStopping
 
 BATCH_REPORTS_PER_SECOND = 20.0
 
@@ -50,6 +61,11 @@ class TrainingJob:
     epochs: int | None = None
     device: str | None = None
     result: FitResult | None = None
+    resume_from: str | None = None  # a checkpoint to continue exactly
+    branch_from: str | None = None  # a checkpoint whose weights start a new run
+    #: The run's early stopping, set by the worker once the run is prepared;
+    #: its ``update``/``status`` are safe from the GUI thread.
+    early_stopping: EarlyStopping | None = None
 
 
 class _SignalCallback(Callback):
@@ -60,14 +76,24 @@ class _SignalCallback(Callback):
         self.run_id = run_id
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
-        self.worker.epoch_finished.emit(self.run_id, dict(logs))
+        early = self.worker.job.early_stopping
+        status = early.status().to_dict() if early is not None else {}
+        self.worker.epoch_finished.emit(self.run_id, dict(logs), status)
+
+    def on_checkpoint_saved(self, trainer: Trainer, info: CheckpointInfo) -> None:
+        self.worker.checkpoint_saved.emit(self.run_id, info.to_dict())
+
+    def on_checkpoint_failed(self, trainer: Trainer, message: str) -> None:
+        self.worker.checkpoint_failed.emit(self.run_id, message)
 
 
 class TrainingWorker(QObject):
     """Prepares and trains one :class:`TrainingJob`; lives in its own QThread."""
 
     run_started = Signal(int, dict)  # run id, facts about the run (see _describe)
-    epoch_finished = Signal(int, dict)  # run id, the epoch's logs
+    epoch_finished = Signal(int, dict, dict)  # run id, logs, early-stopping status
+    checkpoint_saved = Signal(int, dict)  # run id, CheckpointInfo.to_dict()
+    checkpoint_failed = Signal(int, str)  # run id, one sentence (training goes on)
     batch_progressed = Signal(int, int, int, int, float)  # id, epoch, batch, of, loss
     training_finished = Signal(int, dict)  # run id, FitResult.summary()
     training_failed = Signal(int, str)  # run id, one sentence
@@ -85,21 +111,23 @@ class TrainingWorker(QObject):
         job = self.job
         try:
             from guinet.core.training import TrainingFailed, prepare_run
+            from guinet.core.training.checkpoints import CheckpointError
 
             try:
-                run = prepare_run(
-                    job.project,
-                    epochs=job.epochs,
-                    device=job.device,
-                    prepared=job.prepared,
-                )
+                run, origin = self._prepare(prepare_run)
+            except CheckpointError as exc:
+                self.training_failed.emit(job.run_id, _sentence(exc))
+                return
             except ModelError as exc:
                 self.training_failed.emit(job.run_id, model_problem(str(exc)))
                 return
             except ValueError as exc:  # data and settings errors: one sentence
                 self.training_failed.emit(job.run_id, _sentence(exc))
                 return
-            self.run_started.emit(job.run_id, _describe(run))
+            job.early_stopping = run.early_stopping
+            info = _describe(run)
+            info.update(origin)
+            self.run_started.emit(job.run_id, info)
             callbacks = [
                 _SignalCallback(self, job.run_id),
                 BatchProgress(self._report_batch, BATCH_REPORTS_PER_SECOND),
@@ -116,6 +144,27 @@ class TrainingWorker(QObject):
             )
         finally:
             self.finished.emit()
+
+    def _prepare(self, prepare_run: Any) -> tuple[Any, dict[str, Any]]:
+        """The run to fit, and where it starts (plain values for ``run_started``)."""
+        from guinet.core.training.resume import as_checkpoint, branch_run, resume_run
+
+        job = self.job
+        source = job.resume_from or job.branch_from
+        options = {"epochs": job.epochs, "device": job.device, "prepared": job.prepared}
+        if source is None:
+            return prepare_run(job.project, **options), {"start_epoch": 0}
+        ckpt = as_checkpoint(source)
+        if job.resume_from is not None:
+            run = resume_run(ckpt, job.project, **options)
+        else:
+            run = branch_run(ckpt, job.project, **options)
+        origin = {
+            "start_epoch": int(ckpt.epoch),
+            "history": [dict(logs) for logs in ckpt.history],
+            "resumed_from" if job.resume_from else "branched_from": str(ckpt.path),
+        }
+        return run, origin
 
 
 def _describe(run: Any) -> dict[str, Any]:
@@ -136,6 +185,10 @@ def _describe(run: Any) -> dict[str, Any]:
         "lr": float(config.lr),
         "scheduler": config.scheduler.type if config.scheduler else None,
         "notes": list(run.notes),
+        "checkpoint_dir": str(run.checkpoint.folder) if run.checkpoint else None,
+        "early_stopping": (
+            run.early_stopping.status().to_dict() if run.early_stopping else None
+        ),
     }
 
 
@@ -158,7 +211,9 @@ class TrainingRunner(QObject):
     """
 
     run_started = Signal(dict)
-    epoch_finished = Signal(dict)
+    epoch_finished = Signal(dict, dict)  # logs, early-stopping status (or {})
+    checkpoint_saved = Signal(dict)
+    checkpoint_failed = Signal(str)
     batch_progressed = Signal(int, int, int, float)  # epoch, batch, batches, loss
     training_finished = Signal(dict)
     training_failed = Signal(str)
@@ -195,6 +250,13 @@ class TrainingRunner(QObject):
         )
 
     @property
+    def early_stopping(self) -> EarlyStopping | None:
+        """The running run's early stopping (``None`` before it is prepared)."""
+        return (
+            self.job.early_stopping if self.job is not None and self.running else None
+        )
+
+    @property
     def stopping(self) -> bool:
         return self.running and self.job is not None and self.job.control.stop_requested
 
@@ -206,8 +268,14 @@ class TrainingRunner(QObject):
         *,
         epochs: int | None = None,
         device: str | None = None,
+        resume_from: str | None = None,
+        branch_from: str | None = None,
     ) -> TrainingJob:
-        """Train a snapshot of ``project`` in a new thread; returns the job."""
+        """Train a snapshot of ``project`` in a new thread; returns the job.
+
+        ``resume_from`` continues that checkpoint's run; ``branch_from`` starts
+        a new run from its weights with the snapshot's settings.
+        """
         if self.running:
             raise RuntimeError("a training run is already in progress")
         from guinet.core.project import Project
@@ -215,7 +283,14 @@ class TrainingRunner(QObject):
         snapshot = Project.from_dict(project.to_dict(), project.path)
         self._runs += 1
         job = TrainingJob(
-            self._runs, snapshot, prepared, TrainingControl(), epochs, device
+            self._runs,
+            snapshot,
+            prepared,
+            TrainingControl(),
+            epochs,
+            device,
+            resume_from=resume_from,
+            branch_from=branch_from,
         )
         thread = QThread(self)
         thread.setObjectName("guinet-training")
@@ -225,11 +300,12 @@ class TrainingRunner(QObject):
         # Direct: quit() is thread-safe, and a queued quit would never arrive
         # while the GUI thread blocks in abort()'s wait().
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.finished.connect(worker.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         worker.run_started.connect(self._on_run_started)
         worker.epoch_finished.connect(self._on_epoch_finished)
         worker.batch_progressed.connect(self._on_batch_progressed)
+        worker.checkpoint_saved.connect(self._on_checkpoint_saved)
+        worker.checkpoint_failed.connect(self._on_checkpoint_failed)
         worker.training_finished.connect(self._on_training_finished)
         worker.training_failed.connect(self._on_training_failed)
         self.job = job
@@ -282,10 +358,20 @@ class TrainingRunner(QObject):
         if run_id == self._current:
             self.run_started.emit(info)
 
-    @Slot(int, dict)
-    def _on_epoch_finished(self, run_id: int, logs: dict) -> None:
+    @Slot(int, dict, dict)
+    def _on_epoch_finished(self, run_id: int, logs: dict, status: dict) -> None:
         if run_id == self._current:
-            self.epoch_finished.emit(logs)
+            self.epoch_finished.emit(logs, status)
+
+    @Slot(int, dict)
+    def _on_checkpoint_saved(self, run_id: int, info: dict) -> None:
+        if run_id == self._current:
+            self.checkpoint_saved.emit(info)
+
+    @Slot(int, str)
+    def _on_checkpoint_failed(self, run_id: int, message: str) -> None:
+        if run_id == self._current:
+            self.checkpoint_failed.emit(message)
 
     @Slot(int, int, int, int, float)
     def _on_batch_progressed(

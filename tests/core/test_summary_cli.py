@@ -272,11 +272,15 @@ def test_summary_takes_the_input_shape_from_the_data(tmp_path, capsys):
     from guinet import cli
 
     path = tmp_path / "iris.guinet"
-    path.write_text(json.dumps({
-        "guinet": 1,
-        "data": {"source": {"kind": "builtin", "name": "iris"}, "target": -1},
-        "model": {"layers": [{"type": "Linear", "out_features": 3}]},
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "guinet": 1,
+                "data": {"source": {"kind": "builtin", "name": "iris"}, "target": -1},
+                "model": {"layers": [{"type": "Linear", "out_features": 3}]},
+            }
+        )
+    )
     assert cli.main(["summary", str(path)]) == 0
     out = capsys.readouterr().out
     assert "(4,)" in out and "15" in out  # 4 inputs × 3 + 3

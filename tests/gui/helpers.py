@@ -11,11 +11,19 @@ NO_MODIFIERS = Qt.KeyboardModifier.NoModifier
 ACTIONS = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
 
 
+def _event(cls, pos: QPoint, mime: QMimeData):  # type: ignore[no-untyped-def]
+    """PySide6 6.12 takes a QPointF (its QPoint form is deprecated); older ones a QPoint."""
+    try:
+        return cls(QPointF(pos), ACTIONS, mime, NO_BUTTONS, NO_MODIFIERS)
+    except TypeError:
+        return cls(pos, ACTIONS, mime, NO_BUTTONS, NO_MODIFIERS)
+
+
 def drag_enter_move(target: QWidget, mime: QMimeData, pos: QPoint) -> bool:
     """Enter and move over ``target``; return whether the drop would be accepted."""
-    enter = QDragEnterEvent(QPointF(pos), ACTIONS, mime, NO_BUTTONS, NO_MODIFIERS)
+    enter = _event(QDragEnterEvent, pos, mime)
     QApplication.sendEvent(target, enter)
-    move = QDragMoveEvent(QPointF(pos), ACTIONS, mime, NO_BUTTONS, NO_MODIFIERS)
+    move = _event(QDragMoveEvent, pos, mime)
     QApplication.sendEvent(target, move)
     return move.isAccepted()
 

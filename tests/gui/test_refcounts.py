@@ -29,3 +29,22 @@ def test_live_plot_updates_keep_their_references(qtbot):
     after = [sys.getrefcount(v) for v in (True, False, None)]
     lost = [b - a for b, a in zip(before, after, strict=True)]
     assert max(lost) < LIMIT, f"references lost to True/False/None: {lost}"
+
+
+def test_the_garbage_collector_runs_on_the_gui_thread_only(qapp):
+    """A collection on a worker thread can free widgets there and deadlock."""
+    import gc
+
+    from guinet.gui import gc_guard
+    from guinet.gui.app import create_application
+
+    create_application()
+    collector = gc_guard.install(qapp)
+    assert not gc.isenabled()
+    garbage = [[] for _ in range(collector.threshold[0] + 10)]
+    for item in garbage:
+        item.append(item)  # cycles only the collector can free
+    del garbage
+    before = collector.collections
+    collector.check()
+    assert collector.collections == before + 1
