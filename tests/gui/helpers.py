@@ -12,7 +12,7 @@ ACTIONS = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
 
 
 def _event(cls, pos: QPoint, mime: QMimeData):  # type: ignore[no-untyped-def]
-    """PySide6 6.12 takes a QPointF (its QPoint form is deprecated); older ones a QPoint."""
+    """PySide6 6.12 takes a QPointF (QPoint is deprecated there), older a QPoint."""
     try:
         return cls(QPointF(pos), ACTIONS, mime, NO_BUTTONS, NO_MODIFIERS)
     except TypeError:
