@@ -82,6 +82,37 @@ def shoot_data(source: Path | None, dataset: str | None, name: str) -> Path:
     return path
 
 
+def shoot_training(folder: Path, name: str) -> Path:
+    """The moons MLP trained until early stopping ends it, in a saved copy
+    (so checkpoints are written)."""
+    import copy
+
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    training = copy.deepcopy(window.project.training)
+    training["early_stopping"]["patience"] = 3
+    window.project.set_training(training)
+    window._save_to(folder / "moons.guinet")
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+    loop = QEventLoop()
+    QTimer.singleShot(1500, panel.start_training)  # once the data page is ready
+    panel.runner.run_ended.connect(loop.quit)
+    QTimer.singleShot(60_000, loop.quit)
+    loop.exec()
+    for _ in range(5):
+        QApplication.processEvents()
+    path = OUT / name
+    window.grab().save(str(path))
+    window.data_panel.stop()
+    window.close()
+    return path
+
+
 if __name__ == "__main__":
     import tempfile
 
@@ -93,3 +124,5 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as folder:
         print(shoot_data(write_wine_csv(Path(folder)), None, "data-csv.png"))
     print(shoot_data(None, "spirals", "data-spirals.png"))
+    with tempfile.TemporaryDirectory() as folder:
+        print(shoot_training(Path(folder), "train-early-stop.png"))
