@@ -28,7 +28,9 @@ patience of the running run (``EarlyStopping.update`` is thread-safe).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -158,7 +160,11 @@ class TrainingWorker(QObject):
         if job.resume_from is not None:
             run = resume_run(ckpt, job.project, **options)
         else:
-            run = branch_run(ckpt, job.project, **options)
+            # its own folder, so the branch never overwrites the checkpoints
+            # (last.ckpt, the best) of the run it grew from
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            folder = Path(ckpt.path).parent / f"branch-epoch{ckpt.epoch}-{stamp}"
+            run = branch_run(ckpt, job.project, checkpoint_dir=folder, **options)
         origin = {
             "start_epoch": int(ckpt.epoch),
             "history": [dict(logs) for logs in ckpt.history],

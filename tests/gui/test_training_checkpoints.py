@@ -139,6 +139,7 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path):
 
     # branch from the best checkpoint with another learning rate
     before = len(panel.curves.epochs)
+    original = {info.path: info.path.read_bytes() for info in list_checkpoints(folder)}
     panel.form.set_param("optimizer", "lr", 0.002)
     panel.checkpoints.refresh()
     assert panel.checkpoints.select_epoch(BEST, "best")
@@ -149,6 +150,8 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path):
     assert faded and len(faded[0].getData()[0]) == before
     assert all(item.opts["pen"].color().alpha() < 255 for item in faded)
     assert panel.curves.epochs[-1]["lr"] == pytest.approx(0.002)
+    # the branch keeps its checkpoints apart: the original run's are untouched
+    assert {p: p.read_bytes() for p in original} == original
 
 
 def test_settings_edits_are_undoable(qtbot, panel):
