@@ -34,3 +34,9 @@ def drop(target: QWidget, mime: QMimeData, pos: QPoint) -> bool:
     event = QDropEvent(QPointF(pos), ACTIONS, mime, NO_BUTTONS, NO_MODIFIERS)
     QApplication.sendEvent(target, event)
     return event.isAccepted()
+
+
+def settle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the Data page has prepared the current data."""
+    data = window.data_panel
+    qtbot.waitUntil(lambda: data.current_prepared() is not None, timeout=20_000)

@@ -12,21 +12,10 @@ from PySide6.QtCore import Qt
 
 from guinet._resources import resource
 from guinet.core.training.checkpoints import list_checkpoints
+from tests.gui.helpers import settle
 
 LEFT = Qt.MouseButton.LeftButton
 STOPPED, BEST = 15, 13  # with patience 2 (see the module doc)
-
-
-def settle(qtbot, window):
-    data = window.data_panel
-    qtbot.waitUntil(
-        lambda: (
-            data.prepared is not None
-            and not data.task.running
-            and not data._reload_timer.isActive()
-        ),
-        timeout=20_000,
-    )
 
 
 @pytest.fixture

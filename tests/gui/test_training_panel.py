@@ -10,22 +10,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from guinet._resources import resource
 from guinet.core.project import Project
+from tests.gui.helpers import settle
 
 LEFT = Qt.MouseButton.LeftButton
 LONG = 2000  # epochs: a run that is still going when the test acts on it
-
-
-def settle(qtbot, window):
-    """Wait until the Data page has prepared the current data."""
-    data = window.data_panel
-    qtbot.waitUntil(
-        lambda: (
-            data.prepared is not None
-            and not data.task.running
-            and not data._reload_timer.isActive()
-        ),
-        timeout=20_000,
-    )
 
 
 @pytest.fixture(autouse=True)
