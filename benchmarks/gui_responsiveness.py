@@ -104,7 +104,11 @@ def main() -> None:
     idle = probe.stop()
 
     epochs: list[dict] = []
-    panel.runner.epoch_finished.connect(epochs.append)
+
+    def on_epoch(logs: dict, *_status: object) -> None:
+        epochs.append(logs)
+
+    panel.runner.epoch_finished.connect(on_epoch)
     panel.start_training()
     run_for(0.5)  # past the start-up (data to tensors, model build)
     probe.start()
