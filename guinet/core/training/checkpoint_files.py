@@ -81,6 +81,22 @@ class CheckpointInfo:
     run: str | None = None
     size: int = 0
 
+    @classmethod
+    def from_record(
+        cls, path: Path, record: Mapping[str, Any], size: int
+    ) -> CheckpointInfo:
+        """From a checkpoint's payload or its index entry (same key names)."""
+        return cls(
+            path,
+            str(record.get("kind", "manual")),
+            int(record.get("epoch", 0)),
+            record.get("monitor"),
+            record.get("value"),
+            float(record.get("time", 0.0)),
+            record.get("run"),
+            size,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["path"] = str(self.path)
@@ -197,16 +213,7 @@ def write_checkpoint(
     data = buffer.getbuffer()
     atomic_write(path, lambda handle: handle.write(data))
     stat = path.stat()
-    info = CheckpointInfo(
-        path,
-        str(payload["kind"]),
-        int(payload["epoch"]),
-        payload.get("monitor"),
-        payload.get("value"),
-        float(payload["time"]),
-        payload.get("run"),
-        stat.st_size,
-    )
+    info = CheckpointInfo.from_record(path, payload, stat.st_size)
     with contextlib.suppress(OSError):  # the index only saves reading files
         _update_index(path.parent, add=(info, stat.st_mtime_ns))
     return info
@@ -382,16 +389,7 @@ def read_info(path: str | os.PathLike[str]) -> CheckpointInfo:
     raw = _safe_load(path, mmap=True)
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not a guinet checkpoint")
-    return CheckpointInfo(
-        path,
-        str(raw.get("kind", "manual")),
-        int(raw.get("epoch", 0)),
-        raw.get("monitor"),
-        raw.get("value"),
-        float(raw.get("time", 0.0)),
-        raw.get("run"),
-        path.stat().st_size,
-    )
+    return CheckpointInfo.from_record(path, raw, path.stat().st_size)
 
 
 def list_checkpoints(folder: str | os.PathLike[str]) -> list[CheckpointInfo]:
@@ -472,17 +470,10 @@ def _entry_info(
 ) -> CheckpointInfo | None:
     if entry.get("size") != stat.st_size or entry.get("mtime_ns") != stat.st_mtime_ns:
         return None
+    if not {"kind", "epoch", "time"} <= entry.keys():
+        return None  # an incomplete entry: read the file instead
     try:
-        return CheckpointInfo(
-            path,
-            str(entry["kind"]),
-            int(entry["epoch"]),
-            entry.get("monitor"),
-            entry.get("value"),
-            float(entry["time"]),
-            entry.get("run"),
-            stat.st_size,
-        )
+        return CheckpointInfo.from_record(path, entry, stat.st_size)
     except (KeyError, TypeError, ValueError):
         return None
 
