@@ -95,3 +95,25 @@ def _hint(registry: Registry[Any], key: str) -> str:
     if close:
         return f"; did you mean {close[0]!r}?"
     return f"; known: {', '.join(registry)}"
+
+
+def parse_section(
+    params: tuple[Param, ...], data: Mapping[str, Any], where: str
+) -> dict[str, Any]:
+    """``data``'s values for ``params`` (defaults for missing keys), checked.
+
+    Unknown keys are ignored here (the project keeps them). A bad value
+    raises :class:`ConfigError` naming ``where`` and the key.
+    """
+    out: dict[str, Any] = {}
+    for param in params:
+        value = data.get(param.name, param.default)
+        try:
+            value = param.coerce(value)
+        except ParamError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        problem = param.problem(value)
+        if problem is not None:
+            raise ConfigError(f"{where}: {problem}")
+        out[param.name] = value
+    return out

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from guinet.core.params import Param
 from guinet.core.training.callbacks import Logs, MonitorCallback
+from guinet.core.training.catalog import parse_section
 from guinet.core.training.checkpoint_files import (
     FORMAT,
     FORMAT_VERSION,
@@ -69,7 +70,6 @@ from guinet.core.training.checkpoint_files import (
     save_checkpoint,
     write_checkpoint,
 )
-from guinet.core.training.early_stopping import parse_section
 from guinet.core.training.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from guinet.core.params import Param, ParamError
+from guinet.core.params import Param
 from guinet.core.project import default_training
-from guinet.core.training.catalog import ComponentSpec, parse_component
+from guinet.core.training.catalog import ComponentSpec, parse_component, parse_section
 from guinet.core.training.checkpoints import CheckpointSettings
 from guinet.core.training.early_stopping import EarlyStoppingSettings
 from guinet.core.training.errors import ConfigError
@@ -96,17 +96,7 @@ class TrainingConfig:
             raise ConfigError('"training" must be an object')
         defaults = default_training()
         merged = {**defaults, **data}
-        settings = {}
-        for param in SETTINGS:
-            value = merged.get(param.name, param.default)
-            try:
-                value = param.coerce(value)
-            except ParamError as exc:
-                raise ConfigError(f"training: {exc}") from None
-            problem = param.problem(value)
-            if problem is not None:
-                raise ConfigError(f"training: {problem}")
-            settings[param.name] = value
+        settings = parse_section(SETTINGS, merged, "training")
         device = settings["device"]
         if not _DEVICE.match(device):
             raise ConfigError(

@@ -41,8 +41,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from guinet.core.params import Param, ParamError
+from guinet.core.params import Param
 from guinet.core.training.callbacks import Logs, MonitorCallback
+from guinet.core.training.catalog import parse_section
 from guinet.core.training.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -130,28 +131,6 @@ EARLY_STOPPING_PARAMS: tuple[Param, ...] = (
 
 #: Why early stopping ended a run (:attr:`EarlyStoppingStatus.reason`).
 REASONS = ("patience", "baseline", "stop_at", "divergence", "non_finite")
-
-
-def parse_section(
-    params: tuple[Param, ...], data: Mapping[str, Any], where: str
-) -> dict[str, Any]:
-    """``data``'s values for ``params`` (defaults for missing keys), checked.
-
-    Unknown keys are ignored here (the project keeps them). A bad value
-    raises :class:`ConfigError` naming ``where`` and the key.
-    """
-    out: dict[str, Any] = {}
-    for param in params:
-        value = data.get(param.name, param.default)
-        try:
-            value = param.coerce(value)
-        except ParamError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        problem = param.problem(value)
-        if problem is not None:
-            raise ConfigError(f"{where}: {problem}")
-        out[param.name] = value
-    return out
 
 
 def resolve_mode(mode: str, monitor: str) -> str:

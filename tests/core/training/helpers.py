@@ -131,3 +131,18 @@ def mlp(*tail: dict[str, Any], outputs: int = 2) -> list[dict[str, Any]]:
         {"type": "Linear", "out_features": outputs},
         *tail,
     ]
+
+
+#: The fields design.md promises in `guinet train --json`'s summary.
+SUMMARY_FIELDS = frozenset(
+    {
+        "epochs_run",
+        "stopped_early",
+        "best_epoch",
+        "best",
+        "history",
+        "test",
+        "train_samples_per_sec",
+        "device",
+    }
+)

@@ -28,7 +28,7 @@ from guinet.core.training import (
     prepare_run,
     resume_run,
 )
-from tests.core.training.helpers import MOONS_DATA, make_project
+from tests.core.training.helpers import MOONS_DATA, SUMMARY_FIELDS, make_project
 
 LAYERS = [
     {"type": "Linear", "out_features": 16},
@@ -251,18 +251,7 @@ def test_a_monitor_that_is_not_logged_is_refused() -> None:
 
 
 # -- guinet train -------------------------------------------------------------------
-FIELDS = {
-    "epochs_run",
-    "stopped_early",
-    "best_epoch",
-    "best",
-    "history",
-    "test",
-    "train_samples_per_sec",
-    "device",
-    "checkpoints",
-    "early_stopping",
-}
+FIELDS = SUMMARY_FIELDS | {"checkpoints", "early_stopping"}
 
 
 def write_project(folder: Path, **training: Any) -> Path:

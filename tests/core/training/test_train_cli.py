@@ -15,19 +15,10 @@ import torch
 import guinet
 from guinet._resources import resource
 from guinet.cli import main
-from tests.core.training.helpers import MOONS_DATA, mlp
+from tests.core.training.helpers import MOONS_DATA, SUMMARY_FIELDS, mlp
 
 REPO = Path(guinet.__file__).resolve().parent.parent
-FIELDS = {
-    "epochs_run",
-    "stopped_early",
-    "best_epoch",
-    "best",
-    "history",
-    "test",
-    "train_samples_per_sec",
-    "device",
-}
+FIELDS = SUMMARY_FIELDS
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
