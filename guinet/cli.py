@@ -42,28 +42,29 @@ def _subcommand(
 
 @_subcommand("summary")
 def _summary(args: argparse.Namespace) -> int:
+    from guinet.core.data import DataError
     from guinet.core.project import Project, ProjectError
+    from guinet.core.session import Session
     from guinet.core.summary import summary_table
 
     try:
         project = Project.load(args.project)
     except ProjectError as exc:
         return _fail(str(exc))
-    if project.model.input_shape is None and project.data:
+    session = Session(project)
+    if project.model.input_shape is None and project.data is not None:
         # no shape written yet: the data decides it, as it does in the window
-        from guinet.core.data import DataError, prepare
-
         try:
-            prepared = prepare(project.data, project.base_dir)
+            session.prepare_data()
         except DataError as exc:
             return _fail(f"{project.display_name}: {exc}")
-        project.model.set_input_shape(prepared.input_shape)
-    print(summary_table(project.model, project.name))
-    problem = project.model.analyze().first_error
+    model = session.model_for_data()
+    print(summary_table(model, project.name))
+    problem = model.analyze().first_error
     if problem is not None:
         index, message = problem
         where = (
-            f"layer {index + 1} ({project.model.layers[index].type}): "
+            f"layer {index + 1} ({model.layers[index].type}): "
             if index is not None
             else ""
         )
@@ -79,12 +80,12 @@ def _train(args: argparse.Namespace) -> int:
     from guinet.core.model import ModelError
     from guinet.core.params import ParamError
     from guinet.core.project import Project, ProjectError
+    from guinet.core.session import Session
     from guinet.core.training import (
         CheckpointError,
         TrainingControl,
         TrainingError,
         load_checkpoint,
-        prepare_run,
         resume_run,
     )
     from guinet.core.training.reporting import EpochLog
@@ -103,8 +104,7 @@ def _train(args: argparse.Namespace) -> int:
             return _fail(f"--resume: {exc}")
     try:
         if checkpoint is None:
-            run = prepare_run(
-                project,
+            run = Session(project).prepare_run(
                 epochs=args.epochs,
                 device=args.device,
                 checkpoint_dir=args.checkpoint_dir,

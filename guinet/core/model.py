@@ -13,11 +13,12 @@ from __future__ import annotations
 import copy
 import difflib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from guinet.core.events import Signal
+from psygnal import Signal
+
 from guinet.core.layers import LAYERS, LayerType, Shape
 from guinet.core.params import ParamError, check_args
 
@@ -115,19 +116,32 @@ class LayerStack:
 
     Each change has a before/after pair of signals (``inserting``/``inserted``
     and so on) so a Qt item model can bracket it with ``begin…``/``end…``.
-    ``changed`` fires once after any change.
+    ``changed`` fires once after any change, even when a slot of the "after"
+    signal raised. The owner's ``on_mutated`` runs before any "after" slot, so
+    a failing slot can never leave a cache of the owner stale.
     """
+
+    inserting = Signal(int)
+    inserted = Signal(int)
+    removing = Signal(int)
+    removed = Signal(int)
+    moving = Signal(int, int)  # source, destination
+    moved = Signal(int, int)
+    param_changed = Signal(int, str)  # index, name
+    changed = Signal()
 
     def __init__(self, layers: list[LayerSpec] | None = None) -> None:
         self._layers: list[LayerSpec] = list(layers or [])
-        self.inserting = Signal()  # (index)
-        self.inserted = Signal()  # (index)
-        self.removing = Signal()  # (index)
-        self.removed = Signal()  # (index)
-        self.moving = Signal()  # (source, destination)
-        self.moved = Signal()  # (source, destination)
-        self.param_changed = Signal()  # (index, name)
-        self.changed = Signal()  # ()
+        #: Called right after every change, before any signal says so.
+        self.on_mutated: Callable[[], None] | None = None
+
+    def _announce(self, after: Any, *args: Any) -> None:
+        if self.on_mutated is not None:
+            self.on_mutated()
+        try:
+            after.emit(*args)
+        finally:
+            self.changed.emit()
 
     def __len__(self) -> int:
         return len(self._layers)
@@ -148,8 +162,7 @@ class LayerStack:
         index = max(0, min(index, len(self._layers)))
         self.inserting.emit(index)
         self._layers.insert(index, spec)
-        self.inserted.emit(index)
-        self.changed.emit()
+        self._announce(self.inserted, index)
 
     def append(self, spec: LayerSpec) -> None:
         self.insert(len(self._layers), spec)
@@ -159,8 +172,7 @@ class LayerStack:
             raise IndexError(f"no layer at {index}")
         self.removing.emit(index)
         spec = self._layers.pop(index)
-        self.removed.emit(index)
-        self.changed.emit()
+        self._announce(self.removed, index)
         return spec
 
     def move(self, source: int, destination: int) -> None:
@@ -174,8 +186,7 @@ class LayerStack:
             return
         self.moving.emit(source, destination)
         self._layers.insert(destination, self._layers.pop(source))
-        self.moved.emit(source, destination)
-        self.changed.emit()
+        self._announce(self.moved, source, destination)
 
     def set_param(self, index: int, name: str, value: Any = _UNSET) -> None:
         """Set an argument, or reset it to the default when ``value`` is omitted."""
@@ -185,8 +196,7 @@ class LayerStack:
             spec.params.pop(name, None)
         else:
             spec.params[name] = param.coerce(value)
-        self.param_changed.emit(index, name)
-        self.changed.emit()
+        self._announce(self.param_changed, index, name)
 
     def to_list(self) -> list[dict[str, Any]]:
         return [spec.to_dict() for spec in self._layers]
@@ -261,6 +271,9 @@ NO_INPUT_SHAPE = (
 class ModelSpec:
     """The layer stack and the input shape; the designer's source of truth."""
 
+    input_shape_changed = Signal()
+    changed = Signal()
+
     def __init__(
         self,
         layers: list[LayerSpec] | None = None,
@@ -270,10 +283,9 @@ class ModelSpec:
         self.layers = LayerStack(layers)
         self._input_shape: Shape | None = tuple(input_shape) if input_shape else None
         self.extra: dict[str, Any] = copy.deepcopy(extra or {})
-        self.input_shape_changed = Signal()
-        self.changed = Signal()
         self._analysis: ModelAnalysis | None = None
-        self.layers.changed.connect(self._on_changed)
+        self.layers.on_mutated = self._invalidate
+        self.layers.changed.connect(self._on_layers_changed)
 
     # -- state ----------------------------------------------------------------
     @property
@@ -289,11 +301,16 @@ class ModelSpec:
         if new == self._input_shape:
             return
         self._input_shape = new
-        self.input_shape_changed.emit()
-        self._on_changed()
+        self._invalidate()
+        try:
+            self.input_shape_changed.emit()
+        finally:
+            self.changed.emit()
 
-    def _on_changed(self) -> None:
+    def _invalidate(self) -> None:
         self._analysis = None
+
+    def _on_layers_changed(self) -> None:
         self.changed.emit()
 
     # -- analysis -------------------------------------------------------------

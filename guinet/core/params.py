@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-KINDS = ("int", "float", "bool", "choice", "ints", "shape", "str")
+KINDS = ("int", "float", "bool", "choice", "ints", "shape", "str", "column", "columns")
 
 
 class ParamError(ValueError):
@@ -31,12 +31,18 @@ class Param:
       * ``choice`` — one of ``choices``;
       * ``ints`` — an int, or a list of ints (``kernel_size=3`` or ``[3, 5]``);
         strings listed in ``choices`` are allowed too (``padding="same"``);
-      * ``shape`` — a list of positive ints (``unflattened_size=[1, 28, 28]``).
+      * ``shape`` — a list of positive ints (``unflattened_size=[1, 28, 28]``);
+      * ``column`` — a table column by name, or by 0-based index (negative
+        from the end); ``columns`` — a list of those.
+
+    ``choice_labels`` are the words forms show for ``choices``, in order.
 
     ``minimum``/``maximum`` bound numbers (and every int of ``ints``/``shape``);
     ``exclusive_max`` makes the upper bound open, as in ``Dropout p in [0, 1)``.
     ``optional`` allows ``None`` (shown as ``none_label``). ``key`` marks the
-    parameters worth showing on a layer's block in the stack.
+    parameters worth showing on a layer's block in the stack; ``advanced``
+    ones are rarer settings that forms show behind "More options" and a new
+    project's file leaves out. ``label`` is the title forms show.
     """
 
     name: str
@@ -54,12 +60,22 @@ class Param:
     label: str = ""
     step: float | None = None
     log_scale: bool = False
+    advanced: bool = False
+    choice_labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown parameter kind {self.kind!r} for {self.name!r}")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"choice parameter {self.name!r} declares no choices")
+        if self.choice_labels and len(self.choice_labels) != len(self.choices):
+            raise ValueError(f"{self.name!r}: one label per choice")
+
+    def choice_label(self, value: Any) -> str:
+        """The words a form shows for the choice ``value``."""
+        if value in self.choices and self.choice_labels:
+            return self.choice_labels[self.choices.index(value)]
+        return str(value)
 
     @property
     def title(self) -> str:
@@ -99,6 +115,23 @@ class Param:
                 allowed = ", ".join(repr(c) for c in self.choices)
                 raise ParamError(f"{self.name} must be one of {allowed}, not {value!r}")
             return value
+        if kind == "column":
+            if isinstance(value, str) or (
+                isinstance(value, int) and not isinstance(value, bool)
+            ):
+                return value
+            raise ParamError(
+                f"{self.name} must name a column or give its number, not {value!r}"
+            )
+        if kind == "columns":
+            if isinstance(value, list) and all(
+                isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
+                for v in value
+            ):
+                return list(value)
+            raise ParamError(
+                f"{self.name} must be a list of column names or numbers, not {value!r}"
+            )
         if kind == "ints":
             if isinstance(value, str):
                 if value in self.choices:
@@ -128,7 +161,7 @@ class Param:
 
     def problem(self, value: Any) -> str | None:
         """A sentence saying why ``value`` is out of range, or ``None``."""
-        if value is None or self.kind in ("bool", "str", "choice"):
+        if value is None or self.kind in ("bool", "str", "choice", "column", "columns"):
             return None
         numbers: list[float]
         if self.kind in ("int", "float"):

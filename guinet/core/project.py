@@ -11,13 +11,18 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from guinet.core.events import Signal
+from psygnal import Signal
+
+from guinet.core.data.spec import DataSpec
 from guinet.core.fileio import atomic_write_text
 from guinet.core.model import ModelSpec
 from guinet.core.params import ParamError
+from guinet.core.sections import UNSET
+from guinet.core.training.config import TrainingSpec
 
 FORMAT_VERSION = 1
 SUFFIX = ".guinet"
@@ -32,32 +37,12 @@ PATH_FIELDS: tuple[tuple[str, ...], ...] = (
 
 
 def default_training() -> dict[str, Any]:
-    """The training section of a new project (design.md's defaults)."""
-    return {
-        "loss": {"type": "CrossEntropyLoss"},
-        "optimizer": {"type": "Adam", "lr": 0.001},
-        "scheduler": None,
-        "batch_size": 32,
-        "epochs": 50,
-        "device": "auto",
-        "seed": 0,
-        "early_stopping": {
-            "enabled": True,
-            "monitor": "val_loss",
-            "mode": "auto",
-            "patience": 10,
-            "min_delta": 0.0,
-            "restore_best": True,
-        },
-        "checkpoint": {
-            "enabled": True,
-            "dir": "checkpoints",
-            "monitor": "val_loss",
-            "save_best": True,
-            "save_last": True,
-            "every_n_epochs": 0,
-        },
-    }
+    """The training section a new project writes, from the declarations.
+
+    It names no loss: a new project's loss is *auto* (see
+    :func:`guinet.core.training.config.auto_loss`).
+    """
+    return TrainingSpec.defaults()
 
 
 class ProjectError(Exception):
@@ -65,25 +50,34 @@ class ProjectError(Exception):
 
 
 class Project:
-    """A whole guinet project. ``model`` is live; other sections are plain dicts."""
+    """A whole guinet project: the live model and the typed data and training
+    sections (:class:`DataSpec`, :class:`TrainingSpec`), each parsed once.
+
+    Sections are immutable; an edit replaces one (:meth:`set_value`,
+    :meth:`set_data`, :meth:`set_training`) and announces it.
+    """
+
+    changed = Signal()  # name, data or training replaced
+    data_changed = Signal()  # data replaced (before ``changed``)
+    training_changed = Signal()  # training replaced (before ``changed``)
 
     def __init__(
         self,
         name: str = "Untitled",
         model: ModelSpec | None = None,
-        data: dict[str, Any] | None = None,
-        training: dict[str, Any] | None = None,
+        data: DataSpec | Mapping[str, Any] | None = None,
+        training: TrainingSpec | Mapping[str, Any] | None = None,
         path: Path | None = None,
         raw: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.model = model if model is not None else ModelSpec()
-        self.data = data
-        self.training = training if training is not None else default_training()
+        self.data: DataSpec | None = _as_data(data)
+        self.training: TrainingSpec = _as_training(
+            training if training is not None else default_training()
+        )
         self.path = Path(path).resolve() if path is not None else None
         self._raw: dict[str, Any] = raw if raw is not None else {}
-        self.changed = Signal()  # name, data or training replaced
-        self.data_changed = Signal()  # data replaced (before ``changed``)
 
     @property
     def base_dir(self) -> Path:
@@ -101,14 +95,41 @@ class Project:
         self.name = name
         self.changed.emit()
 
-    def set_data(self, data: dict[str, Any] | None) -> None:
-        self.data = data
+    def set_data(self, data: DataSpec | Mapping[str, Any] | None) -> None:
+        self.data = _as_data(data)
         self.data_changed.emit()
         self.changed.emit()
 
-    def set_training(self, training: dict[str, Any]) -> None:
-        self.training = training
+    def set_training(self, training: TrainingSpec | Mapping[str, Any]) -> None:
+        self.training = _as_training(training)
+        self.training_changed.emit()
         self.changed.emit()
+
+    # -- one field at a time ------------------------------------------------------
+    def value(self, path: str | tuple[str, ...]) -> Any:
+        """The file's value at ``path`` (``"training.early_stopping.patience"``),
+        or :data:`~guinet.core.sections.UNSET` where the file has none."""
+        keys = tuple(path.split(".")) if isinstance(path, str) else tuple(path)
+        node: Any = self.to_dict()
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                return UNSET
+            node = node[key]
+        return node
+
+    def set_value(self, path: str | tuple[str, ...], value: Any) -> None:
+        """Set (or with :data:`UNSET` remove) one key of ``data`` or ``training``
+        and parse that section again. A project with no data starts from
+        :meth:`DataSpec.new`."""
+        keys = tuple(path.split(".")) if isinstance(path, str) else tuple(path)
+        section, rest = keys[0], keys[1:]
+        if section == "data":
+            data = self.data if self.data is not None else DataSpec.new()
+            self.set_data(data.with_value(rest, value) if rest else value)
+        elif section == "training":
+            self.set_training(self.training.with_value(rest, value))
+        else:
+            raise KeyError(f"no project section {section!r} to set")
 
     # -- dict form ------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -117,11 +138,11 @@ class Project:
         out["guinet"] = FORMAT_VERSION
         out["name"] = self.name
         if self.data is not None:
-            out["data"] = copy.deepcopy(self.data)
+            out["data"] = self.data.to_dict()
         else:
             out.pop("data", None)
         out["model"] = self.model.to_dict()
-        out["training"] = copy.deepcopy(self.training)
+        out["training"] = self.training.to_dict()
         return out
 
     @classmethod
@@ -151,16 +172,17 @@ class Project:
         data = raw.get("data")
         if data is not None and not isinstance(data, dict):
             raise ProjectError(f'{where}: "data" must be an object')
-        training = raw.get("training", default_training())
+        training = raw.get("training", {})
         if not isinstance(training, dict):
             raise ProjectError(f'{where}: "training" must be an object')
+        raw = migrate(copy.deepcopy(raw))
         return cls(
             name,
             model,
-            copy.deepcopy(data),
-            copy.deepcopy(training),
+            raw.get("data"),
+            raw.get("training", {}),
             path=path,
-            raw=copy.deepcopy(raw),
+            raw=raw,
         )
 
     # -- files ----------------------------------------------------------------
@@ -203,7 +225,13 @@ class Project:
             raise ProjectError(
                 f"could not save {target}: {exc.strerror or exc}"
             ) from None
-        _rebase({"data": self.data, "training": self.training}, old_dir, target.parent)
+        sections = {
+            "data": self.to_dict().get("data"),
+            "training": self.to_dict()["training"],
+        }
+        _rebase(sections, old_dir, target.parent)
+        self.data = _as_data(sections["data"])
+        self.training = _as_training(sections["training"])
         self.path = target
         return target
 
@@ -235,3 +263,33 @@ def _rebase(sections: dict[str, Any], old_dir: Path | None, new_dir: Path) -> No
 def dumps(data: dict[str, Any]) -> str:
     """The project file's text: two-space indents, readable non-ASCII, final newline."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _as_data(data: DataSpec | Mapping[str, Any] | None) -> DataSpec | None:
+    if data is None or isinstance(data, DataSpec):
+        return data
+    return DataSpec(data)
+
+
+def _as_training(training: TrainingSpec | Mapping[str, Any]) -> TrainingSpec:
+    return training if isinstance(training, TrainingSpec) else TrainingSpec(training)
+
+
+# -- format migrations -----------------------------------------------------------
+#: Format number → the function that turns a file of that format into the next
+#: one. Format 1 is the current one, so the table is empty; a format 2 adds
+#: ``1: _v1_to_v2`` here and bumps :data:`FORMAT_VERSION`.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` (a parsed project file) brought to :data:`FORMAT_VERSION`."""
+    version = int(raw.get("guinet", FORMAT_VERSION))
+    while version < FORMAT_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise ProjectError(f"no migration from project format {version}")
+        raw = step(raw)
+        version += 1
+        raw["guinet"] = version
+    return raw

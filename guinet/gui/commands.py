@@ -1,20 +1,32 @@
 """Undoable edits. Every change a person makes goes through one of these.
 
 Each command calls the core API (:class:`~guinet.core.model.LayerStack`,
-:class:`~guinet.core.model.ModelSpec`) and knows how to reverse itself; views
-never change the model directly.
+:class:`~guinet.core.model.ModelSpec`, :meth:`Project.set_value`) and knows
+how to reverse itself; views never change the project directly. All the
+commands live here, and one generic :class:`SetField` sets any field of the
+``data`` or ``training`` section — including a setting that reaches a
+running run, which listens to the project rather than to the form, so Undo
+reaches it too. :func:`apply_fix` turns a preflight
+:class:`~guinet.core.session.Fix` into one undoable step.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from guinet.core.model import LayerSpec, ModelSpec, format_shape
+from guinet.core.sections import UNSET
+
+if TYPE_CHECKING:
+    from guinet.core.project import Project
+    from guinet.core.session import Edit, Fix
 
 _UNSET = object()
 SET_PARAM_ID = 1001
+SET_FIELD_ID = 1002
 
 
 class InsertLayer(QUndoCommand):
@@ -101,3 +113,72 @@ class SetInputShape(QUndoCommand):
 
     def undo(self) -> None:
         self._model.set_input_shape(self._old)
+
+
+class SetField(QUndoCommand):
+    """Set one field of ``data`` or ``training`` by its dotted ``path``
+    (:data:`UNSET` removes it). Consecutive edits of one field merge."""
+
+    def __init__(self, project: Project, path: str, value: Any, text: str = "") -> None:
+        words = path.split(".", 1)[-1].replace("_", " ").replace(".", " ")
+        super().__init__(text or f"Change {words}")
+        self._project, self._path = project, path
+        self._old = copy.deepcopy(project.value(path))
+        self._new = copy.deepcopy(value)
+
+    def id(self) -> int:
+        return SET_FIELD_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+        if not isinstance(other, SetField) or other._path != self._path:
+            return False
+        self._new = other._new
+        return True
+
+    def redo(self) -> None:
+        self._project.set_value(self._path, copy.deepcopy(self._new))
+
+    def undo(self) -> None:
+        self._project.set_value(self._path, copy.deepcopy(self._old))
+
+
+def set_field(
+    stack: QUndoStack, project: Project, path: str, value: Any, text: str = ""
+) -> bool:
+    """Push a :class:`SetField` unless the field already holds ``value``."""
+    if project.value(path) == value and value is not UNSET:
+        return False
+    if value is UNSET and project.value(path) is UNSET:
+        return False
+    stack.push(SetField(project, path, value, text))
+    return True
+
+
+def edit_command(project: Project, edit: Edit) -> QUndoCommand:
+    """The undoable command for one preflight :class:`Edit`."""
+    model = project.model
+    if edit.kind == "set_value":
+        return SetField(project, edit.path, edit.value)
+    if edit.kind == "set_layer_param":
+        return SetParam(model, edit.index, edit.name, edit.value)
+    if edit.kind == "insert_layer":
+        assert edit.layer is not None
+        return InsertLayer(model, edit.index, LayerSpec.from_dict(edit.layer))
+    if edit.kind == "set_input_shape":
+        return SetInputShape(model, edit.value)
+    raise ValueError(f"unknown edit {edit.kind!r}")
+
+
+def apply_fix(stack: QUndoStack, project: Project, fix: Fix) -> None:
+    """Make ``fix`` one undoable step (a macro when it has several edits)."""
+    if len(fix.edits) == 1:
+        command = edit_command(project, fix.edits[0])
+        command.setText(fix.label)
+        stack.push(command)
+        return
+    stack.beginMacro(fix.label)
+    try:
+        for edit in fix.edits:
+            stack.push(edit_command(project, edit))
+    finally:
+        stack.endMacro()

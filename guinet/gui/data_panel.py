@@ -52,6 +52,7 @@ from guinet.gui.widgets import titled
 if TYPE_CHECKING:
     from guinet.core.data.previews import Preview
     from guinet.core.project import Project
+    from guinet.core.session import Session
 
 FILE_FILTER = (
     "Data files (*.csv *.tsv *.txt *.parquet *.xlsx *.npz *.npy);;"
@@ -103,7 +104,7 @@ class SetData(QUndoCommand):
     ) -> None:
         super().__init__(f"Change data {field}")
         self._project, self._field = project, field
-        self._old = copy.deepcopy(project.data)
+        self._old = project.data.to_dict() if project.data is not None else None
         self._new = copy.deepcopy(data)
 
     def id(self) -> int:
@@ -141,11 +142,13 @@ class DataPanel(QWidget):
     data_prepared = Signal(object)  # PreparedData
     data_cleared = Signal()
 
-    def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, undo_stack: QUndoStack, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self.session = session
         self.undo_stack = undo_stack
         self.project: Project | None = None
-        self.prepared: PreparedData | None = None
         self.current_preview: Preview | None = None
         self.error_text = ""
         self.task = BackgroundTask("guinet-data", self)
@@ -159,6 +162,16 @@ class DataPanel(QWidget):
         self._reload_timer.timeout.connect(self.reload)
         self._builtin_editors: dict[str, ParamEditor] = {}
         self._build()
+        session.project_changed.connect(self._on_project_bound)
+        self._on_project_bound()
+
+    def _on_project_bound(self) -> None:
+        self.bind(self.session.project)
+
+    @property
+    def prepared(self) -> PreparedData | None:
+        """The session's prepared data (the page keeps none of its own)."""
+        return self.session.prepared
 
     # -- layout -------------------------------------------------------------------
     def _build(self) -> None:
@@ -390,7 +403,6 @@ class DataPanel(QWidget):
             self.project.data_changed.disconnect(self._on_project_changed)
         self.project = project
         project.data_changed.connect(self._on_project_changed)
-        self.prepared = None
         self.current_preview = None
         self._on_project_changed()
 
@@ -406,7 +418,9 @@ class DataPanel(QWidget):
 
     @property
     def data(self) -> dict[str, Any] | None:
-        return self.project.data if self.project is not None else None
+        if self.project is None or self.project.data is None:
+            return None
+        return self.project.data.to_dict()
 
     def render(self) -> None:
         """Show ``project.data`` in the form (no edits are made here)."""
@@ -642,7 +656,6 @@ class DataPanel(QWidget):
         data = copy.deepcopy(self.data)
         if self.project is None or not data or not data.get("source"):
             self.task.stop()
-            self.prepared = None
             self.current_preview = None
             self._render_columns()
             self.summary.clear()
@@ -688,7 +701,7 @@ class DataPanel(QWidget):
         if isinstance(prepared, BaseException):
             self._on_failed(prepared)
             return
-        self.prepared = prepared
+        self.session.use_prepared(prepared, None)
         self.show_error(None)
         rows = prepared.report.rows
         self.split_counts.setText(" · ".join(f"{k} {v:,}" for k, v in rows.items()))
@@ -705,7 +718,6 @@ class DataPanel(QWidget):
     def _on_failed(self, error: BaseException) -> None:
         if isinstance(error, DataCancelled):
             return
-        self.prepared = None
         self.summary.clear()
         self.split_counts.setText("")
         message = (
@@ -713,6 +725,7 @@ class DataPanel(QWidget):
             if isinstance(error, ValueError | OSError)
             else (f"Could not load the data: {type(error).__name__}: {error}")
         )
+        self.session.use_prepared(None, message)
         self.show_error(message)
         self.report.setText("")
         self.data_cleared.emit()

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guinet.core.data import OutputHint, PreparedData, expected_outputs
 from guinet.core.layers import LAYERS
 from guinet.core.model import LayerSpec, ModelSpec, format_shape
 from guinet.core.params import Param, ParamError
+from guinet.core.session import Finding, Session
 from guinet.core.summary import human_bytes
 from guinet.gui import commands, torch_loader
 from guinet.gui.inspector import LayerInspector
@@ -97,7 +97,7 @@ class TotalsBar(QWidget):
     """Total parameters, memory and the model's output shape, and whether the
     output fits the data (with a button that fixes it)."""
 
-    fix_requested = Signal()
+    fix_requested = Signal()  # the Fix button of the finding shown
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,7 +107,7 @@ class TotalsBar(QWidget):
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
         self.fix_button = QPushButton("Fix")
-        self.fix_button.setToolTip("Make the last layer's size match the data")
+        self.fix_button.setObjectName("modelFix")
         self.fix_button.clicked.connect(self.fix_requested)
         self.fix_button.hide()
         layout = QHBoxLayout(self)
@@ -122,9 +122,14 @@ class TotalsBar(QWidget):
         self.label.setText(text)
 
     def show_analysis(
-        self, stack_model: LayerStackModel, mismatch: str | None = None
+        self, stack_model: LayerStackModel, finding: Finding | None = None
     ) -> None:
-        self.fix_button.setVisible(mismatch is not None)
+        """The totals, then the model's most urgent preflight finding (with its
+        Fix button), or the layer error the analysis found."""
+        fix = finding.fix if finding is not None else None
+        self.fix_button.setVisible(fix is not None)
+        if fix is not None:
+            self.fix_button.setToolTip(fix.label)
         analysis = stack_model.analysis
         if analysis is None:
             message = torch_loader.error() or "Loading PyTorch…"
@@ -143,8 +148,8 @@ class TotalsBar(QWidget):
             index, message = problem
             where = f"layer {index + 1}: " if index is not None else ""
             text += f"<br><span style='color:#dc2626'>⚠ {where}{message}</span>"
-        elif mismatch is not None:
-            text += f"<br><span style='color:#b45309'>⚠ {mismatch}</span>"
+        elif finding is not None:
+            text += f"<br><span style='color:#b45309'>⚠ {finding.message}</span>"
         self.setText(text)
 
 
@@ -157,8 +162,11 @@ class ModelDesigner(QWidget):
 
     status_message = Signal(str)
 
-    def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, undo_stack: QUndoStack, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self.session = session
         self.undo_stack = undo_stack
         self.palette = LayerPalette()
         self.input_bar = InputBar()
@@ -195,8 +203,13 @@ class ModelDesigner(QWidget):
         self.palette.layer_activated.connect(self.append_layer)
         self.inspector.param_edited.connect(self.set_param)
         self.input_bar.shape_edited.connect(self.set_input_shape)
-        self.totals.fix_requested.connect(self.fix_output_size)
-        self.output_hint: OutputHint | None = None
+        self.totals.fix_requested.connect(self.apply_fix)
+        #: The model finding shown under the totals (from the session's preflight).
+        self.finding: Finding | None = None
+        session.project_changed.connect(self._on_project_bound)
+        session.data_changed.connect(self._on_data_changed)
+        session.changed.connect(self._on_analysis_changed)
+        self._on_project_bound()
 
     @property
     def model(self) -> ModelSpec:
@@ -299,66 +312,46 @@ class ModelDesigner(QWidget):
     @Slot()
     def _on_analysis_changed(self) -> None:
         if self.stack_model is not None:
-            self.totals.show_analysis(self.stack_model, self.output_mismatch())
+            self.finding = self.model_finding()
+            self.totals.show_analysis(self.stack_model, self.finding)
             self.view.doItemsLayout()
 
-    # -- data ---------------------------------------------------------------------
-    def use_data(self, prepared: PreparedData) -> None:
-        """The data decides the input shape (not an undo step: it follows the data)
-        and what the output must be."""
-        self.output_hint = expected_outputs(prepared)
-        self.input_bar.set_locked(True)
-        if self.stack_model is not None:
-            self.model.set_input_shape(prepared.input_shape)
+    # -- data and the session ----------------------------------------------------
+    def _on_project_bound(self) -> None:
+        self.bind(self.session.project.model)
+        self._on_data_changed()
+
+    def _on_data_changed(self) -> None:
+        """The data decides the input shape (not an undo step: it follows it)."""
+        prepared = self.session.prepared
+        self.input_bar.set_locked(prepared is not None)
+        if prepared is not None and self.stack_model is not None:
+            self.session.follow_data_shape()
         self._on_analysis_changed()
 
-    def clear_data(self) -> None:
-        self.output_hint = None
-        self.input_bar.set_locked(False)
-        self._on_analysis_changed()
+    def model_finding(self) -> Finding | None:
+        """The first model problem preflight finds (the output against the
+        data and the loss), or ``None``; layer errors are shown by the stack."""
+        if not torch_loader.is_ready() or torch_loader.error() is not None:
+            return None
+        for finding in self.session.preflight():
+            if finding.area == "model" and finding.blocking:
+                return finding
+        return None
 
     def output_mismatch(self) -> str | None:
         """Why the model's output does not fit the data, or ``None``."""
-        hint = self.output_hint
-        analysis = self.stack_model.analysis if self.stack_model is not None else None
-        if hint is None or analysis is None or not analysis.ok:
-            return None
-        shape = analysis.output_shape
-        if shape is not None and len(shape) == 1 and shape[0] == hint.n_outputs:
-            return None
-        outputs = f"{hint.n_outputs} output{'s' if hint.n_outputs != 1 else ''}"
-        return (
-            f"the data needs {outputs} but the model gives {format_shape(shape)}. "
-            f"{hint.text}"
-        )
+        finding = self.model_finding()
+        return finding.message if finding is not None else None
 
     @Slot()
-    def fix_output_size(self) -> None:
-        """Set the last Linear's size to what the data needs (or add one)."""
-        hint = self.output_hint
-        if hint is None:
-            return
-        layers = list(self.model.layers)
-        last_linear = max(
-            (i for i, spec in enumerate(layers) if spec.type == "Linear"), default=None
-        )
-        analysis = self.model.analyze()
-        flat = analysis.output_shape is not None and len(analysis.output_shape) == 1
-        if last_linear is not None and flat:
-            self.set_param(last_linear, "out_features", hint.n_outputs)
-        else:
-            self.undo_stack.beginMacro("Fit the output to the data")
-            if not flat:
-                self.undo_stack.push(
-                    commands.InsertLayer(
-                        self.model, len(layers), LayerSpec.new("Flatten")
-                    )
-                )
-            spec = LayerSpec("Linear", {"out_features": hint.n_outputs})
-            self.undo_stack.push(
-                commands.InsertLayer(self.model, len(self.model.layers), spec)
-            )
-            self.undo_stack.endMacro()
+    def apply_fix(self) -> None:
+        """Apply the fix of the finding shown (one undoable step)."""
+        finding = self.model_finding()
+        if finding is not None and finding.fix is not None:
+            commands.apply_fix(self.undo_stack, self.session.project, finding.fix)
+
+    fix_output_size = apply_fix
 
     def _on_input_shape_changed(self) -> None:
         if self.stack_model is not None:

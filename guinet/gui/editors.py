@@ -47,7 +47,9 @@ class ScientificSpinBox(QDoubleSpinBox):
         except ValueError:
             return self.value()
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(  # type: ignore[override]  # PySide6 returns the tuple
+        self, text: str, pos: int
+    ) -> tuple[QValidator.State, str, int]:
         stripped = text.strip()
         if not stripped:
             return QValidator.State.Intermediate, text, pos
@@ -183,7 +185,7 @@ class ChoiceEditor(ParamEditor):
         super().__init__(param, parent)
         self.combo = QComboBox()
         for choice in param.choices:
-            self.combo.addItem(str(choice), choice)
+            self.combo.addItem(param.choice_label(choice), choice)
         self.combo.activated.connect(self._on_activated)
         self._add(self.combo)
 

@@ -91,24 +91,25 @@ class MainWindow(QMainWindow):
         if self.built:
             return
         from guinet.core.project import Project
+        from guinet.core.session import Session
         from guinet.gui.data_panel import DataPanel
         from guinet.gui.designer import ModelDesigner
         from guinet.gui.torch_loader import TorchLoader
         from guinet.gui.training_panel import TrainingPanel
 
-        self.designer: ModelDesigner = ModelDesigner(self.undo_stack)
-        self.data_panel: DataPanel = DataPanel(self.undo_stack)
-        self.training_panel: TrainingPanel = TrainingPanel(self.undo_stack)
+        #: The one session every page works through (pages never talk to
+        #: each other); a new or opened project is bound to it.
+        self.session = Session()
+        self.designer: ModelDesigner = ModelDesigner(self.session, self.undo_stack)
+        self.data_panel: DataPanel = DataPanel(self.session, self.undo_stack)
+        self.training_panel: TrainingPanel = TrainingPanel(
+            self.session, self.undo_stack
+        )
         self.tabs.addTab(self.data_panel, "Data")
         self.tabs.addTab(self.designer, "Model")
         self.tabs.addTab(self.training_panel, "Train")
         self.tabs.setCurrentWidget(self.designer)
         self.designer.status_message.connect(self._show_status)
-        self.data_panel.data_prepared.connect(self.designer.use_data)
-        self.data_panel.data_cleared.connect(self.designer.clear_data)
-        self.training_panel.prepared_provider = self.data_panel.current_prepared
-        self.data_panel.data_prepared.connect(self.training_panel.schedule_check)
-        self.data_panel.data_cleared.connect(self.training_panel.schedule_check)
         self.training_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)
 
@@ -214,13 +215,13 @@ class MainWindow(QMainWindow):
 
     # -- project binding ----------------------------------------------------------
     def _bind(self, project: Project) -> None:
-        self.project = project
         self.undo_stack.clear()
-        self.designer.bind(project.model)
-        self.designer.clear_data()
-        self.data_panel.bind(project)
-        self.training_panel.bind(project)
+        self.session.set_project(project)  # every page rebinds from it
         self._update_title()
+
+    @property
+    def project(self) -> Project:
+        return self.session.project
 
     @Slot()
     def _update_title(self) -> None:

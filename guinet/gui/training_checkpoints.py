@@ -88,13 +88,12 @@ class CheckpointActions:
     def _checkpoint_folder(self) -> Path | None:
         """Where the project's runs save checkpoints (``None``: they save none)."""
         from guinet.core.training import ConfigError
-        from guinet.core.training.checkpoints import CheckpointSettings
 
         project = self.project
         if project is None or project.path is None:
             return None
         try:
-            settings = CheckpointSettings.from_dict(project.training.get("checkpoint"))
+            settings = project.training.checkpoint.check()
         except ConfigError:
             return None
         if not settings.enabled:

@@ -75,7 +75,7 @@ class SetTraining(QUndoCommand):
     def __init__(self, project: Project, training: dict[str, Any], field: str) -> None:
         super().__init__(f"Change {field}")
         self._project, self._field = project, field
-        self._old = copy.deepcopy(project.training)
+        self._old = project.training.to_dict()
         self._new = copy.deepcopy(training)
 
     def id(self) -> int:
@@ -384,7 +384,7 @@ class TrainingForm(QWidget):
     def training(self) -> dict[str, Any]:
         if self.project is None:
             return default_training()
-        return self.project.training
+        return self.project.training.to_dict()
 
     def show_training(self) -> None:
         """Show ``project.training`` (no edits are made here)."""
@@ -429,9 +429,9 @@ class TrainingForm(QWidget):
     def _edit(self, change: Any, field: str) -> None:
         if self.project is None:
             return
-        training = copy.deepcopy(self.project.training)
+        training = self.project.training.to_dict()
         change(training)
-        if training != self.project.training:
+        if training != self.project.training.to_dict():
             self.undo_stack.push(SetTraining(self.project, training, field))
 
     def set_value(self, key: str, value: Any, field: str | None = None) -> None:

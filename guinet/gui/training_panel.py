@@ -51,6 +51,7 @@ from guinet.gui.training_worker import TrainingRunner, model_problem
 if TYPE_CHECKING:
     from guinet.core.data import PreparedData
     from guinet.core.project import Project
+    from guinet.core.session import Session
 
 REFRESH_MS = 100  # progress, status and log: at most 10 times a second
 #: Curves redraw at most this often while training. A repaint holds the GIL
@@ -66,13 +67,18 @@ class TrainingPanel(QWidget, CheckpointActions):
     status_message = Signal(str)
     training_changed = Signal(bool)  # a run started (True) or ended (False)
 
-    def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, undo_stack: QUndoStack, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPanel")
+        self.session = session
         self.undo_stack = undo_stack
         self.project: Project | None = None
-        #: Where to get data that is already prepared (the Data page's).
-        self.prepared_provider: Callable[[], PreparedData | None] | None = None
+        #: Where to get data that is already prepared (the session's).
+        self.prepared_provider: Callable[[], PreparedData | None] | None = lambda: (
+            session.prepared
+        )
         self.problem_text = ""
         self._start_failure: str | None = None
         self.last_summary: dict[str, Any] | None = None
@@ -104,6 +110,12 @@ class TrainingPanel(QWidget, CheckpointActions):
         self._refresh_timer.timeout.connect(self._refresh)
         self._build()
         self._set_idle()
+        session.project_changed.connect(self._on_project_bound)
+        session.data_changed.connect(self.schedule_check)
+        self._on_project_bound()
+
+    def _on_project_bound(self) -> None:
+        self.bind(self.session.project)
 
     # -- layout ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -278,7 +290,6 @@ class TrainingPanel(QWidget, CheckpointActions):
     def _problems(self) -> tuple[str | None, list[str]]:
         from guinet.core.training import (
             ConfigError,
-            TrainingConfig,
             TrainingError,
             plan_for_data,
             resolve_device,
@@ -289,7 +300,7 @@ class TrainingPanel(QWidget, CheckpointActions):
         if project is None:
             return None, []
         try:
-            config = TrainingConfig.from_dict(project.training)
+            config = project.training.check()
         except ConfigError as exc:
             return sentence(str(exc)), []
         if torch_loader.is_ready() and torch_loader.error() is None:
@@ -598,9 +609,9 @@ class TrainingPanel(QWidget, CheckpointActions):
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.progress.setFormat("")
-        training = self.project.training if self.project is not None else {}
-        epochs = training.get("epochs", "?")
-        batch = training.get("batch_size", "?")
+        training = self.project.training if self.project is not None else None
+        epochs = training.epochs if training is not None else "?"
+        batch = training.batch_size if training is not None else "?"
         then = (
             "Fix the problem below first."
             if self.problem_text

@@ -44,7 +44,7 @@ def test_the_core_and_the_command_line_never_import_qt() -> None:
     loaded = modules_after(
         "import guinet.core, guinet.core.model, guinet.core.project, "
         "guinet.core.layers, guinet.core.summary, guinet.core.params, "
-        "guinet.core.events, guinet.core.fileio, guinet.cli\n"
+        "guinet.core.fileio, guinet.cli\n"
         "from guinet.core.project import Project\n"
         "from guinet._resources import resource\n"
         # Using the core (which loads torch) must not pull Qt in either.

@@ -39,7 +39,7 @@ from guinet.core.training.checkpoints import (
     save_checkpoint,
 )
 from guinet.core.training.compat import LossPlan, plan_for_data, plan_loss
-from guinet.core.training.config import SETTINGS, TrainingConfig
+from guinet.core.training.config import SETTINGS, TrainingSpec
 from guinet.core.training.control import TrainingControl
 from guinet.core.training.devices import DeviceInfo, available_devices, resolve_device
 from guinet.core.training.early_stopping import (
@@ -137,7 +137,7 @@ __all__ = [
     "OptimizerType",
     "SchedulerType",
     "Trainer",
-    "TrainingConfig",
+    "TrainingSpec",
     "TrainingControl",
     "TrainingError",
     "TrainingFailed",

@@ -1,100 +1,28 @@
 """The shape shared by the loss, optimizer and scheduler catalogues.
 
-A :class:`ComponentType` is declared once per PyTorch class: its key (the
-class name), a friendly label, a one-line explanation for learners and its
-constructor arguments as :class:`~guinet.core.params.Param`. A project names a
-component as ``{"type": "Adam", "lr": 0.001}``; :func:`parse_component` checks
-such a value against the declaration and says what is wrong in one sentence.
-
-torch is not imported here, so the GUI can list the catalogues before it loads.
+The declaration types live in :mod:`guinet.core.components` (sections parse
+them too); this module gives the training engine its flavour of them: errors
+are :class:`~guinet.core.training.errors.ConfigError`.
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
-import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from guinet.core.params import Param, ParamError, Registry, check_args
+from guinet.core.components import ComponentSpec, ComponentType
+from guinet.core.components import parse_component as _parse_component
+from guinet.core.params import Param, ParamError, Registry
 from guinet.core.training.errors import ConfigError
-
-
-@dataclass(frozen=True, kw_only=True)
-class ComponentType:
-    """One ``torch.nn`` loss, ``torch.optim`` optimizer or LR scheduler class."""
-
-    key: str
-    label: str
-    explanation: str
-    params: tuple[Param, ...] = ()
-    module: str = "torch.nn"
-
-    def param(self, name: str) -> Param:
-        for p in self.params:
-            if p.name == name:
-                return p
-        raise KeyError(f"{self.key} has no parameter {name!r}")
-
-    def arguments(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Every declared argument: the set values over the declared defaults."""
-        return {p.name: values.get(p.name, p.default) for p in self.params}
-
-    def torch_class(self) -> Any:
-        return getattr(importlib.import_module(self.module), self.key)
-
-
-@dataclass
-class ComponentSpec:
-    """A component as a project names it: its type and the arguments set."""
-
-    type: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, **copy.deepcopy(self.params)}
-
 
 C = TypeVar("C", bound=ComponentType)
 
+__all__ = ["ComponentSpec", "ComponentType", "parse_component", "parse_section"]
+
 
 def parse_component(registry: Registry[C], value: Any, where: str) -> ComponentSpec:
-    """Check ``value`` (``{"type": …, args}`` or just the type name) against
-    ``registry``; raise :class:`ConfigError` naming ``where`` and the fix."""
-    if isinstance(value, str):
-        value = {"type": value}
-    if not isinstance(value, Mapping) or not isinstance(value.get("type"), str):
-        example = next(iter(registry), "?")
-        raise ConfigError(
-            f'{where} must be an object with a "type", e.g. {{"type": "{example}"}}'
-        )
-    key = value["type"]
-    declared = registry.get(key)
-    if declared is None:
-        raise ConfigError(
-            f"{where}: unknown {registry.what} {key!r}{_hint(registry, key)}"
-        )
-    given = {k: v for k, v in value.items() if k != "type"}
-    try:
-        params = check_args(declared.params, given, key)
-    except ParamError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    for param in declared.params:
-        problem = param.problem(params.get(param.name, param.default))
-        if problem is not None:
-            raise ConfigError(f"{where}: {key} {problem}")
-    return ComponentSpec(key, params)
-
-
-def _hint(registry: Registry[Any], key: str) -> str:
-    by_lower = {name.lower(): name for name in registry}
-    close = [by_lower[key.lower()]] if key.lower() in by_lower else []
-    close = close or difflib.get_close_matches(key, list(registry), n=1, cutoff=0.5)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    return f"; known: {', '.join(registry)}"
+    """:func:`guinet.core.components.parse_component` raising :class:`ConfigError`."""
+    return _parse_component(registry, value, where, ConfigError)
 
 
 def parse_section(

@@ -34,19 +34,17 @@ are re-exported here.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from guinet.core.params import Param
+from guinet.core.sections import Section
 from guinet.core.training.callbacks import Logs, MonitorCallback
-from guinet.core.training.catalog import parse_section
 from guinet.core.training.checkpoint_files import (
     FORMAT,
     FORMAT_VERSION,
@@ -79,12 +77,19 @@ DEFAULT_FILENAME = "{kind}-epoch{epoch:03d}-{monitor}={value:.4f}"
 
 #: The keys of ``training.checkpoint``, declared once.
 CHECKPOINT_PARAMS: tuple[Param, ...] = (
-    Param("enabled", "bool", True, "Save checkpoints while training."),
+    Param(
+        "enabled",
+        "bool",
+        True,
+        "Save checkpoints while training.",
+        label="On",
+    ),
     Param(
         "dir",
         "str",
         "checkpoints",
         "The folder for checkpoints, relative to the project file.",
+        label="Folder",
     ),
     Param(
         "monitor",
@@ -98,6 +103,7 @@ CHECKPOINT_PARAMS: tuple[Param, ...] = (
         "auto",
         "min: lower is better; max: higher is better; auto: max for accuracies.",
         choices=("auto", "min", "max"),
+        advanced=True,
     ),
     Param("save_best", "bool", True, "Keep the checkpoints of the best epochs."),
     Param(
@@ -107,6 +113,8 @@ CHECKPOINT_PARAMS: tuple[Param, ...] = (
         "How many of the best checkpoints to keep: 0 none, -1 every epoch's.",
         minimum=-1,
         maximum=1_000_000,
+        label="Keep best k",
+        advanced=True,
     ),
     Param(
         "save_last",
@@ -121,6 +129,7 @@ CHECKPOINT_PARAMS: tuple[Param, ...] = (
         "Also keep a checkpoint every N epochs (0: off).",
         minimum=0,
         maximum=1_000_000,
+        label="Every N epochs",
     ),
     Param(
         "every_n_minutes",
@@ -128,6 +137,8 @@ CHECKPOINT_PARAMS: tuple[Param, ...] = (
         0.0,
         "Also keep a checkpoint every N minutes of training (0: off).",
         minimum=0.0,
+        label="Every N minutes",
+        advanced=True,
     ),
     Param(
         "filename",
@@ -135,53 +146,59 @@ CHECKPOINT_PARAMS: tuple[Param, ...] = (
         DEFAULT_FILENAME,
         "File names: {epoch}, {value}, {monitor}, {kind} and logged values "
         "such as {val_loss:.4f}.",
+        label="File name",
+        advanced=True,
     ),
 )
 
 
-@dataclass(frozen=True)
-class CheckpointSettings:
-    """The checked ``training.checkpoint`` section (see the module doc)."""
+class CheckpointSettings(Section):
+    """The checked ``training.checkpoint`` section (see the module doc).
 
-    enabled: bool = True
-    dir: str = "checkpoints"
-    monitor: str = "val_loss"
-    mode: str = "auto"
-    save_best: bool = True
-    save_top_k: int = 1
-    save_last: bool = True
-    every_n_epochs: int = 0
-    every_n_minutes: float = 0.0
-    filename: str = DEFAULT_FILENAME
+    Built from :data:`CHECKPOINT_PARAMS`, so every default lives there;
+    ``null`` means switched off.
+    """
+
+    params = CHECKPOINT_PARAMS
+    where = "training.checkpoint"
+    error = ConfigError
+    null_values: ClassVar[dict[str, Any]] = {"enabled": False}
+
+    enabled: bool
+    dir: str
+    monitor: str
+    mode: str
+    save_best: bool
+    save_top_k: int
+    save_last: bool
+    every_n_epochs: int
+    every_n_minutes: float
+    filename: str
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> CheckpointSettings:
-        """Settings from the project section; ``None`` means switched off."""
-        where = "training.checkpoint"
-        if data is None:
-            return cls(enabled=False)
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"{where} must be an object or null")
-        values = parse_section(CHECKPOINT_PARAMS, data, where)
-        if not values["dir"].strip():
-            raise ConfigError(f"{where}: dir must name a folder")
-        try:
-            format_filename(
-                values["filename"], "best", 1, values["monitor"], 0.5, {"loss": 0.5}
-            )
-        except Exception as exc:
-            raise ConfigError(
-                f"{where}: filename {values['filename']!r} is not a usable template "
-                f"({type(exc).__name__}: {exc}); use fields such as {{epoch:03d}} "
-                "and {val_loss:.4f}"
-            ) from None
-        return cls(**values)
+        """Settings from the project section, checked; ``None`` means off."""
+        settings = cls(data)
+        settings.check()
+        return settings
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    def _validate(self) -> None:
+        if not self.dir.strip():
+            self.add_problem("dir", "dir must name a folder")
+        try:
+            format_filename(self.filename, "best", 1, self.monitor, 0.5, {"loss": 0.5})
+        except Exception as exc:
+            self.add_problem(
+                "filename",
+                f"filename {self.filename!r} is not a usable template "
+                f"({type(exc).__name__}: {exc}); use fields such as {{epoch:03d}} "
+                "and {val_loss:.4f}",
+            )
 
     def replace(self, **changes: Any) -> CheckpointSettings:
-        return CheckpointSettings.from_dict({**self.to_dict(), **changes})
+        changed: CheckpointSettings = super().replace(**changes)
+        changed.check()
+        return changed
 
 
 class _Fields(dict):  # type: ignore[type-arg]

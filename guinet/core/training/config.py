@@ -1,24 +1,28 @@
-"""The project's ``training`` section, checked: :class:`TrainingConfig`.
+"""The project's ``training`` section, parsed once: :class:`TrainingSpec`.
 
-Missing keys take the defaults of a new project
-(:func:`guinet.core.project.default_training`); unknown keys are kept and
-written back unchanged. Every bad value raises :class:`ConfigError` with one
-sentence that names the key and the fix. The plain settings are declared as
-:class:`~guinet.core.params.Param` (:data:`SETTINGS`) so the GUI builds its
-editors from the same rules.
+Every default lives in a declaration: the run settings in :data:`SETTINGS`,
+the loss, optimizer and scheduler slots in :data:`COMPONENTS`, the early
+stopping and checkpoint sections in their own Params. Unknown keys are kept
+and written back unchanged. A bad value does not stop the project from
+opening: it is listed in :attr:`TrainingSpec.problems` (with where it is) and
+:meth:`TrainingSpec.check` raises :class:`ConfigError` with one sentence that
+names the key and the fix.
+
+With no ``loss`` the loss is *auto*: :func:`auto_loss` picks it from the data
+and the model (BCEWithLogitsLoss for one output on two classes,
+CrossEntropyLoss for one output per class, MSELoss for numbers), and nothing
+is written to the file until a person picks one.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from guinet.core.components import ComponentSpec
 from guinet.core.params import Param
-from guinet.core.project import default_training
-from guinet.core.training.catalog import ComponentSpec, parse_component, parse_section
+from guinet.core.sections import ComponentSlot, Section
 from guinet.core.training.checkpoints import CheckpointSettings
 from guinet.core.training.early_stopping import EarlyStoppingSettings
 from guinet.core.training.errors import ConfigError
@@ -65,80 +69,105 @@ SETTINGS: tuple[Param, ...] = (
         none_label="random",
     ),
 )
-_KNOWN = (
-    "loss",
-    "optimizer",
-    "scheduler",
-    "early_stopping",
-    "checkpoint",
-    *(p.name for p in SETTINGS),
+
+#: The catalogue picks of the section, declared once.
+COMPONENTS: tuple[ComponentSlot, ...] = (
+    ComponentSlot(
+        "loss",
+        "Loss",
+        LOSSES,
+        default=None,
+        optional=True,
+        auto_label="auto",
+        help="What training minimises. Auto picks it from the data and the "
+        "model's last layer.",
+    ),
+    ComponentSlot(
+        "optimizer",
+        "Optimizer",
+        OPTIMIZERS,
+        default="Adam",
+        help="How the weights move after each batch.",
+    ),
+    ComponentSlot(
+        "scheduler",
+        "Learning-rate schedule",
+        SCHEDULERS,
+        default=None,
+        optional=True,
+        none_label="Constant (no schedule)",
+        help="How the learning rate changes while training.",
+    ),
 )
 
+#: The loss auto picks for each task (one output per class for multiclass).
+AUTO_LOSSES = {
+    "binary": "BCEWithLogitsLoss",
+    "multiclass": "CrossEntropyLoss",
+    "regression": "MSELoss",
+}
 
-@dataclass
-class TrainingConfig:
-    """What to train with; ``extra`` holds the keys guinet does not know."""
 
-    loss: ComponentSpec
+def auto_loss(task: str, outputs: int | None, final_layer: str | None) -> str:
+    """The loss an *auto* project trains with, for the data's ``task``.
+
+    Two-class data on a model with two outputs (or ending in Softmax) trains
+    with CrossEntropyLoss; a model ending in LogSoftmax with NLLLoss.
+    """
+    if task in ("binary", "multiclass") and final_layer == "LogSoftmax":
+        return "NLLLoss"
+    if task == "binary" and (outputs == 2 or final_layer == "Softmax"):
+        return "CrossEntropyLoss"
+    return AUTO_LOSSES.get(task, "MSELoss")
+
+
+class TrainingSpec(Section):
+    """What to train with, parsed once from the project's ``training``."""
+
+    params = SETTINGS
+    components = COMPONENTS
+    sections = {  # noqa: RUF012 (a class-level declaration, never mutated)
+        "early_stopping": EarlyStoppingSettings,
+        "checkpoint": CheckpointSettings,
+    }
+    where = "training"
+    error = ConfigError
+
+    loss: ComponentSpec | None
     optimizer: ComponentSpec
-    scheduler: ComponentSpec | None = None
-    batch_size: int = 32
-    epochs: int = 50
-    device: str = "auto"
-    seed: int | None = 0
-    early_stopping: dict[str, Any] | None = None
-    checkpoint: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    scheduler: ComponentSpec | None
+    batch_size: int
+    epochs: int
+    device: str
+    seed: int | None
+    early_stopping: EarlyStoppingSettings
+    checkpoint: CheckpointSettings
 
     @classmethod
-    def from_dict(cls, data: Any) -> TrainingConfig:
+    def from_dict(cls, data: Any) -> TrainingSpec:
+        """Parse and check ``data``; raise :class:`ConfigError` on a problem."""
         if not isinstance(data, Mapping):
             raise ConfigError('"training" must be an object')
-        defaults = default_training()
-        merged = {**defaults, **data}
-        settings = parse_section(SETTINGS, merged, "training")
-        device = settings["device"]
-        if not _DEVICE.match(device):
-            raise ConfigError(
-                f"training: device must be auto, cpu, cuda (or cuda:N) or mps, "
-                f"not {device!r}"
-            )
-        scheduler = merged.get("scheduler")
-        config = cls(
-            loss=parse_component(LOSSES, merged["loss"], "training.loss"),
-            optimizer=parse_component(
-                OPTIMIZERS, merged["optimizer"], "training.optimizer"
-            ),
-            scheduler=(
-                parse_component(SCHEDULERS, scheduler, "training.scheduler")
-                if scheduler is not None
-                else None
-            ),
-            early_stopping=_section(merged, "early_stopping"),
-            checkpoint=_section(merged, "checkpoint"),
-            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _KNOWN},
-            **settings,
-        )
-        _check_combinations(config)
-        # Check the two sections now, so the GUI can show a bad value at once.
-        EarlyStoppingSettings.from_dict(config.early_stopping)
-        CheckpointSettings.from_dict(config.checkpoint)
-        return config
+        spec = cls(data)
+        spec.check()
+        return spec
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "loss": self.loss.to_dict(),
-            "optimizer": self.optimizer.to_dict(),
-            "scheduler": self.scheduler.to_dict() if self.scheduler else None,
-            "batch_size": self.batch_size,
-            "epochs": self.epochs,
-            "device": self.device,
-            "seed": self.seed,
-            "early_stopping": copy.deepcopy(self.early_stopping),
-            "checkpoint": copy.deepcopy(self.checkpoint),
-        }
-        out.update(copy.deepcopy(self.extra))
-        return out
+    def _validate(self) -> None:
+        if not _DEVICE.match(self.device):
+            self.add_problem(
+                "device",
+                "device must be auto, cpu, cuda (or cuda:N) or mps, "
+                f"not {self.device!r}",
+            )
+            self._values["device"] = "auto"
+        opt = self.optimizer
+        args = OPTIMIZERS[opt.type].arguments(opt.params)
+        if opt.type == "SGD" and args["nesterov"] and args["momentum"] <= 0:
+            self.add_problem(
+                "optimizer",
+                "optimizer: SGD nesterov needs momentum > 0 (e.g. 0.9); "
+                "set momentum or turn nesterov off",
+            )
 
     @property
     def lr(self) -> float:
@@ -148,21 +177,7 @@ class TrainingConfig:
             )
         )
 
-
-def _section(merged: Mapping[str, Any], key: str) -> dict[str, Any] | None:
-    value = merged.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"training.{key} must be an object or null")
-    return copy.deepcopy(dict(value))
-
-
-def _check_combinations(config: TrainingConfig) -> None:
-    opt = config.optimizer
-    args = OPTIMIZERS[opt.type].arguments(opt.params)
-    if opt.type == "SGD" and args["nesterov"] and args["momentum"] <= 0:
-        raise ConfigError(
-            "training.optimizer: SGD nesterov needs momentum > 0 (e.g. 0.9); "
-            "set momentum or turn nesterov off"
-        )
+    @property
+    def auto(self) -> bool:
+        """The loss is picked from the data and the model."""
+        return self.loss is None

@@ -39,11 +39,11 @@ import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from guinet.core.params import Param
+from guinet.core.sections import Section
 from guinet.core.training.callbacks import Logs, MonitorCallback
-from guinet.core.training.catalog import parse_section
 from guinet.core.training.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -53,7 +53,13 @@ if TYPE_CHECKING:
 
 #: The keys of ``training.early_stopping``, declared once.
 EARLY_STOPPING_PARAMS: tuple[Param, ...] = (
-    Param("enabled", "bool", True, "Stop when the monitored value stops improving."),
+    Param(
+        "enabled",
+        "bool",
+        True,
+        "Stop when the monitored value stops improving.",
+        label="On",
+    ),
     Param(
         "monitor",
         "str",
@@ -80,12 +86,15 @@ EARLY_STOPPING_PARAMS: tuple[Param, ...] = (
         0.0,
         "How much better a value must be to count as an improvement.",
         minimum=0.0,
+        label="Min. improvement",
     ),
     Param(
         "min_delta_relative",
         "bool",
         False,
         "Read min_delta as a fraction of the best value (0.01 = 1 %).",
+        label="Relative margin",
+        advanced=True,
     ),
     Param(
         "warmup",
@@ -93,6 +102,8 @@ EARLY_STOPPING_PARAMS: tuple[Param, ...] = (
         0,
         "Epochs at the start that are not judged.",
         minimum=0,
+        label="Warm-up epochs",
+        advanced=True,
     ),
     Param(
         "baseline",
@@ -100,6 +111,7 @@ EARLY_STOPPING_PARAMS: tuple[Param, ...] = (
         None,
         "A value the run must beat within its patience, or it stops.",
         optional=True,
+        advanced=True,
     ),
     Param(
         "stop_at",
@@ -107,6 +119,8 @@ EARLY_STOPPING_PARAMS: tuple[Param, ...] = (
         None,
         "Stop as soon as the monitored value reaches this target.",
         optional=True,
+        label="Stop at value",
+        advanced=True,
     ),
     Param(
         "divergence_threshold",
@@ -114,18 +128,22 @@ EARLY_STOPPING_PARAMS: tuple[Param, ...] = (
         None,
         "Stop as soon as the monitored value is worse than this.",
         optional=True,
+        label="Stop if worse than",
+        advanced=True,
     ),
     Param(
         "check_finite",
         "bool",
         True,
         "Stop when the monitored value becomes NaN or infinite.",
+        advanced=True,
     ),
     Param(
         "restore_best",
         "bool",
         True,
         "When training ends, go back to the weights of the best epoch.",
+        label="Restore best weights",
     ),
 )
 
@@ -140,52 +158,61 @@ def resolve_mode(mode: str, monitor: str) -> str:
     return mode
 
 
-@dataclass(frozen=True)
-class EarlyStoppingSettings:
-    """The checked ``training.early_stopping`` section (see the module doc)."""
+class EarlyStoppingSettings(Section):
+    """The checked ``training.early_stopping`` section (see the module doc).
 
-    enabled: bool = True
-    monitor: str = "val_loss"
-    mode: str = "auto"
-    patience: int = 10
-    min_delta: float = 0.0
-    min_delta_relative: bool = False
-    warmup: int = 0
-    baseline: float | None = None
-    stop_at: float | None = None
-    divergence_threshold: float | None = None
-    check_finite: bool = True
-    restore_best: bool = True
+    Built from :data:`EARLY_STOPPING_PARAMS`, so every default lives there;
+    ``null`` means switched off.
+    """
+
+    params = EARLY_STOPPING_PARAMS
+    where = "training.early_stopping"
+    error = ConfigError
+    null_values: ClassVar[dict[str, Any]] = {"enabled": False}
+
+    enabled: bool
+    monitor: str
+    mode: str
+    patience: int
+    min_delta: float
+    min_delta_relative: bool
+    warmup: int
+    baseline: float | None
+    stop_at: float | None
+    divergence_threshold: float | None
+    check_finite: bool
+    restore_best: bool
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> EarlyStoppingSettings:
-        """Settings from the project section; ``None`` means switched off."""
-        where = "training.early_stopping"
-        if data is None:
-            return cls(enabled=False)
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"{where} must be an object or null")
-        if isinstance(data.get("min_delta"), str):
-            raise ConfigError(
-                f"{where}: min_delta must be a number; for a relative margin such "
-                'as 1 % write "min_delta": 0.01, "min_delta_relative": true'
-            )
-        values = parse_section(EARLY_STOPPING_PARAMS, data, where)
-        if not values["monitor"].strip():
-            raise ConfigError(f"{where}: monitor must name a logged value")
-        return cls(**values)
+        """Settings from the project section, checked; ``None`` means off."""
+        settings = cls(data)
+        settings.check()
+        return settings
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    def _validate(self) -> None:
+        if isinstance(self._raw.get("min_delta"), str):
+            self._problems[:] = [
+                p for p in self._problems if not p.where.endswith(".min_delta")
+            ]
+            self.add_problem(
+                "min_delta",
+                "min_delta must be a number; for a relative margin such as 1 % "
+                'write "min_delta": 0.01, "min_delta_relative": true',
+            )
+        if not self.monitor.strip():
+            self.add_problem("monitor", "monitor must name a logged value")
 
     def replace(self, **changes: Any) -> EarlyStoppingSettings:
         """A copy with ``changes``, checked like a project file's values."""
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        unknown = set(changes) - {p.name for p in self.params}
         if unknown:
             raise ConfigError(
                 f"early stopping has no setting {', '.join(sorted(unknown))}"
             )
-        return EarlyStoppingSettings.from_dict({**self.to_dict(), **changes})
+        changed: EarlyStoppingSettings = super().replace(**changes)
+        changed.check()
+        return changed
 
     @property
     def resolved_mode(self) -> str:

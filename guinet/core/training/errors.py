@@ -6,12 +6,14 @@ line and the GUI catch one type and show ``str(error)`` as it is.
 
 from __future__ import annotations
 
+from guinet.core.sections import SettingsError
+
 
 class TrainingError(ValueError):
     """Training cannot start or could not finish; the message says what to do."""
 
 
-class ConfigError(TrainingError):
+class ConfigError(TrainingError, SettingsError):
     """A bad value in the project's ``training`` section."""
 
 

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from guinet.core.data import DataTensors, PreparedData, prepare
+from guinet.core.components import ComponentSpec
+from guinet.core.data import DataTensors, PreparedData
 from guinet.core.model import ModelSpec, format_shape
 from guinet.core.training.build import Metric, build_scheduler, make_optimizer
 from guinet.core.training.callbacks import BestWeights, Callback, History
@@ -39,15 +40,11 @@ from guinet.core.training.checkpoints import (
     ModelCheckpoint,
 )
 from guinet.core.training.compat import LossPlan, plan_for_data
-from guinet.core.training.config import TrainingConfig
+from guinet.core.training.config import TrainingSpec
 from guinet.core.training.control import TrainingControl
 from guinet.core.training.devices import resolve_device
-from guinet.core.training.early_stopping import (
-    EarlyStopping,
-    EarlyStoppingSettings,
-    EarlyStoppingStatus,
-)
-from guinet.core.training.errors import ConfigError, TrainingError
+from guinet.core.training.early_stopping import EarlyStopping, EarlyStoppingStatus
+from guinet.core.training.errors import ConfigError
 from guinet.core.training.trainer import Trainer
 
 if TYPE_CHECKING:
@@ -128,7 +125,7 @@ class FitResult:
 class TrainingRun:
     """A run ready to start: data on the device, model built, checks passed."""
 
-    config: TrainingConfig
+    config: TrainingSpec
     prepared: PreparedData
     model_spec: ModelSpec
     plan: LossPlan
@@ -248,49 +245,56 @@ def prepare_run(
 ) -> TrainingRun:
     """Check and build everything a run needs, or raise one clear error.
 
-    Raises :class:`~guinet.core.data.DataError` for the data,
+    The checks are the :class:`~guinet.core.session.Session`'s preflight, the
+    same ones every page of the window shows. Raises
+    :class:`~guinet.core.data.DataError` for the data,
     :class:`~guinet.core.model.ModelError` for the layer stack, and a
     :class:`TrainingError` for the settings, the device or a loss that does
     not fit the model and the data. ``epochs``/``device`` override the
-    project's settings. The project itself is never changed.
+    project's settings; ``prepared`` is data already prepared from the
+    project's data section. The project itself is never changed.
 
     Checkpoints go to ``checkpoint_dir`` when given (relative to the current
     folder; this switches them on), else to the project's
     ``training.checkpoint.dir`` relative to the project file. A project
     without a file, or a shipped example, saves none (a note says so).
     """
-    config = TrainingConfig.from_dict(project.training)
-    early_settings = EarlyStoppingSettings.from_dict(config.early_stopping)
-    checkpoint_settings = CheckpointSettings.from_dict(config.checkpoint)
-    if epochs is not None:
-        if epochs < 1:
-            raise ConfigError(f"epochs must be at least 1, not {epochs}")
-        config.epochs = epochs
-    if device is not None:
-        config.device = device
-    torch_device = resolve_device(config.device)
-    if prepared is None:
-        if not project.data or not project.data.get("source"):
-            raise TrainingError(
-                "the project has no data yet: choose a data source (a CSV file or "
-                "a built-in dataset) first"
-            )
-        prepared = prepare(project.data, project.base_dir)
+    from guinet.core.session import Session
 
+    session = Session(project, prepared)
+    return session.prepare_run(
+        epochs=epochs, device=device, checkpoint_dir=checkpoint_dir
+    )
+
+
+def build_run(
+    project: Project,
+    config: TrainingSpec,
+    prepared: PreparedData,
+    spec: ModelSpec,
+    loss: ComponentSpec,
+    *,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+) -> TrainingRun:
+    """Build a run whose checks have passed (see :meth:`Session.prepare_run`):
+    ``spec`` already has the data's input shape, ``loss`` is the one to use."""
+    torch_device = resolve_device(config.device)
+    early_settings = config.early_stopping
+    checkpoint_settings = config.checkpoint
     notes: list[str] = []
-    spec = ModelSpec.from_dict(project.model.to_dict())  # a snapshot to train
-    if spec.input_shape != tuple(prepared.input_shape):
-        if spec.input_shape is not None:
-            notes.append(
-                f"The model's input shape {format_shape(spec.input_shape)} was "
-                f"replaced by the data's {format_shape(tuple(prepared.input_shape))}."
-            )
-        spec.set_input_shape(tuple(prepared.input_shape))
+    declared = project.model.input_shape
+    if declared is not None and declared != tuple(prepared.input_shape):
+        notes.append(
+            f"The model's input shape {format_shape(declared)} was "
+            f"replaced by the data's {format_shape(tuple(prepared.input_shape))}."
+        )
+    if config.loss is None:
+        notes.append(f"Loss: auto picked {loss.type} for this data and model.")
     spec.analyze()
     # Build first: an invalid stack is reported by layer before any loss talk.
     _seed_everything(config.seed)
     model = spec.build(torch_device)
-    plan = plan_for_data(spec, config.loss, prepared)
+    plan = plan_for_data(spec, loss, prepared)
     notes.extend(plan.notes)
 
     trained = model[:-1] if plan.drop_final else model
@@ -389,10 +393,10 @@ def _adapt(
     return DataTensors(x_train, y_train, x_val, y_val, x_test, y_test)
 
 
-def _monitor(config: TrainingConfig) -> str:
+def _monitor(config: TrainingSpec) -> str:
     for section in (config.early_stopping, config.checkpoint):
-        if section and isinstance(section.get("monitor"), str):
-            return str(section["monitor"])
+        if not section.is_null:
+            return section.monitor
     return "val_loss"
 
 

@@ -28,11 +28,9 @@ import torch
 from guinet.core.training.checkpoints import (
     Checkpoint,
     CheckpointError,
-    CheckpointSettings,
     check_weights_fit,
     load_checkpoint,
 )
-from guinet.core.training.config import TrainingConfig
 from guinet.core.training.fit import TrainingRun, prepare_run
 
 if TYPE_CHECKING:
@@ -63,10 +61,8 @@ def resume_run(
     ckpt = as_checkpoint(checkpoint)
     if project is None:
         project = ckpt.load_project()
-    if checkpoint_dir is None:
-        section = TrainingConfig.from_dict(project.training).checkpoint
-        if CheckpointSettings.from_dict(section).enabled:
-            checkpoint_dir = ckpt.path.parent
+    if checkpoint_dir is None and project.training.check().checkpoint.enabled:
+        checkpoint_dir = ckpt.path.parent
     run = prepare_run(
         project,
         epochs=epochs,

@@ -21,7 +21,7 @@ from guinet.core.training import (
     SCHEDULERS,
     ComponentType,
     ConfigError,
-    TrainingConfig,
+    TrainingSpec,
 )
 
 REPO = Path(guinet.__file__).resolve().parent.parent
@@ -90,7 +90,7 @@ def test_losses_say_which_tasks_they_fit() -> None:
 
 # -- the training section -------------------------------------------------------------
 def test_the_default_training_section_parses_and_round_trips() -> None:
-    config = TrainingConfig.from_dict(default_training())
+    config = TrainingSpec.from_dict(default_training())
     assert config.loss.type == "CrossEntropyLoss"
     assert config.optimizer.type == "Adam" and config.lr == 0.001
     assert (config.batch_size, config.epochs, config.device, config.seed) == (
@@ -103,7 +103,7 @@ def test_the_default_training_section_parses_and_round_trips() -> None:
 
 
 def test_unknown_keys_are_kept_and_missing_ones_take_defaults() -> None:
-    config = TrainingConfig.from_dict(
+    config = TrainingSpec.from_dict(
         {"optimizer": {"type": "SGD", "lr": 0.1}, "my_note": {"keep": [1, 2]}}
     )
     assert config.extra == {"my_note": {"keep": [1, 2]}}
@@ -112,7 +112,7 @@ def test_unknown_keys_are_kept_and_missing_ones_take_defaults() -> None:
 
 
 def test_a_component_may_be_named_by_its_type_alone() -> None:
-    config = TrainingConfig.from_dict({"loss": "MSELoss", "scheduler": "StepLR"})
+    config = TrainingSpec.from_dict({"loss": "MSELoss", "scheduler": "StepLR"})
     assert config.loss.to_dict() == {"type": "MSELoss"}
     assert config.scheduler is not None and config.scheduler.type == "StepLR"
 
@@ -152,16 +152,16 @@ def test_a_component_may_be_named_by_its_type_alone() -> None:
 )
 def test_bad_values_say_what_is_wrong(training: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        TrainingConfig.from_dict(training)
+        TrainingSpec.from_dict(training)
 
 
 def test_the_catalogues_load_without_torch() -> None:
     code = (
         "import sys, json\n"
         "from guinet.core.training import LOSSES, OPTIMIZERS, SCHEDULERS, "
-        "TrainingConfig\n"
+        "TrainingSpec\n"
         "from guinet.core.project import default_training\n"
-        "TrainingConfig.from_dict(default_training())\n"
+        "TrainingSpec.from_dict(default_training())\n"
         "[e.params for r in (LOSSES, OPTIMIZERS, SCHEDULERS) for e in r.values()]\n"
         "print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))"
     )

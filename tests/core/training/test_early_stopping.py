@@ -18,7 +18,7 @@ from guinet.core.training import (
     EarlyStoppingSettings,
     Logs,
     Trainer,
-    TrainingConfig,
+    TrainingSpec,
     TrainingControl,
 )
 from guinet.core.training.early_stopping import EARLY_STOPPING_PARAMS
@@ -251,12 +251,12 @@ def test_settings_from_the_project_section() -> None:
 
 def test_the_project_file_keeps_unknown_keys_and_checks_the_section() -> None:
     section = {"enabled": True, "patience": 3, "from_the_future": [1, 2]}
-    config = TrainingConfig.from_dict(
+    config = TrainingSpec.from_dict(
         {"loss": {"type": "MSELoss"}, "early_stopping": section}
     )
     assert config.to_dict()["early_stopping"] == section
     with pytest.raises(ConfigError, match="training.early_stopping: patience"):
-        TrainingConfig.from_dict({"early_stopping": {"patience": -2}})
+        TrainingSpec.from_dict({"early_stopping": {"patience": -2}})
 
 
 def test_state_round_trips_through_a_safe_file() -> None:

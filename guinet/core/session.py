@@ -1,0 +1,628 @@
+"""The Session: one project, its prepared data, and one answer to "can this
+run start, and what would fix it".
+
+Every page of the window and every command of the ``guinet`` program works
+through a :class:`Session` rather than through each other:
+
+* it owns the :class:`~guinet.core.project.Project`;
+* it caches the prepared data by the data section it was prepared from
+  (:meth:`Session.prepare_data` may run on a worker thread; a result for a
+  section that has changed since is dropped), and forgets it when the data
+  section changes;
+* :meth:`Session.model_for_data` is the model with the data's input shape —
+  the one place where "the data's shape wins";
+* :meth:`Session.preflight` returns every problem at once, each a
+  :class:`Finding` with where it is, a severity, one sentence and, where one
+  is clear, a :class:`Fix` made of plain :class:`Edit` steps that the window
+  applies as undoable commands and :meth:`Session.apply` applies directly;
+* :meth:`Session.prepare_run` refuses with the first error's own exception
+  type, then builds the run with the cached data.
+
+Nothing here imports Qt; torch is imported only by checks that need it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from psygnal import Signal
+
+from guinet.core.components import ComponentSpec
+from guinet.core.data.errors import DataError
+from guinet.core.model import LayerSpec, ModelError, ModelSpec, format_shape
+from guinet.core.project import Project
+from guinet.core.sections import UNSET, Section
+from guinet.core.training.config import auto_loss
+from guinet.core.training.errors import CompatibilityError, ConfigError, DeviceError
+
+if TYPE_CHECKING:
+    from guinet.core.data import PreparedData
+    from guinet.core.training.fit import TrainingRun
+
+AREAS = ("data", "model", "training")
+SEVERITIES = ("error", "warning", "note")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change a fix makes, in terms of the core API.
+
+    ``kind``: ``set_value`` (``path``, ``value``; :data:`UNSET` removes the
+    key), ``set_layer_param`` (``index``, ``name``, ``value``),
+    ``insert_layer`` (``index``, ``layer``: the layer's dict form) or
+    ``set_input_shape`` (``value``).
+    """
+
+    kind: str
+    path: str = ""
+    value: Any = None
+    index: int = 0
+    name: str = ""
+    layer: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What a person can press to solve a finding: a label and its edits."""
+
+    label: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing preflight found. ``area`` is data, model or training;
+    ``layer`` the 0-based layer to blame, if any; ``error`` the exception type
+    :meth:`Session.prepare_run` raises for it."""
+
+    area: str
+    severity: str
+    message: str
+    fix: Fix | None = None
+    layer: int | None = None
+    key: str = ""
+    error: type[Exception] = ValueError
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "error"
+
+
+@dataclass
+class _DataCache:
+    key: str | None = None
+    prepared: PreparedData | None = None
+    error: str | None = None
+
+
+@dataclass
+class Preflight:
+    """What :meth:`Session.preflight` returns: findings, most urgent first."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def area(self, area: str) -> list[Finding]:
+        return [f for f in self.findings if f.area == area]
+
+    def __iter__(self) -> Any:
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+
+class Session:
+    """One project and what is derived from it; see the module doc."""
+
+    project_changed = Signal()  # another project was bound
+    data_changed = Signal()  # prepared data arrived, failed or was dropped
+    changed = Signal()  # anything preflight depends on changed
+
+    def __init__(
+        self, project: Project | None = None, prepared: PreparedData | None = None
+    ) -> None:
+        self._lock = threading.Lock()
+        self._cache = _DataCache()
+        self.project = project if project is not None else Project()
+        self._connect(self.project)
+        if prepared is not None:
+            self._cache = _DataCache(self.data_key(), prepared)
+
+    # -- the project ---------------------------------------------------------------
+    def set_project(self, project: Project) -> None:
+        self._disconnect(self.project)
+        self.project = project
+        with self._lock:
+            self._cache = _DataCache()
+        self._connect(project)
+        self.project_changed.emit()
+        self.data_changed.emit()
+        self.changed.emit()
+
+    def _connect(self, project: Project) -> None:
+        project.data_changed.connect(self._on_data_section_changed)
+        project.changed.connect(self._on_project_changed)
+        project.model.changed.connect(self._on_project_changed)
+
+    def _disconnect(self, project: Project) -> None:
+        project.data_changed.disconnect(self._on_data_section_changed)
+        project.changed.disconnect(self._on_project_changed)
+        project.model.changed.disconnect(self._on_project_changed)
+
+    def _on_data_section_changed(self) -> None:
+        with self._lock:
+            stale = self._cache.key != self.data_key()
+            if stale:
+                self._cache = _DataCache()
+        if stale:
+            self.data_changed.emit()
+
+    def _on_project_changed(self) -> None:
+        self.changed.emit()
+
+    # -- data ----------------------------------------------------------------------
+    def data_key(self) -> str | None:
+        """What the prepared data depends on: the data section and its folder."""
+        data = self.project.data
+        if data is None or not data.has_source:
+            return None
+        text = json.dumps(data.to_dict(), sort_keys=True, default=str)
+        return f"{self.project.base_dir}\n{text}"
+
+    @property
+    def prepared(self) -> PreparedData | None:
+        """The prepared data, only while it matches the current data section."""
+        with self._lock:
+            cache = self._cache
+            current = cache.key is not None and cache.key == self.data_key()
+            return cache.prepared if current else None
+
+    @property
+    def data_error(self) -> str | None:
+        """Why the current data section could not be prepared, if it failed."""
+        with self._lock:
+            cache = self._cache
+            return cache.error if cache.key == self.data_key() else None
+
+    def prepare_data(
+        self,
+        progress: Callable[[float, str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> PreparedData:
+        """Prepare the current data section (any thread); cached by section.
+
+        Raises :class:`DataError` (also kept as :attr:`data_error`).
+        """
+        from guinet.core.data import DataCancelled, prepare
+
+        key = self.data_key()
+        cached = self.prepared
+        if cached is not None:
+            return cached
+        data = self.project.data
+        if key is None or data is None:
+            raise DataError(
+                "The project has no data yet: choose a data source (a CSV file "
+                "or a built-in dataset) first."
+            )
+        spec = data.to_dict()
+        base_dir = self.project.base_dir
+        try:
+            prepared = prepare(spec, base_dir, progress=progress, cancelled=cancelled)
+        except DataCancelled:
+            raise
+        except DataError as exc:
+            self._store(key, None, str(exc))
+            raise
+        self._store(key, prepared, None)
+        return prepared
+
+    def _store(
+        self, key: str, prepared: PreparedData | None, error: str | None
+    ) -> None:
+        with self._lock:
+            if key != self.data_key():
+                return  # the section changed while this was prepared
+            self._cache = _DataCache(key, prepared, error)
+        self.data_changed.emit()
+        self.changed.emit()
+
+    def use_prepared(self, prepared: PreparedData | None, error: str | None) -> None:
+        """Keep data prepared elsewhere (a worker) for the current section."""
+        key = self.data_key()
+        if key is not None:
+            self._store(key, prepared, error)
+
+    # -- the model -----------------------------------------------------------------
+    def input_shape(self) -> tuple[int, ...] | None:
+        """The data's input shape once prepared, else the project's own."""
+        prepared = self.prepared
+        if prepared is not None:
+            return tuple(prepared.input_shape)
+        return self.project.model.input_shape
+
+    def follow_data_shape(self) -> bool:
+        """Give the project's model the data's input shape (not an edit: it
+        follows the data). ``True`` if it changed."""
+        prepared = self.prepared
+        model = self.project.model
+        if prepared is None or model.input_shape == tuple(prepared.input_shape):
+            return False
+        model.set_input_shape(tuple(prepared.input_shape))
+        return True
+
+    def _model_view(self) -> ModelSpec:
+        """The project's model itself when it already has the data's shape
+        (its analysis is cached), else :meth:`model_for_data`."""
+        model = self.project.model
+        if model.input_shape == self.input_shape():
+            return model
+        return self.model_for_data()
+
+    def model_for_data(self) -> ModelSpec:
+        """A copy of the model with the data's input shape (what a run trains)."""
+        spec = ModelSpec.from_dict(self.project.model.to_dict())
+        shape = self.input_shape()
+        if shape is not None and spec.input_shape != shape:
+            spec.set_input_shape(shape)
+        return spec
+
+    # -- the loss --------------------------------------------------------------------
+    def loss(self) -> ComponentSpec | None:
+        """The loss a run would use: the project's, or auto's pick for the data
+        and model (``None`` while auto has nothing to go on)."""
+        chosen = self.project.training.loss
+        if chosen is not None:
+            return chosen
+        prepared = self.prepared
+        if prepared is None:
+            return None
+        return ComponentSpec(self._auto_loss(prepared, self._model_view()))
+
+    def _auto_loss(self, prepared: PreparedData, model: ModelSpec) -> str:
+        outputs = None
+        try:
+            analysis = model.analyze()
+            shape = analysis.output_shape if analysis.ok else None
+            outputs = shape[0] if shape is not None and len(shape) == 1 else None
+        except Exception:  # torch missing: auto still picks by task
+            outputs = None
+        final = model.layers[len(model.layers) - 1].type if len(model.layers) else None
+        return auto_loss(prepared.task, outputs, final)
+
+    def loss_label(self) -> str:
+        """How the form names the loss: "auto — BCEWithLogitsLoss", or the pick."""
+        chosen = self.project.training.loss
+        if chosen is not None:
+            return chosen.type
+        picked = self.loss()
+        return f"auto — {picked.type}" if picked is not None else "auto"
+
+    # -- preflight ---------------------------------------------------------------
+    def preflight(self, *, torch_ready: bool = True) -> Preflight:
+        """Every problem that would stop a run, and the notes worth reading.
+
+        ``torch_ready=False`` skips the checks that import torch (the window
+        calls it so before torch has loaded).
+        """
+        found: list[Finding] = []
+        found.extend(_section_findings("training", self.project.training))
+        data = self.project.data
+        if data is None or not data.has_source:
+            found.append(
+                Finding(
+                    "data",
+                    "error",
+                    "No data yet: choose a built-in dataset or open a file on the "
+                    "Data page.",
+                    Fix(
+                        "Use the two-moons dataset",
+                        (Edit("set_value", "data", _new_data()),),
+                    ),
+                    error=DataError,
+                )
+            )
+        else:
+            found.extend(_section_findings("data", data))
+            error = self.data_error
+            if error is not None:
+                found.append(Finding("data", "error", error, error=DataError))
+        if torch_ready:
+            found.extend(self._device_findings())
+            found.extend(self._model_findings())
+        return Preflight(sorted(found, key=_urgency))
+
+    def _device_findings(self) -> list[Finding]:
+        from guinet.core.training.devices import resolve_device
+
+        device = self.project.training.device
+        try:
+            resolve_device(device)
+        except DeviceError as exc:
+            fix = Fix(
+                "Train on the best device here",
+                (Edit("set_value", "training.device", "auto"),),
+            )
+            return [
+                Finding(
+                    "training",
+                    "error",
+                    str(exc),
+                    fix,
+                    key="training.device",
+                    error=DeviceError,
+                )
+            ]
+        return []
+
+    def _model_findings(self) -> list[Finding]:
+        model = self._model_view()
+        analysis = model.analyze()
+        problem = analysis.first_error
+        if problem is not None:
+            index, text = problem
+            where = (
+                f"layer {index + 1} ({model.layers[index].type}): "
+                if index is not None
+                else ""
+            )
+            return [
+                Finding("model", "error", where + text, layer=index, error=ModelError)
+            ]
+        if not len(model.layers):
+            return [
+                Finding(
+                    "model",
+                    "error",
+                    "The model has no layers yet: add some from the palette.",
+                    error=ModelError,
+                )
+            ]
+        prepared = self.prepared
+        if prepared is None:
+            return []
+        return self._loss_findings(model, prepared)
+
+    def _loss_findings(self, model: ModelSpec, prepared: PreparedData) -> list[Finding]:
+        from guinet.core.training.compat import plan_for_data
+
+        loss = self.loss()
+        assert loss is not None
+        found: list[Finding] = []
+        try:
+            plan = plan_for_data(model, loss, prepared)
+        except CompatibilityError as exc:
+            fix = self._compat_fix(model, loss, prepared)
+            area = "model" if exc.layer is not None else "training"
+            return [
+                Finding(
+                    area,
+                    "error",
+                    str(exc),
+                    fix,
+                    layer=exc.layer,
+                    key="training.loss",
+                    error=CompatibilityError,
+                )
+            ]
+        for note in plan.notes:
+            found.append(Finding("training", "note", note, key="training.loss"))
+        found.extend(self._monitor_findings(plan.metric, prepared))
+        return found
+
+    def _compat_fix(
+        self, model: ModelSpec, loss: ComponentSpec, prepared: PreparedData
+    ) -> Fix | None:
+        """Make the output fit: set the last Linear's size (or add one), or,
+        when the loss is for another task, go back to the auto loss."""
+        from guinet.core.training.losses import LOSSES
+
+        declared = LOSSES[loss.type]
+        task = prepared.task
+        if task not in declared.tasks:
+            if self.project.training.loss is not None:
+                return Fix(
+                    "Let guinet pick the loss (auto)",
+                    (Edit("set_value", "training.loss", UNSET),),
+                )
+            return None
+        wanted = prepared.n_outputs
+        if task == "binary":
+            wanted = 1 if loss.type.startswith("BCE") else 2
+        analysis = model.analyze()
+        shape = analysis.output_shape
+        linears = [i for i, spec in enumerate(model.layers) if spec.type == "Linear"]
+        flat = shape is not None and len(shape) == 1
+        if flat and linears:
+            if shape == (wanted,):
+                return None  # the output fits; the last layer is the trouble
+            last = linears[-1]
+            return Fix(
+                f"Set the last Linear's out_features to {wanted}",
+                (
+                    Edit(
+                        "set_layer_param", index=last, name="out_features", value=wanted
+                    ),
+                ),
+            )
+        edits: list[Edit] = []
+        count = len(model.layers)
+        if not flat:
+            edits.append(Edit("insert_layer", index=count, layer={"type": "Flatten"}))
+            count += 1
+        edits.append(
+            Edit(
+                "insert_layer",
+                index=count,
+                layer={"type": "Linear", "out_features": wanted},
+            )
+        )
+        return Fix(f"Add Linear(out_features={wanted}) at the end", tuple(edits))
+
+    def _monitor_findings(self, metric: str, prepared: PreparedData) -> list[Finding]:
+        training = self.project.training
+        logged = ("loss", metric, "val_loss", f"val_{metric}", "lr")
+        found = []
+        for name in ("early_stopping", "checkpoint"):
+            section = getattr(training, name)
+            if not section.enabled or section.monitor in logged:
+                continue
+            found.append(
+                Finding(
+                    "training",
+                    "error",
+                    f"training.{name}.monitor: this run logs "
+                    f"{', '.join(logged)}, not {section.monitor!r}",
+                    Fix(
+                        "Watch val_loss",
+                        (Edit("set_value", f"training.{name}.monitor", "val_loss"),),
+                    ),
+                    key=f"training.{name}.monitor",
+                    error=ConfigError,
+                )
+            )
+        return found
+
+    # -- applying fixes (no undo: the window wraps each edit in a command) --------
+    def apply(self, fix: Fix) -> None:
+        for edit in fix.edits:
+            apply_edit(self.project, edit)
+
+    # -- runs --------------------------------------------------------------------------
+    def check(self) -> None:
+        """Raise the first blocking finding as its own exception type."""
+        for finding in self.preflight().errors:
+            raise finding.error(finding.message)
+
+    def prepare_run(
+        self,
+        *,
+        epochs: int | None = None,
+        device: str | None = None,
+        checkpoint_dir: Any = None,
+    ) -> TrainingRun:
+        """Check everything, then build the run on the cached data.
+
+        ``epochs`` and ``device`` override the project's settings (the
+        project is not changed).
+        """
+        from guinet.core.training.fit import build_run
+
+        session = self
+        if epochs is not None or device is not None:
+            session = self.overridden(epochs=epochs, device=device)
+        training = session.project.training
+        training.check()
+        project_data = session.project.data
+        if project_data is None or not project_data.has_source:
+            raise DataError(
+                "the project has no data yet: choose a data source (a CSV file or "
+                "a built-in dataset) first"
+            )
+        project_data.check()
+        prepared = session.prepare_data()
+        session.check()
+        loss = session.loss()
+        assert loss is not None
+        return build_run(
+            session.project,
+            training,
+            prepared,
+            session.model_for_data(),
+            loss,
+            checkpoint_dir=checkpoint_dir,
+        )
+
+    def overridden(
+        self, *, epochs: int | None = None, device: str | None = None
+    ) -> Session:
+        """A session on a copy of the project with ``epochs``/``device`` set."""
+        if epochs is not None and epochs < 1:
+            raise ConfigError(f"epochs must be at least 1, not {epochs}")
+        project = Project.from_dict(self.project.to_dict(), self.project.path)
+        training = project.training
+        if epochs is not None:
+            training = training.with_value("epochs", epochs)
+        if device is not None:
+            training = training.with_value("device", device)
+        project.training = training
+        session = Session(project)
+        with self._lock:
+            cache = self._cache
+        if cache.key is not None and cache.key == session.data_key():
+            session._cache = _DataCache(cache.key, cache.prepared, cache.error)
+        return session
+
+
+def apply_edit(project: Project, edit: Edit) -> None:
+    """Make one :class:`Edit` on ``project`` (no undo)."""
+    if edit.kind == "set_value":
+        project.set_value(edit.path, edit.value)
+    elif edit.kind == "set_layer_param":
+        project.model.layers.set_param(edit.index, edit.name, edit.value)
+    elif edit.kind == "insert_layer":
+        assert edit.layer is not None
+        project.model.layers.insert(edit.index, LayerSpec.from_dict(edit.layer))
+    elif edit.kind == "set_input_shape":
+        project.model.set_input_shape(edit.value)
+    else:
+        raise ValueError(f"unknown edit {edit.kind!r}")
+
+
+def _new_data() -> dict[str, Any]:
+    from guinet.core.data.spec import DataSpec
+
+    return DataSpec.new().to_dict()
+
+
+def _section_findings(area: str, section: Section) -> list[Finding]:
+    """A finding, with a "reset" fix, for each value the section refused."""
+    found = []
+    for problem in section.problems:
+        fix = Fix(
+            f"Reset {problem.where} to its default",
+            (Edit("set_value", problem.where, UNSET),),
+        )
+        found.append(
+            Finding(
+                area,
+                "error",
+                problem.message,
+                fix,
+                key=problem.where,
+                error=section.error,
+            )
+        )
+    return found
+
+
+def _urgency(finding: Finding) -> tuple[int, int]:
+    return SEVERITIES.index(finding.severity), AREAS.index(finding.area)
+
+
+def describe(findings: Sequence[Finding]) -> list[str]:
+    """One line a finding, for the command line."""
+    return [f"{f.severity}: {f.area}: {f.message}" for f in findings]
+
+
+__all__ = [
+    "Edit",
+    "Finding",
+    "Fix",
+    "Preflight",
+    "Session",
+    "apply_edit",
+    "format_shape",
+]
