@@ -1,20 +1,16 @@
 """Live training curves: loss, accuracy (or MAE) and the learning rate.
 
-Every curve is created once and updated with ``setData``; :meth:`refresh`
-pushes whatever arrived since the last refresh in one ``setData`` per curve,
+The plots, the lines and the data behind them are
+:class:`~guinet.gui.curves.live.LiveCurves`. Early stopping and checkpoints
+are drawn on the plot of the monitored value: a marker and a dotted line at
+the best epoch, a labelled line where training stopped and why, and a small
+diamond at each epoch a checkpoint was saved.
+
+Feeding (:meth:`~TrainingCurves.add_epoch`, :meth:`~TrainingCurves.add_batch`,
+:meth:`~TrainingCurves.add_checkpoint`, ...) only records; :meth:`refresh`
+draws whatever arrived since the last refresh in one ``setData`` per curve,
 so the panel can call it from a timer at a bounded rate however fast epochs
 and batches come in.
-
-Early stopping and checkpoints are drawn on the plot of the monitored value
-(:meth:`TrainingCurves.set_early_stopping`, :meth:`~TrainingCurves.add_checkpoint`):
-a marker and a dotted line at the best epoch, a labelled line where training
-stopped and why, and a small diamond at each epoch a checkpoint was saved.
-A branched run keeps the curves it started from as faded lines
-(:meth:`~TrainingCurves.keep_as_previous`).
-
-The per-batch trace keeps its points in arrays that grow by doubling
-(float64 x) and draws with ``clipToView`` and peak downsampling, so a long
-run costs about as much to redraw as a short one.
 """
 
 from __future__ import annotations
@@ -35,69 +31,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guinet.gui.series import DecimatingSeries
-
-TRAIN = "#2563eb"
-VALIDATION = "#f59e0b"
-BATCH = (37, 99, 235, 70)
-LR = "#10b981"
-CROSSHAIR = "#9ca3af"
-BEST = "#16a34a"
-STOP = "#dc2626"
-CHECKPOINT = "#7c3aed"
-PREVIOUS_ALPHA = 110
-LEGEND = (255, 255, 255, 210)
-#: Epoch curves show a dot per epoch while they are this short.
-SYMBOL_LIMIT = 60
-METRIC_TITLES = {"accuracy": "Accuracy", "mae": "Mean absolute error"}
-
-
-class _GrowingSeries:
-    """x/y arrays that grow by doubling; ``view()`` is the filled part."""
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self.x = np.empty(capacity, dtype=np.float64)
-        self.y = np.empty(capacity, dtype=np.float64)
-        self.size = 0
-
-    def append(self, x: float, y: float) -> None:
-        if self.size == len(self.x):
-            self.x = np.concatenate([self.x, np.empty_like(self.x)])
-            self.y = np.concatenate([self.y, np.empty_like(self.y)])
-        self.x[self.size] = x
-        self.y[self.size] = y
-        self.size += 1
-
-    def clear(self) -> None:
-        self.size = 0
-
-    def view(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.x[: self.size], self.y[: self.size]
-
-
-def _plot(title: str, left: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget()
-    plot.setTitle(title, size="9pt")
-    plot.setLabel("left", left)
-    plot.setLabel("bottom", "epoch")
-    plot.showGrid(x=True, y=True, alpha=0.18)
-    for side in ("left", "bottom"):
-        axis = plot.getAxis(side)
-        # Grid lines at major ticks only: minor ones cost most of a repaint.
-        axis.setStyle(maxTickLevel=0)
-        axis.enableAutoSIPrefix(False)
-    plot.setMenuEnabled(False)
-    plot.hideButtons()
-    plot.getPlotItem().getViewBox().setDefaultPadding(0.04)
-    plot.setMinimumHeight(120)
-    return plot
-
-
-def _line(
-    plot: pg.PlotWidget, color: Any, name: str | None, **options: Any
-) -> pg.PlotDataItem:
-    item = plot.plot([], [], pen=pg.mkPen(color, width=1), name=name, **options)
-    return item
+from guinet.gui.curves.live import LiveCurves
+from guinet.gui.curves.style import (
+    BEST,
+    CHECKPOINT,
+    CROSSHAIR,
+    LEGEND,
+    LR,
+    STOP,
+    TRAIN,
+    VALIDATION,
+    configure,
+)
 
 
 class TrainingCurves(QWidget):
@@ -106,68 +51,30 @@ class TrainingCurves(QWidget):
     Feed it with :meth:`add_epoch` and :meth:`add_batch`; call :meth:`refresh`
     to draw. Hovering a plot shows that epoch's values in the read-out line
     and a vertical line across the plots; otherwise the latest epoch is shown.
+    The plots, lines, markers and labels of the parts are attributes here too
+    (``loss_plot``, ``loss_curve``, ``best_marker``, ``readout``, ...).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
-        self.epochs: list[dict[str, float]] = []
-        self.total_epochs = 0
-        self.metric_key = "accuracy"
-        # at most 2×1,000 drawn points however long the run: redraws stay flat
-        self._batches = DecimatingSeries(max_points=1000)
-        self._dirty = False
+        configure()
+        self.live = LiveCurves()
         self._hover: int | None = None
         self.start_epoch = 0  # epochs the curves hold from before this run
         self.early_stopping: dict[str, Any] = {}  # EarlyStoppingStatus.to_dict()
         self.checkpoint_epochs: dict[int, str] = {}  # epoch (from 1) → kind
-        self._previous: list[tuple[pg.PlotWidget, pg.PlotDataItem]] = []
+        self._dirty = False
 
-        self.readout = QLabel()
-        self.readout.setObjectName("curveReadout")
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setMinimumWidth(10)
-        self.readout.setWordWrap(True)
-        self.show_batches = QCheckBox("Batches")
-        self.show_batches.setToolTip("Show the loss of single batches (light line)")
-        self.show_batches.setChecked(True)
-        self.show_batches.toggled.connect(self._on_batches_toggled)
-        self.log_scale = QCheckBox("Log scale")
-        self.log_scale.setToolTip("Loss on a logarithmic axis")
-        self.log_scale.toggled.connect(self._on_log_toggled)
-
-        self.loss_plot = _plot("Loss", "loss")
-        self.metric_plot = _plot("Accuracy", "accuracy")
-        self.lr_plot = _plot("Learning rate", "lr")
-        self.lr_plot.setMinimumHeight(90)
-        self.lr_plot.setMaximumHeight(150)
-        self.lr_plot.setLabel("bottom", "")
-        self.lr_plot.setLogMode(y=True)  # schedules multiply the rate
-        for plot in (self.metric_plot, self.lr_plot):
-            plot.setXLink(self.loss_plot)
-
-        self.loss_plot.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=LEGEND)
-        self.batch_curve = _line(self.loss_plot, BATCH, None, antialias=False)
-        self.batch_curve.setClipToView(True)
-        self.batch_curve.setDownsampling(auto=True, method="peak")
-        self.batch_curve.setZValue(-1)
-        self.loss_curve = _line(self.loss_plot, TRAIN, "training")
-        self.val_loss_curve = _line(self.loss_plot, VALIDATION, "validation")
-        self.metric_plot.addLegend(offset=(-8, -8), labelTextSize="8pt", brush=LEGEND)
-        self.metric_curve = _line(self.metric_plot, TRAIN, "training")
-        self.val_metric_curve = _line(self.metric_plot, VALIDATION, "validation")
-        self.lr_curve = _line(self.lr_plot, LR, None)
-        self.epoch_curves = (
-            self.loss_curve,
-            self.val_loss_curve,
-            self.metric_curve,
-            self.val_metric_curve,
-        )
-
+        live = self.live
+        self.loss_plot, self.metric_plot, self.lr_plot = live.plots
+        self.loss_curve, self.val_loss_curve = live.loss_curve, live.val_loss_curve
+        self.metric_curve = live.metric_curve
+        self.val_metric_curve = live.val_metric_curve
+        self.batch_curve, self.lr_curve = live.batch_curve, live.lr_curve
+        self.epoch_curves = live.epoch_curves
         self._build_markers()
-
         self.crosshairs = []
-        for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
+        for plot in live.plots:
             line = pg.InfiniteLine(
                 angle=90,
                 movable=False,
@@ -179,11 +86,28 @@ class TrainingCurves(QWidget):
             plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
             plot.viewport().installEventFilter(self)
 
+        self.readout = QLabel()
+        self.readout.setObjectName("curveReadout")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setMinimumWidth(10)
+        self.readout.setWordWrap(True)
         self.stopping = QLabel()
         self.stopping.setObjectName("earlyStoppingReadout")
         self.stopping.setWordWrap(True)
         self.stopping.hide()
 
+        self.show_batches = QCheckBox("Batches")
+        self.show_batches.setToolTip("Show the loss of single batches (light line)")
+        self.show_batches.setChecked(True)
+        self.show_batches.toggled.connect(self._on_batches_toggled)
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("Loss on a logarithmic axis")
+        self.log_scale.toggled.connect(self._on_log_toggled)
+        self._lay_out()
+        self.lr_plot.hide()
+        self.clear()
+
+    def _lay_out(self) -> None:
         header = QHBoxLayout()
         header.setContentsMargins(4, 0, 4, 0)
         header.addWidget(self.readout, 1)
@@ -205,8 +129,6 @@ class TrainingCurves(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.stopping)
         layout.addLayout(grid, 1)
-        self.lr_plot.hide()
-        self.clear()
 
     def _build_markers(self) -> None:
         """Items for early stopping and checkpoints, created once, moved later."""
@@ -253,6 +175,33 @@ class TrainingCurves(QWidget):
             self.checkpoint_marker,
         )
 
+    # -- state the parts hold ---------------------------------------------------
+    @property
+    def epochs(self) -> list[dict[str, float]]:
+        """Every epoch's logs as added (history first)."""
+        return self.live.epochs
+
+    @property
+    def total_epochs(self) -> int:
+        return self.live.total_epochs
+
+    @property
+    def metric_key(self) -> str:
+        return self.live.metric_key
+
+    @property
+    def previous_curves(self) -> list[pg.PlotDataItem]:
+        """The faded curves kept from earlier runs."""
+        return self.live.previous_curves
+
+    @property
+    def batch_points(self) -> int:
+        return self.live.batch_points
+
+    def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The epochs (from 1) that have a finite ``key``, and its values."""
+        return self.live.series(key)
+
     # -- feeding ----------------------------------------------------------------
     def clear(
         self,
@@ -265,17 +214,10 @@ class TrainingCurves(QWidget):
 
         ``history``: the epochs a resumed or branched run starts after; they
         are drawn first, and the run's own epochs continue from there.
+        The faded curves of :meth:`keep_as_previous` stay.
         """
-        self.epochs = []
-        self.total_epochs = epochs
-        self.metric_key = metric
-        self._batches.clear()
-        self._series = {key: _GrowingSeries(256) for key in self._keys}
+        self.live.clear(epochs, metric, lr)
         self._hover = None
-        title = METRIC_TITLES.get(metric, metric)
-        self.metric_plot.setTitle(title, size="9pt")
-        self.metric_plot.setLabel("left", metric)
-        self.lr_plot.setVisible(lr)
         for line in self.crosshairs:
             line.hide()
         self.start_epoch = len(history or [])
@@ -289,46 +231,19 @@ class TrainingCurves(QWidget):
 
     def forget_previous(self) -> None:
         """Remove the faded curves of earlier runs."""
-        for plot, item in self._previous:
-            plot.removeItem(item)
-        self._previous = []
+        self.live.forget_previous()
 
     def keep_as_previous(self) -> None:
         """Keep the curves shown now as faded lines (a branch starts from them)."""
-        self.forget_previous()
-        plots = (self.loss_plot, self.loss_plot, self.metric_plot, self.metric_plot)
-        for curve, plot, key in zip(self.epoch_curves, plots, self._keys, strict=False):
-            x, y = self._series[key].view()
-            if not len(x):
-                continue
-            color = QColor(curve.opts["pen"].color())
-            color.setAlpha(PREVIOUS_ALPHA)
-            item = pg.PlotDataItem(
-                x.copy(),
-                y.copy(),
-                pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine),
-            )
-            item.setZValue(-2)
-            plot.addItem(item)
-            self._previous.append((plot, item))
-
-    @property
-    def previous_curves(self) -> list[pg.PlotDataItem]:
-        """The faded curves kept from earlier runs."""
-        return [item for _plot, item in self._previous]
-
-    @property
-    def _keys(self) -> tuple[str, ...]:
-        metric = self.metric_key
-        return ("loss", "val_loss", metric, f"val_{metric}", "lr")
+        self.live.keep_as_previous()
 
     def add_epoch(self, logs: dict[str, float]) -> None:
-        self.epochs.append(dict(logs))
-        x = float(len(self.epochs))
-        for key, series in self._series.items():
-            value = _number(logs.get(key))
-            if math.isfinite(value):
-                series.append(x, value)
+        self.live.add_epoch(logs)
+        self._dirty = True
+
+    def add_batch(self, epoch: int, batch: int, batches: int, loss: float) -> None:
+        """``epoch`` and ``batch`` from 0; drawn at epoch + (batch + 1) / batches."""
+        self.live.add_batch(epoch, batch, batches, loss)
         self._dirty = True
 
     def set_early_stopping(self, status: dict[str, Any]) -> None:
@@ -353,26 +268,18 @@ class TrainingCurves(QWidget):
         self.checkpoint_epochs = {}
         for info in infos:
             self.add_checkpoint(info)
+        self._dirty = True
 
     @property
     def monitor(self) -> str:
         return str(self.early_stopping.get("monitor") or "val_loss")
 
-    def _monitor_plot(self) -> pg.PlotWidget:
-        key = self.monitor
-        if key == "lr":
-            return self.lr_plot
-        return self.loss_plot if key.endswith("loss") else self.metric_plot
-
     def _monitor_value(self, epoch: int) -> float | None:
         """The monitored value at ``epoch`` (from 1), or ``None``."""
-        if not 1 <= epoch <= len(self.epochs):
-            return None
-        value = _number(self.epochs[epoch - 1].get(self.monitor))
-        return value if math.isfinite(value) else None
+        return self.live.value(self.monitor, epoch)
 
     def _place_markers(self) -> None:
-        plot = self._monitor_plot()
+        plot = self.live.plot_for(self.monitor)
         if plot is not self._marker_plot:
             for item in self._markers():
                 if self._marker_plot is not None:
@@ -383,7 +290,7 @@ class TrainingCurves(QWidget):
         best = status.get("best_epoch") if status.get("enabled") else None
         value = self._monitor_value(best) if best else None
         self.best_line.setVisible(value is not None)
-        if value is not None:
+        if best and value is not None:
             self.best_line.setPos(best)
             restored = status.get("restored_epoch")
             self.best_line.label.setFormat(
@@ -463,44 +370,16 @@ class TrainingCurves(QWidget):
         self.stopping.setText(text)
         self.stopping.setVisible(bool(text))
 
-    def add_batch(self, epoch: int, batch: int, batches: int, loss: float) -> None:
-        """``epoch`` and ``batch`` from 0; drawn at epoch + (batch + 1) / batches."""
-        self._batches.append(epoch + (batch + 1) / max(1, batches), loss)
-        self._dirty = True
-
     # -- drawing ----------------------------------------------------------------
     def refresh(self) -> None:
         """Draw what arrived since the last call: one ``setData`` per curve."""
         if not self._dirty:
             return
         self._dirty = False
-        symbol = "o" if len(self.epochs) <= SYMBOL_LIMIT else None
-        keys = self._keys
-        for curve, key in zip(self.epoch_curves, keys, strict=False):
-            x, y = self._series[key].view()
-            curve.setData(
-                x,
-                y,
-                symbol=symbol,
-                symbolSize=5,
-                symbolPen=None,
-                symbolBrush=curve.opts["pen"].color(),
-            )
-        self.lr_curve.setData(*self._series["lr"].view())
-        bx, by = self._batches.view()
-        if self.show_batches.isChecked():
-            self.batch_curve.setData(bx, by)
+        self.live.draw(batches=self.show_batches.isChecked())
         self._place_markers()
         if self._hover is None:
             self._show_readout(len(self.epochs) - 1, latest=True)
-
-    def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """The epochs (from 1) that have a finite ``key``, and its values."""
-        return self._series[key].view()
-
-    @property
-    def batch_points(self) -> int:
-        return self._batches.size
 
     @Slot(bool)
     def _on_batches_toggled(self, on: bool) -> None:
@@ -510,14 +389,13 @@ class TrainingCurves(QWidget):
 
     @Slot(bool)
     def _on_log_toggled(self, on: bool) -> None:
-        self.loss_plot.setLogMode(y=on)
-        self.loss_plot.setLabel("left", "loss (log)" if on else "loss")
+        self.live.set_log_loss(on)
 
     # -- hover read-out -----------------------------------------------------------
     @Slot(QPointF)
     def _on_mouse_moved(self, pos: QPointF) -> None:
         scene = self.sender()
-        for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
+        for plot in self.live.plots:
             if plot.scene() is scene:
                 self.hover_at(plot, pos)
                 return
@@ -569,22 +447,13 @@ class TrainingCurves(QWidget):
         )
         for key, color in keys:
             value = logs.get(key)
-            if value is None or (key == "lr" and not self.lr_plot.isVisible()):
+            if value is None or (key == "lr" and not self.live.show_lr):
                 continue
             parts.append(
                 f"<span style='color:{QColor(color).darker(115).name()}'>"
                 f"{key.replace('_', ' ')}</span> {_fmt(key, value)}"
             )
         self.readout.setText(" &nbsp;·&nbsp; ".join(parts))
-
-
-def _number(value: Any) -> float:
-    if value is None:
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _fmt(key: str, value: float) -> str:
