@@ -1,10 +1,14 @@
 """Live training curves: loss, accuracy (or MAE) and the learning rate.
 
-The plots, the lines and the data behind them are
-:class:`~guinet.gui.curves.live.LiveCurves`. Early stopping and checkpoints
-are drawn on the plot of the monitored value: a marker and a dotted line at
-the best epoch, a labelled line where training stopped and why, and a small
-diamond at each epoch a checkpoint was saved.
+:class:`TrainingCurves` is what the Train page holds. It lays out the parts
+it owns and keeps them in step:
+
+- :class:`~guinet.gui.curves.live.LiveCurves`: the plots, the lines and the
+  data behind them;
+- :class:`~guinet.gui.curves.markers.EpochMarkers`: early stopping and
+  checkpoints on the plot of the monitored value, and the patience
+  count-down;
+- here: the read-out line and the crosshair that follows the mouse.
 
 Feeding (:meth:`~TrainingCurves.add_epoch`, :meth:`~TrainingCurves.add_batch`,
 :meth:`~TrainingCurves.add_checkpoint`, ...) only records; :meth:`refresh`
@@ -32,17 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from guinet.gui.curves.live import LiveCurves
-from guinet.gui.curves.style import (
-    BEST,
-    CHECKPOINT,
-    CROSSHAIR,
-    LEGEND,
-    LR,
-    STOP,
-    TRAIN,
-    VALIDATION,
-    configure,
-)
+from guinet.gui.curves.markers import EpochMarkers
+from guinet.gui.curves.style import CROSSHAIR, LR, TRAIN, VALIDATION, configure
 
 
 class TrainingCurves(QWidget):
@@ -59,20 +54,22 @@ class TrainingCurves(QWidget):
         super().__init__(parent)
         configure()
         self.live = LiveCurves()
+        self.markers = EpochMarkers(self.live)
         self._hover: int | None = None
         self.start_epoch = 0  # epochs the curves hold from before this run
-        self.early_stopping: dict[str, Any] = {}  # EarlyStoppingStatus.to_dict()
-        self.checkpoint_epochs: dict[int, str] = {}  # epoch (from 1) → kind
         self._dirty = False
 
-        live = self.live
+        live, markers = self.live, self.markers
         self.loss_plot, self.metric_plot, self.lr_plot = live.plots
         self.loss_curve, self.val_loss_curve = live.loss_curve, live.val_loss_curve
         self.metric_curve = live.metric_curve
         self.val_metric_curve = live.val_metric_curve
         self.batch_curve, self.lr_curve = live.batch_curve, live.lr_curve
         self.epoch_curves = live.epoch_curves
-        self._build_markers()
+        self.best_line, self.best_marker = markers.best_line, markers.best_marker
+        self.stop_line = markers.stop_line
+        self.checkpoint_marker = markers.checkpoint_marker
+        self.stopping = markers.stopping
         self.crosshairs = []
         for plot in live.plots:
             line = pg.InfiniteLine(
@@ -91,10 +88,6 @@ class TrainingCurves(QWidget):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setMinimumWidth(10)
         self.readout.setWordWrap(True)
-        self.stopping = QLabel()
-        self.stopping.setObjectName("earlyStoppingReadout")
-        self.stopping.setWordWrap(True)
-        self.stopping.hide()
 
         self.show_batches = QCheckBox("Batches")
         self.show_batches.setToolTip("Show the loss of single batches (light line)")
@@ -130,51 +123,6 @@ class TrainingCurves(QWidget):
         layout.addWidget(self.stopping)
         layout.addLayout(grid, 1)
 
-    def _build_markers(self) -> None:
-        """Items for early stopping and checkpoints, created once, moved later."""
-        dotted = Qt.PenStyle.DotLine
-        self.best_line = pg.InfiniteLine(
-            angle=90,
-            movable=False,
-            pen=pg.mkPen(BEST, width=1, style=dotted),
-            label="",
-            labelOpts={
-                "position": 0.78,
-                "color": BEST,
-                "fill": LEGEND,
-                "anchors": [(1, 0.5), (1, 0.5)],
-            },
-        )
-        self.best_marker = pg.ScatterPlotItem(
-            size=15, symbol="star", pen=pg.mkPen("w", width=1), brush=BEST
-        )
-        self.best_marker.setZValue(5)
-        self.stop_line = pg.InfiniteLine(
-            angle=90,
-            movable=False,
-            pen=pg.mkPen(STOP, width=1, style=Qt.PenStyle.DashLine),
-            label="",
-            labelOpts={
-                "position": 0.6,
-                "color": STOP,
-                "fill": LEGEND,
-                "anchors": [(1, 0.5), (1, 0.5)],
-            },
-        )
-        self.checkpoint_marker = pg.ScatterPlotItem(
-            size=10, symbol="d", pen=pg.mkPen("w", width=1), brush=CHECKPOINT
-        )
-        self.checkpoint_marker.setZValue(4)
-        self._marker_plot: pg.PlotWidget | None = None
-
-    def _markers(self) -> tuple[Any, ...]:
-        return (
-            self.best_line,
-            self.best_marker,
-            self.stop_line,
-            self.checkpoint_marker,
-        )
-
     # -- state the parts hold ---------------------------------------------------
     @property
     def epochs(self) -> list[dict[str, float]]:
@@ -188,6 +136,20 @@ class TrainingCurves(QWidget):
     @property
     def metric_key(self) -> str:
         return self.live.metric_key
+
+    @property
+    def early_stopping(self) -> dict[str, Any]:
+        """Early stopping's last status (``EarlyStoppingStatus.to_dict()``)."""
+        return self.markers.early_stopping
+
+    @property
+    def checkpoint_epochs(self) -> dict[int, str]:
+        """Epoch (from 1) → the kinds of checkpoint saved there."""
+        return self.markers.checkpoint_epochs
+
+    @property
+    def monitor(self) -> str:
+        return self.markers.monitor
 
     @property
     def previous_curves(self) -> list[pg.PlotDataItem]:
@@ -220,12 +182,11 @@ class TrainingCurves(QWidget):
         self._hover = None
         for line in self.crosshairs:
             line.hide()
+        self.markers.clear()
         self.start_epoch = len(history or [])
-        self.early_stopping = {}
-        self.checkpoint_epochs = {}
         for logs in history or []:
             self.add_epoch(logs)
-        self._place_markers()
+        self.markers.place()
         self._dirty = True
         self.refresh()
 
@@ -248,127 +209,27 @@ class TrainingCurves(QWidget):
 
     def set_early_stopping(self, status: dict[str, Any]) -> None:
         """Show early stopping's state (``EarlyStoppingStatus.to_dict()``)."""
-        self.early_stopping = dict(status or {})
-        self._place_markers()
+        self.markers.set_status(status)
+        self.markers.place()
         self._dirty = True
 
     def add_checkpoint(self, info: dict[str, Any]) -> None:
         """Mark the epoch of a saved checkpoint (``CheckpointInfo.to_dict()``)."""
-        epoch = int(info.get("epoch") or 0)
-        if epoch <= 0:
-            return
-        kinds = self.checkpoint_epochs.get(epoch)
-        kind = str(info.get("kind", "?"))
-        if kinds is None or kind not in kinds.split(", "):
-            self.checkpoint_epochs[epoch] = f"{kinds}, {kind}" if kinds else kind
+        self.markers.add_checkpoint(info)
         self._dirty = True
 
     def set_checkpoints(self, infos: list[dict[str, Any]]) -> None:
         """Mark exactly these checkpoints (the folder's list after a run)."""
-        self.checkpoint_epochs = {}
-        for info in infos:
-            self.add_checkpoint(info)
+        self.markers.set_checkpoints(infos)
         self._dirty = True
-
-    @property
-    def monitor(self) -> str:
-        return str(self.early_stopping.get("monitor") or "val_loss")
-
-    def _monitor_value(self, epoch: int) -> float | None:
-        """The monitored value at ``epoch`` (from 1), or ``None``."""
-        return self.live.value(self.monitor, epoch)
-
-    def _place_markers(self) -> None:
-        plot = self.live.plot_for(self.monitor)
-        if plot is not self._marker_plot:
-            for item in self._markers():
-                if self._marker_plot is not None:
-                    self._marker_plot.removeItem(item)
-                plot.addItem(item, ignoreBounds=isinstance(item, pg.InfiniteLine))
-            self._marker_plot = plot
-        status = self.early_stopping
-        best = status.get("best_epoch") if status.get("enabled") else None
-        value = self._monitor_value(best) if best else None
-        self.best_line.setVisible(value is not None)
-        if best and value is not None:
-            self.best_line.setPos(best)
-            restored = status.get("restored_epoch")
-            self.best_line.label.setFormat(
-                f"weights restored from epoch {restored}"
-                if restored == best
-                else f"best: epoch {best}"
-            )
-            self.best_marker.setData([float(best)], [value])
-        else:
-            self.best_marker.setData([], [])
-        stopped = status.get("stopped_epoch")
-        self.stop_line.setVisible(bool(stopped))
-        if stopped:
-            self.stop_line.setPos(stopped)
-            self.stop_line.label.setFormat(self.stop_label())
-        points = [
-            (float(e), v)
-            for e in sorted(self.checkpoint_epochs)
-            if (v := self._monitor_value(e)) is not None
-        ]
-        self.checkpoint_marker.setData(
-            [p[0] for p in points],
-            [p[1] for p in points],
-            data=[self.checkpoint_epochs[int(p[0])] for p in points],
-        )
-        self._show_stopping()
 
     def stop_label(self) -> str:
         """The stop line's label: where and why early stopping ended the run."""
-        status = self.early_stopping
-        reason = status.get("reason")
-        if reason == "patience":
-            why = f"no improvement for {status.get('patience')} epochs"
-        elif reason == "stop_at":
-            why = "target reached"
-        elif reason == "baseline":
-            why = "baseline not beaten"
-        elif reason == "divergence":
-            why = "diverged"
-        elif reason == "non_finite":
-            why = "not a number"
-        else:
-            why = str(reason or "early stopping")
-        return f"stopped: {why}"
+        return self.markers.stop_label()
 
     def stopping_text(self) -> str:
         """The patience count-down, or where it stopped and what was restored."""
-        status = self.early_stopping
-        if not status:
-            return ""
-        if not status.get("enabled"):
-            return "Early stopping is off."
-        monitor = status.get("monitor", "?")
-        parts = []
-        if status.get("stopped_epoch"):
-            parts.append(
-                f"<span style='color:{STOP}'>Stopped at epoch "
-                f"{status['stopped_epoch']}</span>: "
-                f"{status.get('message') or self.stop_label()}"
-            )
-        elif status.get("best") is None:
-            parts.append(f"Early stopping watches {monitor}: no value yet.")
-        else:
-            parts.append(
-                f"<span style='color:{BEST}'>★ best {monitor} "
-                f"{status['best']:.4g} at epoch {status.get('best_epoch')}</span>"
-                f" · no improvement for {status.get('wait', 0)} of "
-                f"{status.get('patience')} epochs"
-            )
-        restored = status.get("restored_epoch")
-        if restored:
-            parts.append(f"<b>weights restored from epoch {restored}</b>")
-        return " · ".join(parts)
-
-    def _show_stopping(self) -> None:
-        text = self.stopping_text()
-        self.stopping.setText(text)
-        self.stopping.setVisible(bool(text))
+        return self.markers.stopping_text()
 
     # -- drawing ----------------------------------------------------------------
     def refresh(self) -> None:
@@ -377,7 +238,7 @@ class TrainingCurves(QWidget):
             return
         self._dirty = False
         self.live.draw(batches=self.show_batches.isChecked())
-        self._place_markers()
+        self.markers.place()
         if self._hover is None:
             self._show_readout(len(self.epochs) - 1, latest=True)
 
