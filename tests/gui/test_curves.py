@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtCore import QEvent, QPoint, QPointF
 from PySide6.QtWidgets import QApplication
 
 from guinet.core.training.early_stopping import EarlyStoppingStatus
@@ -235,6 +235,9 @@ def test_checkpoints_are_marked_on_the_monitored_curve(curves):
     curves.set_checkpoints([{"epoch": 2, "kind": "periodic"}])
     curves.refresh()
     assert curves.checkpoint_marker.getData()[0].tolist() == [2]
+    curves.set_checkpoints([])  # e.g. the folder was emptied
+    curves.refresh()
+    assert len(curves.checkpoint_marker.getData()[0]) == 0
 
 
 # -- hover read-out -------------------------------------------------------------
@@ -269,6 +272,14 @@ def test_hovering_an_epoch_shows_its_values_and_a_crosshair(curves, qtbot):
     qtbot.mouseMove(curves.loss_plot.viewport(), QPoint(3, 3))
     assert "Epoch 6 of 10" in curves.readout.text()
     assert "(latest)" in curves.readout.text()
+    assert not any(line.isVisible() for line in curves.crosshairs)
+
+    # leaving the view fast (no last move inside it) also lets go
+    viewport = curves.loss_plot.viewport()
+    qtbot.mouseMove(viewport, viewport_point(curves, 3.0, 0.5))
+    assert "Epoch 3 of 10" in curves.readout.text()
+    QApplication.sendEvent(viewport, QEvent(QEvent.Type.Leave))
+    assert "Epoch 6 of 10" in curves.readout.text()
     assert not any(line.isVisible() for line in curves.crosshairs)
 
 

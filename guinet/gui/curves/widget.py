@@ -1,6 +1,6 @@
 """Live training curves: loss, accuracy (or MAE) and the learning rate.
 
-:class:`TrainingCurves` is what the Train page holds. It lays out the parts
+:class:`TrainingCurves` is what the Train page holds. It lays out three parts
 it owns and keeps them in step:
 
 - :class:`~guinet.gui.curves.live.LiveCurves`: the plots, the lines and the
@@ -8,7 +8,8 @@ it owns and keeps them in step:
 - :class:`~guinet.gui.curves.markers.EpochMarkers`: early stopping and
   checkpoints on the plot of the monitored value, and the patience
   count-down;
-- here: the read-out line and the crosshair that follows the mouse.
+- :class:`~guinet.gui.curves.hover.HoverReadout`: the read-out line and the
+  crosshair that follows the mouse.
 
 Feeding (:meth:`~TrainingCurves.add_epoch`, :meth:`~TrainingCurves.add_batch`,
 :meth:`~TrainingCurves.add_checkpoint`, ...) only records; :meth:`refresh`
@@ -19,25 +20,23 @@ and batches come in.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPointF, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QVBoxLayout,
     QWidget,
 )
 
+from guinet.gui.curves.hover import HoverReadout
 from guinet.gui.curves.live import LiveCurves
 from guinet.gui.curves.markers import EpochMarkers
-from guinet.gui.curves.style import CROSSHAIR, LR, TRAIN, VALIDATION, configure
+from guinet.gui.curves.style import configure
 
 
 class TrainingCurves(QWidget):
@@ -55,7 +54,7 @@ class TrainingCurves(QWidget):
         configure()
         self.live = LiveCurves()
         self.markers = EpochMarkers(self.live)
-        self._hover: int | None = None
+        self.hover = HoverReadout(self.live, self)
         self.start_epoch = 0  # epochs the curves hold from before this run
         self._dirty = False
 
@@ -70,24 +69,8 @@ class TrainingCurves(QWidget):
         self.stop_line = markers.stop_line
         self.checkpoint_marker = markers.checkpoint_marker
         self.stopping = markers.stopping
-        self.crosshairs = []
-        for plot in live.plots:
-            line = pg.InfiniteLine(
-                angle=90,
-                movable=False,
-                pen=pg.mkPen(CROSSHAIR, width=1, style=Qt.PenStyle.DashLine),
-            )
-            line.hide()
-            plot.addItem(line, ignoreBounds=True)
-            self.crosshairs.append(line)
-            plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
-            plot.viewport().installEventFilter(self)
-
-        self.readout = QLabel()
-        self.readout.setObjectName("curveReadout")
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setMinimumWidth(10)
-        self.readout.setWordWrap(True)
+        self.readout = self.hover.label
+        self.crosshairs = self.hover.crosshairs
 
         self.show_batches = QCheckBox("Batches")
         self.show_batches.setToolTip("Show the loss of single batches (light line)")
@@ -179,9 +162,7 @@ class TrainingCurves(QWidget):
         The faded curves of :meth:`keep_as_previous` stay.
         """
         self.live.clear(epochs, metric, lr)
-        self._hover = None
-        for line in self.crosshairs:
-            line.hide()
+        self.hover.clear()
         self.markers.clear()
         self.start_epoch = len(history or [])
         for logs in history or []:
@@ -239,8 +220,15 @@ class TrainingCurves(QWidget):
         self._dirty = False
         self.live.draw(batches=self.show_batches.isChecked())
         self.markers.place()
-        if self._hover is None:
-            self._show_readout(len(self.epochs) - 1, latest=True)
+        self.hover.show_latest()
+
+    def hover_at(self, plot: pg.PlotWidget, scene_pos: QPointF) -> None:
+        """Show the epoch nearest to ``scene_pos`` (in ``plot``'s scene)."""
+        self.hover.hover_at(plot, scene_pos)
+
+    def leave(self) -> None:
+        """Stop hovering: the read-out shows the latest epoch again."""
+        self.hover.leave()
 
     @Slot(bool)
     def _on_batches_toggled(self, on: bool) -> None:
@@ -251,77 +239,3 @@ class TrainingCurves(QWidget):
     @Slot(bool)
     def _on_log_toggled(self, on: bool) -> None:
         self.live.set_log_loss(on)
-
-    # -- hover read-out -----------------------------------------------------------
-    @Slot(QPointF)
-    def _on_mouse_moved(self, pos: QPointF) -> None:
-        scene = self.sender()
-        for plot in self.live.plots:
-            if plot.scene() is scene:
-                self.hover_at(plot, pos)
-                return
-
-    def hover_at(self, plot: pg.PlotWidget, scene_pos: QPointF) -> None:
-        """Show the epoch nearest to ``scene_pos`` (in ``plot``'s scene)."""
-        box = plot.getPlotItem().getViewBox()
-        if not self.epochs or not box.sceneBoundingRect().contains(scene_pos):
-            self.leave()
-            return
-        x = box.mapSceneToView(scene_pos).x()
-        index = int(min(max(round(x) - 1, 0), len(self.epochs) - 1))
-        self._hover = index
-        for line in self.crosshairs:
-            line.setPos(index + 1)
-            line.show()
-        self._show_readout(index, latest=False)
-
-    def leave(self) -> None:
-        self._hover = None
-        for line in self.crosshairs:
-            line.hide()
-        self._show_readout(len(self.epochs) - 1, latest=True)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Leave:
-            self.leave()
-        return super().eventFilter(watched, event)
-
-    def _show_readout(self, index: int, latest: bool) -> None:
-        if index < 0 or index >= len(self.epochs):
-            self.readout.setText(
-                "<span style='color:#6b7280'>Curves appear here as the network "
-                "trains. Hover a plot to read its values.</span>"
-            )
-            return
-        logs = self.epochs[index]
-        of = f" of {self.total_epochs}" if self.total_epochs else ""
-        head = f"<b>Epoch {index + 1}{of}</b>"
-        if latest:
-            head += " <span style='color:#6b7280'>(latest)</span>"
-        parts = [head]
-        keys = (
-            ("loss", TRAIN),
-            ("val_loss", VALIDATION),
-            (self.metric_key, TRAIN),
-            (f"val_{self.metric_key}", VALIDATION),
-            ("lr", LR),
-        )
-        for key, color in keys:
-            value = logs.get(key)
-            if value is None or (key == "lr" and not self.live.show_lr):
-                continue
-            parts.append(
-                f"<span style='color:{QColor(color).darker(115).name()}'>"
-                f"{key.replace('_', ' ')}</span> {_fmt(key, value)}"
-            )
-        self.readout.setText(" &nbsp;·&nbsp; ".join(parts))
-
-
-def _fmt(key: str, value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    if key.endswith("accuracy"):
-        return f"{value:.3f}"
-    if key == "lr":
-        return f"{value:.3g}"
-    return f"{value:.4f}"
