@@ -1,0 +1,241 @@
+"""Live training curves: loss, accuracy (or MAE) and the learning rate.
+
+:class:`TrainingCurves` is what the Train page holds. It lays out three parts
+it owns and keeps them in step:
+
+- :class:`~guinet.gui.curves.live.LiveCurves`: the plots, the lines and the
+  data behind them;
+- :class:`~guinet.gui.curves.markers.EpochMarkers`: early stopping and
+  checkpoints on the plot of the monitored value, and the patience
+  count-down;
+- :class:`~guinet.gui.curves.hover.HoverReadout`: the read-out line and the
+  crosshair that follows the mouse.
+
+Feeding (:meth:`~TrainingCurves.add_epoch`, :meth:`~TrainingCurves.add_batch`,
+:meth:`~TrainingCurves.add_checkpoint`, ...) only records; :meth:`refresh`
+draws whatever arrived since the last refresh in one ``setData`` per curve,
+so the panel can call it from a timer at a bounded rate however fast epochs
+and batches come in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from guinet.gui.curves.hover import HoverReadout
+from guinet.gui.curves.live import LiveCurves
+from guinet.gui.curves.markers import EpochMarkers
+from guinet.gui.curves.style import configure
+
+
+class TrainingCurves(QWidget):
+    """Loss and metric per epoch, a light per-batch loss trace, and the LR.
+
+    Feed it with :meth:`add_epoch` and :meth:`add_batch`; call :meth:`refresh`
+    to draw. Hovering a plot shows that epoch's values in the read-out line
+    and a vertical line across the plots; otherwise the latest epoch is shown.
+    The plots, lines, markers and labels of the parts are attributes here too
+    (``loss_plot``, ``loss_curve``, ``best_marker``, ``readout``, ...).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        configure()
+        self.live = LiveCurves()
+        self.markers = EpochMarkers(self.live)
+        self.hover = HoverReadout(self.live, self)
+        self.start_epoch = 0  # epochs the curves hold from before this run
+        self._dirty = False
+
+        live, markers = self.live, self.markers
+        self.loss_plot, self.metric_plot, self.lr_plot = live.plots
+        self.loss_curve, self.val_loss_curve = live.loss_curve, live.val_loss_curve
+        self.metric_curve = live.metric_curve
+        self.val_metric_curve = live.val_metric_curve
+        self.batch_curve, self.lr_curve = live.batch_curve, live.lr_curve
+        self.epoch_curves = live.epoch_curves
+        self.best_line, self.best_marker = markers.best_line, markers.best_marker
+        self.stop_line = markers.stop_line
+        self.checkpoint_marker = markers.checkpoint_marker
+        self.stopping = markers.stopping
+        self.readout = self.hover.label
+        self.crosshairs = self.hover.crosshairs
+
+        self.show_batches = QCheckBox("Batches")
+        self.show_batches.setToolTip("Show the loss of single batches (light line)")
+        self.show_batches.setChecked(True)
+        self.show_batches.toggled.connect(self._on_batches_toggled)
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("Loss on a logarithmic axis")
+        self.log_scale.toggled.connect(self._on_log_toggled)
+        self._lay_out()
+        self.lr_plot.hide()
+        self.clear()
+
+    def _lay_out(self) -> None:
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 0, 4, 0)
+        header.addWidget(self.readout, 1)
+        header.addWidget(self.show_batches)
+        header.addWidget(self.log_scale)
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(6)
+        grid.addWidget(self.loss_plot, 0, 0, 2, 1)
+        grid.addWidget(self.metric_plot, 0, 1)
+        grid.addWidget(self.lr_plot, 1, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self.stopping)
+        layout.addLayout(grid, 1)
+
+    # -- state the parts hold ---------------------------------------------------
+    @property
+    def epochs(self) -> list[dict[str, float]]:
+        """Every epoch's logs as added (history first)."""
+        return self.live.epochs
+
+    @property
+    def total_epochs(self) -> int:
+        return self.live.total_epochs
+
+    @property
+    def metric_key(self) -> str:
+        return self.live.metric_key
+
+    @property
+    def early_stopping(self) -> dict[str, Any]:
+        """Early stopping's last status (``EarlyStoppingStatus.to_dict()``)."""
+        return self.markers.early_stopping
+
+    @property
+    def checkpoint_epochs(self) -> dict[int, str]:
+        """Epoch (from 1) → the kinds of checkpoint saved there."""
+        return self.markers.checkpoint_epochs
+
+    @property
+    def monitor(self) -> str:
+        return self.markers.monitor
+
+    @property
+    def previous_curves(self) -> list[pg.PlotDataItem]:
+        """The faded curves kept from earlier runs."""
+        return self.live.previous_curves
+
+    @property
+    def batch_points(self) -> int:
+        return self.live.batch_points
+
+    def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The epochs (from 1) that have a finite ``key``, and its values."""
+        return self.live.series(key)
+
+    # -- feeding ----------------------------------------------------------------
+    def clear(
+        self,
+        epochs: int = 0,
+        metric: str = "accuracy",
+        lr: bool = False,
+        history: list[dict[str, float]] | None = None,
+    ) -> None:
+        """Start over for a run of ``epochs`` epochs (0: nothing planned).
+
+        ``history``: the epochs a resumed or branched run starts after; they
+        are drawn first, and the run's own epochs continue from there.
+        The faded curves of :meth:`keep_as_previous` stay.
+        """
+        self.live.clear(epochs, metric, lr)
+        self.hover.clear()
+        self.markers.clear()
+        self.start_epoch = len(history or [])
+        for logs in history or []:
+            self.add_epoch(logs)
+        self.markers.place()
+        self._dirty = True
+        self.refresh()
+
+    def forget_previous(self) -> None:
+        """Remove the faded curves of earlier runs."""
+        self.live.forget_previous()
+
+    def keep_as_previous(self) -> None:
+        """Keep the curves shown now as faded lines (a branch starts from them)."""
+        self.live.keep_as_previous()
+
+    def add_epoch(self, logs: dict[str, float]) -> None:
+        self.live.add_epoch(logs)
+        self._dirty = True
+
+    def add_batch(self, epoch: int, batch: int, batches: int, loss: float) -> None:
+        """``epoch`` and ``batch`` from 0; drawn at epoch + (batch + 1) / batches."""
+        self.live.add_batch(epoch, batch, batches, loss)
+        self._dirty = True
+
+    def set_early_stopping(self, status: dict[str, Any]) -> None:
+        """Show early stopping's state (``EarlyStoppingStatus.to_dict()``)."""
+        self.markers.set_status(status)
+        self.markers.place()
+        self._dirty = True
+
+    def add_checkpoint(self, info: dict[str, Any]) -> None:
+        """Mark the epoch of a saved checkpoint (``CheckpointInfo.to_dict()``)."""
+        self.markers.add_checkpoint(info)
+        self._dirty = True
+
+    def set_checkpoints(self, infos: list[dict[str, Any]]) -> None:
+        """Mark exactly these checkpoints (the folder's list after a run)."""
+        self.markers.set_checkpoints(infos)
+        self._dirty = True
+
+    def stop_label(self) -> str:
+        """The stop line's label: where and why early stopping ended the run."""
+        return self.markers.stop_label()
+
+    def stopping_text(self) -> str:
+        """The patience count-down, or where it stopped and what was restored."""
+        return self.markers.stopping_text()
+
+    # -- drawing ----------------------------------------------------------------
+    def refresh(self) -> None:
+        """Draw what arrived since the last call: one ``setData`` per curve."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        self.live.draw(batches=self.show_batches.isChecked())
+        self.markers.place()
+        self.hover.show_latest()
+
+    def hover_at(self, plot: pg.PlotWidget, scene_pos: QPointF) -> None:
+        """Show the epoch nearest to ``scene_pos`` (in ``plot``'s scene)."""
+        self.hover.hover_at(plot, scene_pos)
+
+    def leave(self) -> None:
+        """Stop hovering: the read-out shows the latest epoch again."""
+        self.hover.leave()
+
+    @Slot(bool)
+    def _on_batches_toggled(self, on: bool) -> None:
+        self.batch_curve.setVisible(on)
+        self._dirty = True
+        self.refresh()
+
+    @Slot(bool)
+    def _on_log_toggled(self, on: bool) -> None:
+        self.live.set_log_loss(on)
