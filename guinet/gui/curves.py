@@ -383,7 +383,7 @@ class TrainingCurves(QWidget):
         best = status.get("best_epoch") if status.get("enabled") else None
         value = self._monitor_value(best) if best else None
         self.best_line.setVisible(value is not None)
-        if value is not None:
+        if best and value is not None:
             self.best_line.setPos(best)
             restored = status.get("restored_epoch")
             self.best_line.label.setFormat(
