@@ -217,10 +217,9 @@ class DataSummary(QWidget):
         self.scatter.show()
 
     def _show_images(self, x: np.ndarray, y: np.ndarray, data: PreparedData) -> None:
-        while self.image_grid.count():
-            item = self.image_grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        while (item := self.image_grid.takeAt(0)) is not None:
+            if (widget := item.widget()) is not None:
+                widget.deleteLater()
         count = min(16, len(x))
         for i in range(count):
             pixmap = _pixmap(x[i])

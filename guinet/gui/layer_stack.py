@@ -9,6 +9,7 @@ answers them with undoable commands.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -149,7 +150,7 @@ class LayerStackModel(QAbstractListModel):
     def mimeTypes(self) -> list[str]:  # noqa: N802
         return [LAYER_TYPE_MIME, LAYER_ROW_MIME]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
         mime = QMimeData()
         if indexes:
             mime.setData(LAYER_ROW_MIME, QByteArray(str(indexes[0].row()).encode()))

@@ -6,6 +6,8 @@ holding the layer's key) or double-clicked to append.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QMimeData, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
@@ -46,7 +48,7 @@ class PaletteTree(QTreeWidget):
         self.setUniformRowHeights(True)
         self.setObjectName("palette")
 
-    def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:  # noqa: N802 (Qt)
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:  # noqa: N802 (Qt)
         keys = [item.data(0, KEY_ROLE) for item in items if item.data(0, KEY_ROLE)]
         return layer_mime(keys[0]) if keys else QMimeData()
 
@@ -77,6 +79,8 @@ class LayerPalette(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.about)
         self._items: dict[str, QTreeWidgetItem] = {}
+        # Each category's tree item and the keys of the layers under it.
+        self._groups: list[tuple[QTreeWidgetItem, list[str]]] = []
         self._populate()
         self.search.textChanged.connect(self._filter)
         self.tree.itemDoubleClicked.connect(self._on_double_click)
@@ -94,6 +98,7 @@ class LayerPalette(QWidget):
             group.setFont(0, bold)
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             group.setForeground(0, QBrush(category_color(category).darker(140)))
+            self._groups.append((group, [t.key for t in members]))
             for layer_type in members:
                 name = layer_type.key + (
                     f" · {layer_type.alias}" if layer_type.alias else ""
@@ -122,12 +127,10 @@ class LayerPalette(QWidget):
     @Slot(str)
     def _filter(self, text: str) -> None:
         words = text.lower().split()
-        for i in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(i)
+        for group, keys in self._groups:
             any_shown = False
-            for j in range(group.childCount()):
-                item = group.child(j)
-                layer_type = LAYERS[item.data(0, KEY_ROLE)]
+            for key in keys:
+                layer_type = LAYERS[key]
                 haystack = " ".join(
                     (
                         layer_type.key,
@@ -138,7 +141,7 @@ class LayerPalette(QWidget):
                     )
                 ).lower()
                 shown = all(word in haystack for word in words)
-                item.setHidden(not shown)
+                self._items[key].setHidden(not shown)
                 any_shown |= shown
             group.setHidden(not any_shown)
         self.tree.expandAll()
