@@ -172,7 +172,7 @@ class Project:
         data = raw.get("data")
         if data is not None and not isinstance(data, dict):
             raise ProjectError(f'{where}: "data" must be an object')
-        training = raw.get("training", {})
+        training = raw.get("training", default_training())
         if not isinstance(training, dict):
             raise ProjectError(f'{where}: "training" must be an object')
         raw = migrate(copy.deepcopy(raw))
@@ -180,7 +180,7 @@ class Project:
             name,
             model,
             raw.get("data"),
-            raw.get("training", {}),
+            training,
             path=path,
             raw=raw,
         )

@@ -37,7 +37,12 @@ from guinet.core.model import LayerSpec, ModelError, ModelSpec, format_shape
 from guinet.core.project import Project
 from guinet.core.sections import UNSET, Section
 from guinet.core.training.config import auto_loss
-from guinet.core.training.errors import CompatibilityError, ConfigError, DeviceError
+from guinet.core.training.errors import (
+    CompatibilityError,
+    ConfigError,
+    DeviceError,
+    TrainingError,
+)
 
 if TYPE_CHECKING:
     from guinet.core.data import PreparedData
@@ -527,7 +532,7 @@ class Session:
         training.check()
         project_data = session.project.data
         if project_data is None or not project_data.has_source:
-            raise DataError(
+            raise TrainingError(
                 "the project has no data yet: choose a data source (a CSV file or "
                 "a built-in dataset) first"
             )

@@ -128,8 +128,8 @@ def test_to_dict_is_a_copy() -> None:
     out["data"]["source"]["path"] = "b.csv"
     out["training"]["epochs"] = 1
     assert project.data is not None
-    assert project.data["source"]["path"] == "a.csv"
-    assert project.training["epochs"] == 50
+    assert project.data.to_dict()["source"]["path"] == "a.csv"
+    assert project.training.to_dict()["epochs"] == 50
 
 
 def test_a_new_project_has_defaults_and_no_file(tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_a_new_project_has_defaults_and_no_file(tmp_path: Path) -> None:
     # The default checkpoints/ folder means "beside the file", wherever guinet runs.
     assert Project.load(path).to_dict() == out
     assert (
-        project.resolve(project.training["checkpoint"]["dir"])
+        project.resolve(project.training.to_dict()["checkpoint"]["dir"])
         == (tmp_path / "checkpoints").resolve()
     )
 
@@ -158,9 +158,9 @@ def test_first_save_makes_absolute_paths_relative(tmp_path: Path) -> None:
     (tmp_path / "p").mkdir()
     project.save(tmp_path / "p" / "new.guinet")
     assert project.data is not None
-    assert project.data["source"]["path"] == "../data/pima.csv"
-    assert project.resolve(project.data["source"]["path"]) == data_file
-    assert project.training["checkpoint"]["dir"] == "checkpoints"
+    assert project.data.to_dict()["source"]["path"] == "../data/pima.csv"
+    assert project.resolve(project.data.to_dict()["source"]["path"]) == data_file
+    assert project.training.to_dict()["checkpoint"]["dir"] == "checkpoints"
 
 
 def test_missing_sections_take_defaults_and_the_name_comes_from_the_file(
@@ -170,7 +170,7 @@ def test_missing_sections_take_defaults_and_the_name_comes_from_the_file(
     assert project.name == "bare"
     assert len(project.model.layers) == 0
     assert project.data is None
-    assert project.training == default_training()
+    assert project.training.to_dict() == default_training()
 
 
 def test_setters_announce_changes() -> None:
@@ -199,7 +199,7 @@ def test_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     assert project.base_dir == (tmp_path / "a").resolve()
     assert project.data is not None
     assert (
-        project.resolve(project.data["source"]["path"])
+        project.resolve(project.data.to_dict()["source"]["path"])
         == (tmp_path / "a" / "data" / "pima.csv").resolve()
     )
 
@@ -226,7 +226,7 @@ def test_save_as_elsewhere_rebases_paths(
 ) -> None:
     project = Project.load(_project_with_paths(tmp_path / "a"))
     assert project.data is not None
-    data_file = project.resolve(project.data["source"]["path"])
+    data_file = project.resolve(project.data.to_dict()["source"]["path"])
     target_dir = tmp_path / where
     target_dir.mkdir(parents=True, exist_ok=True)
     project.save(target_dir / "copy.guinet")
@@ -235,11 +235,11 @@ def test_save_as_elsewhere_rebases_paths(
     assert saved["data"]["source"]["path"] == data_path
     assert saved["training"]["checkpoint"]["dir"] == checkpoint_dir
     # The live project follows: its paths still name the same files.
-    assert project.data["source"]["path"] == data_path
-    assert project.resolve(project.data["source"]["path"]) == data_file
+    assert project.data.to_dict()["source"]["path"] == data_path
+    assert project.resolve(project.data.to_dict()["source"]["path"]) == data_file
     reloaded = Project.load(target_dir / "copy.guinet")
     assert reloaded.data is not None
-    assert reloaded.resolve(reloaded.data["source"]["path"]) == data_file
+    assert reloaded.resolve(reloaded.data.to_dict()["source"]["path"]) == data_file
     # The original file is untouched.
     original = json.loads((tmp_path / "a" / "p.guinet").read_text(encoding="utf-8"))
     assert original["data"]["source"]["path"] == "data/pima.csv"

@@ -91,7 +91,8 @@ def test_losses_say_which_tasks_they_fit() -> None:
 # -- the training section -------------------------------------------------------------
 def test_the_default_training_section_parses_and_round_trips() -> None:
     config = TrainingSpec.from_dict(default_training())
-    assert config.loss.type == "CrossEntropyLoss"
+    assert config.loss is None and config.auto  # a new project's loss is auto
+    assert "loss" not in default_training()
     assert config.optimizer.type == "Adam" and config.lr == 0.001
     assert (config.batch_size, config.epochs, config.device, config.seed) == (
         32,
@@ -108,7 +109,7 @@ def test_unknown_keys_are_kept_and_missing_ones_take_defaults() -> None:
     )
     assert config.extra == {"my_note": {"keep": [1, 2]}}
     assert config.to_dict()["my_note"] == {"keep": [1, 2]}
-    assert config.batch_size == 32 and config.loss.type == "CrossEntropyLoss"
+    assert config.batch_size == 32 and config.loss is None
 
 
 def test_a_component_may_be_named_by_its_type_alone() -> None:

@@ -214,7 +214,7 @@ def test_settings_from_the_project_section() -> None:
     assert EarlyStoppingSettings.from_dict(None).enabled is False
     default = EarlyStoppingSettings.from_dict({})
     assert default == EarlyStoppingSettings()
-    assert [p.name for p in EARLY_STOPPING_PARAMS] == list(default.to_dict())
+    assert [p.name for p in EARLY_STOPPING_PARAMS] == list(default)
     full = EarlyStoppingSettings.from_dict(
         {
             "enabled": True,

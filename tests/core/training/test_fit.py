@@ -75,8 +75,8 @@ def test_regression_reports_mae() -> None:
 
 def test_iris_with_three_classes_and_a_scheduler() -> None:
     project = Project.load(resource("examples", "iris_mlp.guinet"))
-    project.training["scheduler"] = {"type": "OneCycleLR", "max_lr": 0.05}
-    project.training["device"] = "cpu"
+    project.set_value("training.scheduler", {"type": "OneCycleLR", "max_lr": 0.05})
+    project.set_value("training.device", "cpu")
     result = fit_project(project, epochs=25)
     assert result.test["accuracy"] >= 0.85
     assert max(result.history["lr"]) <= 0.05  # type: ignore[type-var]
@@ -123,11 +123,12 @@ def test_bad_input_raises_one_clear_error(
 ) -> None:
     project = make_project(mlp())
     if "data" in change:
-        project.data = change["data"]  # type: ignore[assignment]
+        project.set_data(change["data"])  # type: ignore[arg-type]
     if "layers" in change:
         project = make_project(change["layers"])  # type: ignore[arg-type]
     if "training" in change:
-        project.training.update(change["training"])  # type: ignore[arg-type]
+        for key, value in change["training"].items():  # type: ignore[attr-defined]
+            project.set_value(f"training.{key}", value)
     with pytest.raises(error, match=message):
         prepare_run(project)
 
@@ -166,7 +167,9 @@ def test_cuda_optimizers_are_fused() -> None:
 
 def test_a_project_run_resumes_from_the_trainer_state() -> None:
     project = make_project(mlp(), epochs=4)
-    project.training["scheduler"] = {"type": "StepLR", "step_size": 1, "gamma": 0.5}
+    project.set_value(
+        "training.scheduler", {"type": "StepLR", "step_size": 1, "gamma": 0.5}
+    )
     whole = prepare_run(project).fit()
     first = prepare_run(project, epochs=2)
     first.fit()

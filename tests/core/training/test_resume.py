@@ -238,7 +238,7 @@ def test_checkpoints_are_off_without_a_project_file_and_for_examples() -> None:
     from guinet._resources import resource
 
     example = Project.load(resource("examples", "iris_mlp.guinet"))
-    example.training["device"] = "cpu"
+    example.set_value("training.device", "cpu")
     run = prepare_run(example, epochs=1)
     assert run.checkpoint is None
     assert any("shipped example" in note for note in run.notes)

@@ -143,7 +143,7 @@ def test_bad_files_and_flags_fail_in_one_line(
     assert "--epochs must be at least 1" in one_error_line(
         capsys, str(path), "--epochs", "0"
     )
-    assert "unknown device 'tpu'" in one_error_line(
+    assert "device must be auto, cpu, cuda (or cuda:N) or mps, not 'tpu'" in one_error_line(
         capsys, str(path), "--device", "tpu"
     )
     resume = one_error_line(capsys, str(path), "--resume", str(tmp_path / "x.ckpt"))
