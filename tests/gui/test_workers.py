@@ -43,9 +43,7 @@ def thread_gone(qtbot, thread: QThread) -> None:
     qtbot.waitUntil(lambda: not shiboken6.isValid(thread), timeout=5_000)
 
 
-def test_cancel_during_data_loading_delivers_nothing_and_the_thread_ends(
-    qtbot, owner
-):
+def test_cancel_during_data_loading_delivers_nothing_and_the_thread_ends(qtbot, owner):
     task = BackgroundTask("guinet-test-data", owner)
     seen = record(task)
     entered, idle = threading.Event(), threading.Event()
