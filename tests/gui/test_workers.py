@@ -162,7 +162,7 @@ def test_the_torch_loader_reports_loaded(qtbot, owner, monkeypatch):
     loader = TorchLoader(owner)
     with qtbot.waitSignal(loader.loaded, timeout=30_000):
         loader.start()
-        assert loader.running and not torch_loader.is_ready()
+        assert loader.running  # the import runs in its thread
     assert torch_loader.is_ready() and torch_loader.error() is None
     qtbot.waitUntil(lambda: not loader.running, timeout=5_000)
 
