@@ -3,6 +3,8 @@
 Importing torch takes a second or more; doing it before the first paint would
 make the window appear late. The designer shows the layer stack at once and
 fills in shapes and parameter counts when :func:`is_ready` turns true.
+The module-level state answers "is torch here?" for every window and for the
+command line; :class:`TorchLoader` only decides where the import runs.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import importlib
 import threading
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from guinet.gui.workers import Worker, WorkerController
 
 _ready = threading.Event()
 _error: list[str] = []
@@ -38,32 +42,39 @@ def _import() -> None:
         _ready.set()
 
 
-class TorchLoader(QObject):
-    """Emits :attr:`loaded` on the GUI thread once torch is importable."""
+class _TorchImport(Worker):
+    def work(self) -> None:
+        _import()
+
+
+class TorchLoader(WorkerController):
+    """Emits :attr:`loaded` on the GUI thread once torch is importable.
+
+    The import runs in a worker of :mod:`guinet.gui.workers`, so closing the
+    window ends it on the same quit-and-wait path as data loading and
+    training. ``loaded`` also comes when the import failed: :func:`error`
+    then says why.
+    """
 
     loaded = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._thread: threading.Thread | None = None
-        self._poll = QTimer(self)
-        self._poll.setInterval(30)
-        self._poll.timeout.connect(self._check)
+        super().__init__("guinet-import-torch", parent)
 
     def start(self) -> None:
-        if not is_ready() and (self._thread is None or not self._thread.is_alive()):
-            self._thread = threading.Thread(target=_import, name="guinet-import-torch")
-            self._thread.start()
-        self._poll.start()
-        self._check()
-
-    def wait(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @Slot()
-    def _check(self) -> None:
         if is_ready():
-            self._poll.stop()
-            self.wait()
             self.loaded.emit()
+        elif not self.running:
+            self._launch(_TorchImport(self._next_run_id()))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Closing: wait up to ``timeout`` seconds for the import, then let go.
+
+        An import cannot be interrupted, so this is :meth:`stop` with a
+        timeout: ``loaded`` no longer comes, and an import still going is kept
+        until it ends. ``False`` if it did not end in time.
+        """
+        return self.stop(None if timeout is None else int(timeout * 1000))
+
+    def _deliver_result(self, result: object) -> None:
+        self.loaded.emit()

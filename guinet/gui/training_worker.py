@@ -3,20 +3,18 @@
 :class:`TrainingRunner` lives in the GUI thread. :meth:`~TrainingRunner.start`
 takes a snapshot of the project (``to_dict`` → ``from_dict``, a deep copy),
 so edits made while the network trains never reach the run, and starts a
-:class:`TrainingWorker` in a new QThread, wired the superqt way::
-
-    thread.started  → worker.run
-    worker.finished → thread.quit (direct)
-    thread.finished → runner (wait, then thread.deleteLater; the worker is
-                      dropped here, in the GUI thread — see guinet.gui.tasks
-                      for why it is not deleteLater'd in its own thread)
+:class:`TrainingWorker` in a new QThread. Both are the worker base of
+:mod:`guinet.gui.workers`, so training starts, is abandoned
+(:meth:`~TrainingRunner.abort`) and is waited for on the same path as data
+loading and the torch import; that module says why the wiring is what it is.
 
 Inside the thread a :class:`Callback` turns the engine's hooks into signals
 carrying plain values: every epoch end, batch progress at most
 :data:`BATCH_REPORTS_PER_SECOND` times a second. Each signal carries the run's
-number, and the runner drops those of a run it has abandoned
-(:meth:`~TrainingRunner.abort`), so a late signal never lands in the next run.
-Stop and pause go through the engine's thread-safe :class:`TrainingControl`.
+number, and the runner drops those of a run it has abandoned, so a late signal
+never lands in the next run. Stop and pause go through the engine's
+thread-safe :class:`TrainingControl`, which is also how an abandoned run is
+asked to end: the engine polls it between batches.
 
 A job may go on from a checkpoint: *resume* continues that run exactly
 (:func:`~guinet.core.training.resume.resume_run`), *branch* starts a new run
@@ -33,10 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from guinet.core.model import ModelError
 from guinet.core.training import BatchProgress, Callback, TrainingControl
+from guinet.gui.workers import Worker, WorkerController
 
 if TYPE_CHECKING:
     from guinet.core.data import PreparedData
@@ -89,8 +88,12 @@ class _SignalCallback(Callback):
         self.worker.checkpoint_failed.emit(self.run_id, message)
 
 
-class TrainingWorker(QObject):
-    """Prepares and trains one :class:`TrainingJob`; lives in its own QThread."""
+class TrainingWorker(Worker):
+    """Prepares and trains one :class:`TrainingJob`; lives in its own QThread.
+
+    Expected failures become one sentence in :attr:`training_failed`; anything
+    else reaches the runner as the base's ``errored``.
+    """
 
     run_started = Signal(int, dict)  # run id, facts about the run (see _describe)
     epoch_finished = Signal(int, dict, dict)  # run id, logs, early-stopping status
@@ -99,53 +102,48 @@ class TrainingWorker(QObject):
     batch_progressed = Signal(int, int, int, int, float)  # id, epoch, batch, of, loss
     training_finished = Signal(int, dict)  # run id, FitResult.summary()
     training_failed = Signal(int, str)  # run id, one sentence
-    finished = Signal()
 
     def __init__(self, job: TrainingJob) -> None:
-        super().__init__()
+        super().__init__(job.run_id)
         self.job = job
+
+    def request_cancel(self) -> None:
+        super().request_cancel()
+        self.job.control.request_stop()  # the flag the engine already polls
 
     def _report_batch(self, epoch: int, batch: int, batches: int, loss: float) -> None:
         self.batch_progressed.emit(self.job.run_id, epoch, batch, batches, loss)
 
-    @Slot()
-    def run(self) -> None:
+    def work(self) -> None:
+        from guinet.core.training import TrainingFailed, prepare_run
+        from guinet.core.training.checkpoints import CheckpointError
+
         job = self.job
         try:
-            from guinet.core.training import TrainingFailed, prepare_run
-            from guinet.core.training.checkpoints import CheckpointError
-
-            try:
-                run, origin = self._prepare(prepare_run)
-            except CheckpointError as exc:
-                self.training_failed.emit(job.run_id, _sentence(exc))
-                return
-            except ModelError as exc:
-                self.training_failed.emit(job.run_id, model_problem(str(exc)))
-                return
-            except ValueError as exc:  # data and settings errors: one sentence
-                self.training_failed.emit(job.run_id, _sentence(exc))
-                return
-            job.early_stopping = run.early_stopping
-            info = _describe(run)
-            info.update(origin)
-            self.run_started.emit(job.run_id, info)
-            callbacks = [
-                _SignalCallback(self, job.run_id),
-                BatchProgress(self._report_batch, BATCH_REPORTS_PER_SECOND),
-            ]
-            try:
-                job.result = run.fit(callbacks, job.control)
-            except TrainingFailed as exc:
-                self.training_failed.emit(job.run_id, _sentence(exc))
-                return
-            self.training_finished.emit(job.run_id, job.result.summary())
-        except Exception as exc:  # reported to the GUI, never raised in the thread
-            self.training_failed.emit(
-                job.run_id, f"Training failed: {type(exc).__name__}: {exc}"
-            )
-        finally:
-            self.finished.emit()
+            run, origin = self._prepare(prepare_run)
+        except CheckpointError as exc:
+            self.training_failed.emit(job.run_id, _sentence(exc))
+            return
+        except ModelError as exc:
+            self.training_failed.emit(job.run_id, model_problem(str(exc)))
+            return
+        except ValueError as exc:  # data and settings errors: one sentence
+            self.training_failed.emit(job.run_id, _sentence(exc))
+            return
+        job.early_stopping = run.early_stopping
+        info = _describe(run)
+        info.update(origin)
+        self.run_started.emit(job.run_id, info)
+        callbacks = [
+            _SignalCallback(self, job.run_id),
+            BatchProgress(self._report_batch, BATCH_REPORTS_PER_SECOND),
+        ]
+        try:
+            job.result = run.fit(callbacks, job.control)
+        except TrainingFailed as exc:
+            self.training_failed.emit(job.run_id, _sentence(exc))
+            return
+        self.training_finished.emit(job.run_id, job.result.summary())
 
     def _prepare(self, prepare_run: Any) -> tuple[Any, dict[str, Any]]:
         """The run to fit, and where it starts (plain values for ``run_started``)."""
@@ -153,7 +151,11 @@ class TrainingWorker(QObject):
 
         job = self.job
         source = job.resume_from or job.branch_from
-        options = {"epochs": job.epochs, "device": job.device, "prepared": job.prepared}
+        options: dict[str, Any] = {
+            "epochs": job.epochs,
+            "device": job.device,
+            "prepared": job.prepared,
+        }
         if source is None:
             return prepare_run(job.project, **options), {"start_epoch": 0}
         ckpt = as_checkpoint(source)
@@ -209,11 +211,12 @@ def model_problem(text: str) -> str:
     return f"The model cannot be built — {text}. Fix it on the Model page."
 
 
-class TrainingRunner(QObject):
+class TrainingRunner(WorkerController):
     """Starts, steers and ends training runs, one at a time (GUI thread).
 
     Its signals are the worker's, without the run number, for the current
-    run only. :attr:`run_ended` comes last, once the thread has ended.
+    run only. :attr:`run_ended` comes last, once the thread has ended or
+    :meth:`abort` has given up on it.
     """
 
     run_started = Signal(dict)
@@ -226,23 +229,10 @@ class TrainingRunner(QObject):
     run_ended = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("guinet-training", parent)
         self.job: TrainingJob | None = None
-        self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
-        self._runs = 0
-        self._current: int | None = None
 
     # -- state ------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        """A thread is training (or winding down after a stop request)."""
-        return self._thread is not None
-
-    @property
-    def worker_thread(self) -> QThread | None:
-        return self._thread
-
     @property
     def paused(self) -> bool:
         """A pause was requested (the trainer holds at the next batch end)."""
@@ -287,9 +277,8 @@ class TrainingRunner(QObject):
         from guinet.core.project import Project
 
         snapshot = Project.from_dict(project.to_dict(), project.path)
-        self._runs += 1
         job = TrainingJob(
-            self._runs,
+            self._next_run_id(),
             snapshot,
             prepared,
             TrainingControl(),
@@ -298,15 +287,7 @@ class TrainingRunner(QObject):
             resume_from=resume_from,
             branch_from=branch_from,
         )
-        thread = QThread(self)
-        thread.setObjectName("guinet-training")
         worker = TrainingWorker(job)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        # Direct: quit() is thread-safe, and a queued quit would never arrive
-        # while the GUI thread blocks in abort()'s wait().
-        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.finished.connect(self._on_thread_finished)
         worker.run_started.connect(self._on_run_started)
         worker.epoch_finished.connect(self._on_epoch_finished)
         worker.batch_progressed.connect(self._on_batch_progressed)
@@ -315,10 +296,7 @@ class TrainingRunner(QObject):
         worker.training_finished.connect(self._on_training_finished)
         worker.training_failed.connect(self._on_training_failed)
         self.job = job
-        self._current = job.run_id
-        self._thread = thread
-        self._worker = worker  # no parent across threads: keep it alive here
-        thread.start()
+        self._launch(worker)
         return job
 
     def request_stop(self) -> None:
@@ -337,79 +315,52 @@ class TrainingRunner(QObject):
     def abort(self, timeout_ms: int = 60_000) -> bool:
         """Stop, wait for the thread and forget the run (closing, new project).
 
-        Signals the run had already sent are dropped. ``False`` if the thread
-        did not end in time; it is then left to finish on its own, and is
-        never destroyed while it runs.
+        The base's :meth:`~guinet.gui.workers.WorkerController.stop`: signals
+        the run had already sent are dropped; ``False`` if the thread did not
+        end in time (it is then kept until it ends, never destroyed running).
         """
-        thread = self._thread
-        if thread is None:
-            return True
-        self._current = None
-        if self.job is not None:
-            self.job.control.request_stop()
-        ended = thread.wait(timeout_ms)
-        if not ended:
-            thread.setParent(None)
-            _LEFT_RUNNING.append((thread, self._worker))
-        else:
-            thread.deleteLater()
-        self._thread = None
-        self._worker = None
-        self.run_ended.emit()
-        return ended
+        return self.stop(timeout_ms)
 
     # -- relays (GUI thread) ------------------------------------------------------
+    def _deliver_error(self, error: BaseException) -> None:
+        self.training_failed.emit(f"Training failed: {type(error).__name__}: {error}")
+
+    def _after_run(self) -> None:
+        self.run_ended.emit()
+
     @Slot(int, dict)
     def _on_run_started(self, run_id: int, info: dict) -> None:
-        if run_id == self._current:
+        if self.is_current(run_id):
             self.run_started.emit(info)
 
     @Slot(int, dict, dict)
     def _on_epoch_finished(self, run_id: int, logs: dict, status: dict) -> None:
-        if run_id == self._current:
+        if self.is_current(run_id):
             self.epoch_finished.emit(logs, status)
 
     @Slot(int, dict)
     def _on_checkpoint_saved(self, run_id: int, info: dict) -> None:
-        if run_id == self._current:
+        if self.is_current(run_id):
             self.checkpoint_saved.emit(info)
 
     @Slot(int, str)
     def _on_checkpoint_failed(self, run_id: int, message: str) -> None:
-        if run_id == self._current:
+        if self.is_current(run_id):
             self.checkpoint_failed.emit(message)
 
     @Slot(int, int, int, int, float)
     def _on_batch_progressed(
         self, run_id: int, epoch: int, batch: int, batches: int, loss: float
     ) -> None:
-        if run_id == self._current:
+        if self.is_current(run_id):
             self.batch_progressed.emit(epoch, batch, batches, loss)
 
     @Slot(int, dict)
     def _on_training_finished(self, run_id: int, summary: dict) -> None:
-        if run_id == self._current:
+        if self.is_current(run_id):
             self.training_finished.emit(summary)
 
     @Slot(int, str)
     def _on_training_failed(self, run_id: int, message: str) -> None:
-        if run_id == self._current:
+        if self.is_current(run_id):
             self.training_failed.emit(message)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        thread = self.sender()
-        if not isinstance(thread, QThread):
-            return
-        thread.wait()  # `finished` comes just before the thread really ends
-        if thread is self._thread:
-            self._thread = None
-            self._worker = None
-            self._current = None
-            thread.deleteLater()
-            self.run_ended.emit()
-
-
-#: Threads that outlived :meth:`TrainingRunner.abort`'s wait, kept referenced
-#: (with their workers) so that nothing destroys them while they run.
-_LEFT_RUNNING: list[tuple[QThread, TrainingWorker | None]] = []
