@@ -26,9 +26,23 @@ from typing import Any, ClassVar
 from guinet.core.params import Param, ParamError, Registry
 
 #: Passed to :meth:`Section.with_value` to remove a key (back to its default).
-UNSET: Any = type(
-    "Unset", (), {"__repr__": lambda self: "UNSET", "__bool__": lambda self: False}
-)()
+class _Unset:
+    """The "no value" marker: falsy, and the same object after any copy."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __copy__(self) -> _Unset:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Unset:
+        return self
+
+
+UNSET: Any = _Unset()
 
 Path = tuple[str, ...]
 

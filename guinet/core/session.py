@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from guinet.core.training.fit import TrainingRun
 
 AREAS = ("data", "model", "training")
+#: Layers that may follow the output Linear (activations a loss reads, dropout).
+_OUTPUT_TAIL = ("Sigmoid", "Softmax", "LogSoftmax", "Dropout", "Identity")
 SEVERITIES = ("error", "warning", "note")
 
 
@@ -450,7 +452,13 @@ class Session:
         shape = analysis.output_shape
         linears = [i for i, spec in enumerate(model.layers) if spec.type == "Linear"]
         flat = shape is not None and len(shape) == 1
-        if flat and linears:
+        # the last Linear is the output layer only if at most an output
+        # activation (or dropout) follows it; after a ReLU, add a new one
+        tail = (
+            [spec.type for spec in model.layers][linears[-1] + 1 :] if linears else []
+        )
+        output_layer = all(t in _OUTPUT_TAIL for t in tail)
+        if flat and linears and output_layer:
             if shape == (wanted,):
                 return None  # the output fits; the last layer is the trouble
             last = linears[-1]
