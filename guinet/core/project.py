@@ -162,6 +162,12 @@ class Project:
                 f"{where} was saved by a newer guinet (project format {version}); this "
                 f"guinet reads format {FORMAT_VERSION} — update guinet to open it"
             )
+        # bring the file to the current format first: everything below reads
+        # the keys of the current format only
+        try:
+            raw = migrate(copy.deepcopy(raw))
+        except ProjectError as exc:
+            raise ProjectError(f"{where}: {exc}") from None
         try:
             model = ModelSpec.from_dict(raw.get("model", {"layers": []}))
         except ParamError as exc:
@@ -175,7 +181,6 @@ class Project:
         training = raw.get("training", default_training())
         if not isinstance(training, dict):
             raise ProjectError(f'{where}: "training" must be an object')
-        raw = migrate(copy.deepcopy(raw))
         return cls(
             name,
             model,
