@@ -308,7 +308,7 @@ class TrainingPanel(QWidget, CheckpointActions):
                 resolve_device(config.device)
             except TrainingError as exc:
                 return sentence(str(exc)), []
-        if not (project.data or {}).get("source"):
+        if project.data is None or not project.data.has_source:
             return (
                 "No data yet: choose a built-in dataset or open a file on the Data "
                 "page, then come back to train.",
