@@ -29,8 +29,8 @@ def shoot(example: str, select: int, name: str) -> Path:
     window.show()
     window.open_example(resource("examples", example))
     window.designer.view.select_row(select)
-    window.designer.palette.tree.setCurrentItem(
-        window.designer.palette.item(window.project.model.layers[select].type)
+    window.designer.layer_palette.tree.setCurrentItem(
+        window.designer.layer_palette.item(window.project.model.layers[select].type)
     )
     QApplication.processEvents()
     path = OUT / name

@@ -168,7 +168,7 @@ class ModelDesigner(QWidget):
         super().__init__(parent)
         self.session = session
         self.undo_stack = undo_stack
-        self.palette = LayerPalette()
+        self.layer_palette = LayerPalette()
         self.input_bar = InputBar()
         self.view = LayerStackView()
         self.totals = TotalsBar()
@@ -185,7 +185,7 @@ class ModelDesigner(QWidget):
         column.addWidget(self.totals)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(titled("Layers", self.palette))
+        self.splitter.addWidget(titled("Layers", self.layer_palette))
         self.splitter.addWidget(titled("Model", center))
         self.splitter.addWidget(titled("Inspector", self.inspector))
         self.splitter.setStretchFactor(0, 0)
@@ -200,7 +200,7 @@ class ModelDesigner(QWidget):
         self.view.insert_requested.connect(self.insert_layer)
         self.view.move_requested.connect(self.move_layer)
         self.view.remove_requested.connect(self.remove_layer)
-        self.palette.layer_activated.connect(self.append_layer)
+        self.layer_palette.layer_activated.connect(self.append_layer)
         self.inspector.param_edited.connect(self.set_param)
         self.input_bar.shape_edited.connect(self.set_input_shape)
         self.totals.fix_requested.connect(self.apply_fix)

@@ -372,8 +372,10 @@ class MainWindow(QMainWindow):
     def recent_files(self) -> list[str]:
         value = settings().value("recent_files", [])
         if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
+            return [value]
+        if isinstance(value, (list, tuple)):
+            return [str(v) for v in value]
+        return []
 
     def _add_recent(self, path: Path | None) -> None:
         if path is None:

@@ -43,8 +43,8 @@ def shown_shape(view, row):
 def test_drag_from_palette_inserts_at_the_drop_position(window, qtbot):
     model = mlp(window)
     view = window.designer.view
-    palette_item = window.designer.palette.item("Dropout")
-    mime = window.designer.palette.tree.mimeData([palette_item])
+    palette_item = window.designer.layer_palette.item("Dropout")
+    mime = window.designer.layer_palette.tree.mimeData([palette_item])
 
     pos = gap_point(view, 2)
     assert drag_enter_move(view.viewport(), mime, pos)
@@ -61,7 +61,7 @@ def test_drag_from_palette_inserts_at_the_drop_position(window, qtbot):
 def test_drop_above_the_first_and_below_the_last_block(window):
     model = mlp(window)
     view = window.designer.view
-    palette = window.designer.palette
+    palette = window.designer.layer_palette
     drop(
         view.viewport(),
         palette.tree.mimeData([palette.item("BatchNorm1d")]),
@@ -80,7 +80,7 @@ def test_drop_above_the_first_and_below_the_last_block(window):
 def test_drop_into_an_empty_stack(window):
     view = window.designer.view
     window.project.model.set_input_shape((4,))
-    palette = window.designer.palette
+    palette = window.designer.layer_palette
     drop(
         view.viewport(), palette.tree.mimeData([palette.item("Linear")]), QPoint(50, 50)
     )
@@ -156,18 +156,18 @@ def test_duplicate_copies_the_layer_below_it(window):
 
 def test_double_click_in_the_palette_appends(window, qtbot):
     model = mlp(window)
-    tree = window.designer.palette.tree
-    item = window.designer.palette.item("Sigmoid")
+    tree = window.designer.layer_palette.tree
+    item = window.designer.layer_palette.item("Sigmoid")
     tree.scrollToItem(item)
     rect = tree.visualItemRect(item)
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert "Sigmoid" in window.designer.palette.about.text()  # its explanation shows
+    assert "Sigmoid" in window.designer.layer_palette.about.text()  # its explanation shows
     assert types(model)[-1] == "Sigmoid"
 
 
 def test_palette_search_filters_by_name_alias_and_explanation(window, qtbot):
-    palette = window.designer.palette
+    palette = window.designer.layer_palette
     qtbot.keyClicks(palette.search, "dense")
     assert palette.visible_keys() == ["Linear"]
     palette.search.clear()
@@ -238,7 +238,7 @@ def test_text_parameters_parse_and_report_errors_inline(window, qtbot):
 def test_invalid_layers_are_marked_with_the_reason(window):
     model = mlp(window)
     view = window.designer.view
-    palette = window.designer.palette
+    palette = window.designer.layer_palette
     drop(
         view.viewport(),
         palette.tree.mimeData([palette.item("Conv2d")]),
