@@ -162,7 +162,9 @@ def test_double_click_in_the_palette_appends(window, qtbot):
     rect = tree.visualItemRect(item)
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert "Sigmoid" in window.designer.layer_palette.about.text()  # its explanation shows
+    assert (
+        "Sigmoid" in window.designer.layer_palette.about.text()
+    )  # its explanation shows
     assert types(model)[-1] == "Sigmoid"
 
 
@@ -284,3 +286,45 @@ def test_every_edit_is_one_undo_step(window):
     assert window.undo_stack.undoText() == "Set Dropout p"
     assert window.undo_action.shortcut().toString() == "Ctrl+Z"
     assert "Ctrl+Shift+Z" in [k.toString() for k in window.redo_action.shortcuts()]
+
+
+def test_the_model_page_fix_comes_from_the_session_and_undoes_in_one_step(
+    qtbot, window, tmp_path
+):
+    """Binary data, CrossEntropyLoss and one output: the Model page shows the
+    session's finding, its Fix sets the size the loss needs, and then no page
+    has anything left to say; Ctrl+Z takes the fix back."""
+    import json
+
+    path = tmp_path / "binary.guinet"
+    layers = [
+        {"type": "Linear", "out_features": 8},
+        {"type": "ReLU"},
+        {"type": "Linear", "out_features": 1},
+    ]
+    path.write_text(
+        json.dumps(
+            {
+                "guinet": 1,
+                "data": {"source": {"kind": "builtin", "name": "moons"}},
+                "model": {"layers": layers},
+                "training": {"loss": {"type": "CrossEntropyLoss"}},
+            }
+        )
+    )
+    assert window.open_path(path, ask=False)
+    qtbot.waitUntil(lambda: window.session.prepared is not None, timeout=20_000)
+    totals = window.designer.totals
+    qtbot.waitUntil(lambda: totals.fix_button.isVisibleTo(window.designer))
+    assert "one per class" in totals.text()
+    assert "out_features to 2" in totals.fix_button.toolTip()
+    qtbot.mouseClick(totals.fix_button, Qt.MouseButton.LeftButton)
+    assert window.project.model.layers[2].params["out_features"] == 2
+    assert window.session.preflight().ok
+    assert not totals.fix_button.isVisibleTo(window.designer)
+    window.designer.view.setFocus()
+    qtbot.keyClick(
+        window.designer.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
+    )
+    assert window.project.model.layers[2].params["out_features"] == 1
+    qtbot.waitUntil(lambda: totals.fix_button.isVisibleTo(window.designer))
