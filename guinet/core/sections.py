@@ -27,7 +27,14 @@ from guinet.core.params import Param, ParamError, Registry
 
 #: Passed to :meth:`Section.with_value` to remove a key (back to its default).
 UNSET: Any = type(
-    "Unset", (), {"__repr__": lambda self: "UNSET", "__bool__": lambda self: False}
+    "Unset",
+    (),
+    {
+        "__repr__": lambda self: "UNSET",
+        "__bool__": lambda self: False,
+        # copied (an undo command deep-copies its values) it stays the one UNSET
+        "__reduce__": lambda self: "UNSET",
+    },
 )()
 
 Path = tuple[str, ...]
