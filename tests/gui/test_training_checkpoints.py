@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from guinet._resources import resource
 from guinet.core.training.checkpoints import list_checkpoints
 from tests.gui.helpers import settle
+from tests.gui.test_training_panel import type_into
 
 LEFT = Qt.MouseButton.LeftButton
 STOPPED, BEST = 15, 13  # with patience 2 (see the module doc)
@@ -34,7 +35,7 @@ def panel(window, qtbot, tmp_path):
     window.open_example(resource("examples", "moons_mlp.guinet"))
     panel = window.training_panel
     panel.form.set_value("epochs", 100)
-    panel.form.set_section_value("early_stopping", "patience", 2)
+    panel.form.set_value("early_stopping.patience", 2)
     assert window._save_to(tmp_path / "moons.guinet")
     window.tabs.setCurrentWidget(panel)
     settle(qtbot, window)
@@ -73,22 +74,49 @@ def test_early_stop_is_marked_on_the_plot(qtbot, panel):
     assert marked == sorted(curves.checkpoint_epochs) and BEST in marked
 
 
-def test_patience_changed_mid_run_reaches_the_run(qtbot, panel):
-    panel.form.set_section_value("early_stopping", "patience", 50)
+def test_patience_typed_mid_run_reaches_the_run_and_undo_too(qtbot, window, panel):
+    """A patience typed in the form during a run is one SetField; the run
+    follows the project, so Ctrl+Z (the window's Undo shortcut) reaches it too."""
+    panel.form.set_value("early_stopping.patience", 50)
     panel.form.set_value("epochs", 400)
     with qtbot.waitSignal(panel.runner.epoch_finished, timeout=30_000):
         qtbot.mouseClick(panel.train_button, LEFT)
     early = panel.runner.early_stopping
     assert early is not None and early.settings.patience == 50
+    qtbot.mouseClick(panel.pause_button, LEFT)  # hold it while we type
+    qtbot.waitUntil(lambda: panel.runner.holding, timeout=5_000)
+
+    spin = panel.form.early_stopping.editors["patience"].spin
+    steps = panel.undo_stack.count()
+    type_into(qtbot, spin, "30")
+    assert panel.project.training.early_stopping.patience == 30
+    assert early.settings.patience == 30
+    assert panel.undo_stack.count() == steps + 1  # one command, nothing else
+    assert any("patience 30" in line for line in panel.log_lines())
+
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert panel.project.training.early_stopping.patience == 50
+    assert spin.value() == 50
+    assert early.settings.patience == 50
+
+    window.redo_action.trigger()
+    assert early.settings.patience == 30
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=10_000):
+        qtbot.mouseClick(panel.stop_button, LEFT)
+    assert panel.last_summary["early_stopping"]["patience"] == 30
+
+
+def test_patience_lowered_mid_run_stops_it(qtbot, panel):
+    panel.form.set_value("early_stopping.patience", 50)
+    panel.form.set_value("epochs", 400)
+    with qtbot.waitSignal(panel.runner.epoch_finished, timeout=30_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
     with qtbot.waitSignal(panel.runner.run_ended, timeout=30_000):
-        panel.form.early_stopping.editors["patience"].spin.setValue(1)
-        assert early.settings.patience == 1
+        type_into(qtbot, panel.form.early_stopping.editors["patience"].spin, "1")
     summary = panel.last_summary
     assert summary["stop_reason"] == "early_stopping"
     assert summary["epochs_run"] < 60  # patience 50 could not have stopped here
     assert summary["early_stopping"]["patience"] == 1
-    assert panel.project.training["early_stopping"]["patience"] == 1
-    assert any("patience 1" in line for line in panel.log_lines())
 
 
 def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path):
@@ -117,7 +145,7 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path):
     assert not panel.message.isVisible()
 
     # resume the run from its last checkpoint with more patience: it goes on
-    panel.form.set_section_value("early_stopping", "patience", 4)
+    panel.form.set_value("early_stopping.patience", 4)
     panel.checkpoints.refresh()
     assert panel.checkpoints.select_epoch(STOPPED, "last")
     train(qtbot, panel, panel.checkpoints.resume_button.click)
@@ -148,25 +176,25 @@ def test_settings_edits_are_undoable(qtbot, panel):
     form = panel.form
     form.early_stopping.editors["patience"].spin.setValue(7)
     assert training is not panel.project.training
-    assert panel.project.training["early_stopping"]["patience"] == 7
+    assert panel.project.training.early_stopping.patience == 7
     form.checkpoint.show_advanced(True)
     assert form.checkpoint.editors["every_n_epochs"].isVisibleTo(form)
     form.checkpoint.editors["every_n_epochs"].spin.setValue(5)
     form.early_stopping.editors["enabled"].check.click()
-    assert panel.project.training["checkpoint"]["every_n_epochs"] == 5
-    assert panel.project.training["early_stopping"]["enabled"] is False
+    assert panel.project.training.checkpoint.every_n_epochs == 5
+    assert panel.project.training.early_stopping.enabled is False
     assert not form.early_stopping.editors["patience"].isEnabled()
     stack = panel.undo_stack
     stack.undo()
-    assert panel.project.training["early_stopping"]["enabled"] is True
+    assert panel.project.training.early_stopping.enabled is True
     assert form.early_stopping.editors["patience"].isEnabled()
     stack.undo()
-    assert panel.project.training["checkpoint"]["every_n_epochs"] == 0
+    assert panel.project.training.checkpoint.every_n_epochs == 0
     stack.undo()
-    assert panel.project.training["early_stopping"]["patience"] == 2
+    assert panel.project.training.early_stopping.patience == 2
     assert form.early_stopping.editors["patience"].value() == 2
     stack.redo()
-    assert panel.project.training["early_stopping"]["patience"] == 7
+    assert panel.project.training.early_stopping.patience == 7
 
 
 def test_unsaved_project_lists_no_checkpoints(qtbot, window):

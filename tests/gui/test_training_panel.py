@@ -229,7 +229,7 @@ def test_editing_the_model_while_training_does_not_reach_the_run(window, panel, 
     assert job.project is not window.project
     assert job.project.model.layers[0].params["out_features"] == 16
     assert len(job.project.model.layers) == 5
-    assert job.project.training["batch_size"] == 32
+    assert job.project.training.batch_size == 32
 
     seen = len(panel.curves.epochs)
     qtbot.waitUntil(lambda: len(panel.curves.epochs) > seen + 1, timeout=10_000)
@@ -240,76 +240,99 @@ def test_editing_the_model_while_training_does_not_reach_the_run(window, panel, 
     assert len(job.result.model) == 5
 
 
-def _choose(box, key):
-    row = box.combo.findData(key)
-    assert row >= 0, key
-    box.combo.setCurrentIndex(row)
-    box.combo.activated.emit(row)
+def pick(qtbot, combo, data):
+    """Open ``combo``'s list and click the entry whose data is ``data``."""
+    row = combo.findData(data)
+    assert row >= 0, data
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=2_000)
+    index = view.model().index(row, 0)
+    view.scrollTo(index)
+    qtbot.mouseClick(view.viewport(), LEFT, pos=view.visualRect(index).center())
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=2_000)
+    assert combo.currentIndex() == row
+
+
+def _choose(qtbot, box, key):
+    pick(qtbot, box.combo, key)
+
+
+def type_into(qtbot, widget, text):
+    """Select what ``widget`` shows, type ``text`` and press Enter."""
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(widget, text)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
 
 
 def test_settings_land_in_project_training_and_undo(window, qtbot, tmp_path):
     panel = window.training_panel
     form = panel.form
     project = window.project
-    training = project.training
-    assert training["optimizer"] == {"type": "Adam", "lr": 0.001}
 
-    _choose(form.optimizer, "SGD")
-    assert project.training["optimizer"] == {"type": "SGD", "lr": 0.01}
+    def training(key):
+        return project.training.to_dict()[key]
+
+    assert training("optimizer") == {"type": "Adam", "lr": 0.001}
+
+    _choose(qtbot, form.optimizer, "SGD")
+    assert training("optimizer") == {"type": "SGD", "lr": 0.01}
     assert set(form.optimizer.editors) == {"lr", "momentum", "nesterov", "weight_decay"}
     lr = form.optimizer.editors["lr"].spin
     lr.setValue(0.05)
     lr.setValue(0.1)  # merges with the previous edit: one undo step
     form.optimizer.editors["momentum"].spin.setValue(0.9)
-    assert project.training["optimizer"] == {"type": "SGD", "lr": 0.1, "momentum": 0.9}
+    assert training("optimizer") == {"type": "SGD", "lr": 0.1, "momentum": 0.9}
     window.undo_action.trigger()
     window.undo_action.trigger()
-    assert project.training["optimizer"] == {"type": "SGD", "lr": 0.01}
+    assert training("optimizer") == {"type": "SGD", "lr": 0.01}
     assert lr.value() == pytest.approx(0.01)  # the form re-renders from the project
     window.undo_action.trigger()
-    assert project.training["optimizer"] == {"type": "Adam", "lr": 0.001}
+    assert training("optimizer") == {"type": "Adam", "lr": 0.001}
     assert "momentum" not in form.optimizer.editors
     window.redo_action.trigger()
-    assert project.training["optimizer"]["type"] == "SGD"
+    assert project.training.optimizer.type == "SGD"
 
-    _choose(form.loss, "MSELoss")
-    assert project.training["loss"] == {"type": "MSELoss"}
-    _choose(form.scheduler, "StepLR")
-    assert project.training["scheduler"] == {
+    _choose(qtbot, form.loss, "MSELoss")
+    assert training("loss") == {"type": "MSELoss"}
+    _choose(qtbot, form.scheduler, "StepLR")
+    assert training("scheduler") == {
         "type": "StepLR",
         "step_size": 10,
         "gamma": 0.1,
     }
     form.scheduler.editors["step_size"].spin.setValue(3)
-    assert project.training["scheduler"]["step_size"] == 3
-    _choose(form.scheduler, None)
-    assert project.training["scheduler"] is None
+    assert training("scheduler")["step_size"] == 3
+    _choose(qtbot, form.scheduler, None)
+    assert training("scheduler") is None
+    assert form.scheduler.combo.currentText() == "Constant (no schedule)"
     assert form.scheduler.editors == {}
 
     form.settings["batch_size"].spin.setValue(16)
     form.settings["epochs"].spin.setValue(7)
     seed = form.settings["seed"]
-    seed.line.setText("")
-    seed.line.editingFinished.emit()
-    assert project.training["seed"] is None
+    seed.line.setFocus()
+    seed.line.selectAll()
+    qtbot.keyClick(seed.line, Qt.Key.Key_Delete)
+    qtbot.keyClick(seed.line, Qt.Key.Key_Return)
+    assert project.training.seed is None
     devices = [form.device.itemData(i) for i in range(form.device.count())]
     assert devices[0] == "auto" and "cpu" in devices
-    row = form.device.findData("cpu")
-    form.device.setCurrentIndex(row)
-    form.device.activated.emit(row)
-    assert project.training["batch_size"] == 16
-    assert project.training["epochs"] == 7
-    assert project.training["device"] == "cpu"
+    pick(qtbot, form.device, "cpu")
+    assert project.training.batch_size == 16
+    assert project.training.epochs == 7
+    assert project.training.device == "cpu"
     assert "Ready: 7 epochs at batch size 16" in panel.status.text()
 
     # one source of truth: a change made elsewhere shows in the form
-    changed = dict(project.training, device="cuda:3", epochs=9)
-    project.set_training(changed)
+    project.set_training(project.training.replace(device="cuda:3", epochs=9))
     assert form.settings["epochs"].spin.value() == 9
     assert form.device.currentData() == "cuda:3"
     assert "not available" in form.device.currentText()
     panel.check()
-    assert "cuda:3" in panel.problem_text
+    assert "cuda:3" in panel.message.text()  # with "no data": every error at once
+    assert "No data yet" in panel.message.text()
 
     path = tmp_path / "settings.guinet"
     window._save_to(path)
@@ -317,7 +340,7 @@ def test_settings_land_in_project_training_and_undo(window, qtbot, tmp_path):
 
 
 def test_a_loss_that_does_not_fit_shows_its_message_in_the_panel(window, panel, qtbot):
-    _choose(panel.form.loss, "BCELoss")
+    _choose(qtbot, panel.form.loss, "BCELoss")
     settle(qtbot, window)
     qtbot.waitUntil(lambda: "BCELoss" in panel.problem_text, timeout=5_000)
     assert panel.message.isVisibleTo(panel)
@@ -367,11 +390,8 @@ def test_a_broken_model_and_missing_data_are_reported(window, qtbot):
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 def test_training_on_cuda(window, panel, qtbot):
-    row = panel.form.device.findData("cuda")
-    assert row >= 0
-    panel.form.device.setCurrentIndex(row)
-    panel.form.device.activated.emit(row)
-    assert window.project.training["device"] == "cuda"
+    pick(qtbot, panel.form.device, "cuda")
+    assert window.project.training.device == "cuda"
     train(qtbot, panel, epochs=3, timeout=120_000)
     assert panel.last_summary["device"].startswith("cuda")
     assert len(panel.curves.loss_curve.getData()[0]) == 3

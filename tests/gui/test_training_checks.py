@@ -1,0 +1,124 @@
+"""The Train page's checks and its auto loss, driven through the page.
+
+Preflight's findings are all shown at once above the plots, each with its
+Fix button; a fix is one undoable step. The loss box's first entry is auto,
+named by what the session would pick.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from guinet._resources import resource
+from tests.gui.helpers import settle
+from tests.gui.test_training_panel import LEFT, pick
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def window(window, qtbot):
+    yield window
+    data = window.data_panel
+    qtbot.waitUntil(
+        lambda: not data.task.running and not data._reload_timer.isActive(),
+        timeout=20_000,
+    )
+
+
+@pytest.fixture
+def panel(window, qtbot):
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+    panel.form.set_value("epochs", 3)
+    settle(qtbot, window)
+    yield panel
+    if panel.is_training:
+        panel.stop_training()
+
+
+def test_auto_loss_on_binary_moons_trains_with_bce_with_logits(window, panel, qtbot):
+    project = window.project
+    project.set_value("data.task", "binary")
+    settle(qtbot, window)
+    window.designer.set_param(4, "out_features", 1)  # one output for two classes
+    combo = panel.form.loss.combo
+    assert combo.currentData() == "CrossEntropyLoss"
+
+    pick(qtbot, combo, None)  # the first entry: auto
+    assert "loss" not in project.training.to_dict()
+    assert project.training.loss is None
+    qtbot.waitUntil(
+        lambda: combo.itemText(0) == "auto — BCEWithLogitsLoss", timeout=5_000
+    )
+    assert combo.currentIndex() == 0
+    assert panel.form.loss.editors == {}
+
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=30_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
+    assert panel.last_summary["stop_reason"] == "completed"
+    assert any("BCEWithLogitsLoss" in line for line in panel.log_lines())
+    assert "loss" not in project.training.to_dict()  # auto stays auto
+
+    window.undo_action.trigger()  # back to the loss the example named
+    assert project.training.to_dict()["loss"] == {"type": "CrossEntropyLoss"}
+    assert combo.currentData() == "CrossEntropyLoss"
+
+
+def test_every_error_is_shown_with_its_fix_and_a_fix_is_one_undo_step(
+    window, panel, qtbot
+):
+    project = window.project
+    panel.form.set_value("device", "cuda:7")
+    panel.form.set_value("early_stopping.monitor", "val_f1")
+    panel.check()
+    problems = panel.message
+    texts = problems.text()
+    assert "cuda:7" in texts and "val_f1" in texts  # both at once, not the first
+    assert len(problems.rows) >= 2
+    assert panel.problem_text == problems.rows[0].text
+    assert panel.status.text().endswith("Fix the problem below first.")
+    buttons = {b.text(): b for b in problems.fix_buttons()}
+    assert "Fix: Train on the best device here" in buttons
+    assert "Fix: Watch val_loss" in buttons
+
+    steps = window.undo_stack.count()
+    qtbot.mouseClick(buttons["Fix: Train on the best device here"], LEFT)
+    assert project.training.device == "auto"
+    assert window.undo_stack.count() == steps + 1
+    assert window.undo_stack.undoText() == "Train on the best device here"
+    qtbot.waitUntil(lambda: "cuda:7" not in problems.text(), timeout=5_000)
+    assert "val_f1" in problems.text()
+
+    qtbot.keyClick(window, Qt.Key.Key_Z, CTRL)  # the window's Undo shortcut
+    assert project.training.device == "cuda:7"
+    assert panel.form.device.currentData() == "cuda:7"
+    qtbot.waitUntil(lambda: "cuda:7" in problems.text(), timeout=5_000)
+
+    for label in ("Fix: Train on the best device here", "Fix: Watch val_loss"):
+        button = next(b for b in problems.fix_buttons() if b.text() == label)
+        qtbot.mouseClick(button, LEFT)
+        qtbot.waitUntil(
+            lambda label=label: label not in [b.text() for b in problems.fix_buttons()],
+            timeout=5_000,
+        )
+    qtbot.waitUntil(lambda: not problems.isVisibleTo(panel), timeout=5_000)
+    assert panel.problem_text == ""
+    assert panel.status.text().endswith("Press Train to start.")
+
+
+def test_notes_are_shown_as_notes(window, panel, qtbot):
+    """A loss that works but deserves a word is a note, not an error."""
+    window.project.set_value("data.task", "binary")
+    settle(qtbot, window)
+    window.designer.set_param(4, "out_features", 1)
+    window.designer.append_layer("Sigmoid")
+    pick(qtbot, panel.form.loss.combo, None)  # auto: BCEWithLogitsLoss
+    panel.check()
+    assert "BCEWithLogitsLoss applies the sigmoid itself" in panel.notes.text()
+    assert panel.notes.text().startswith("ℹ ")
+    assert panel.notes.isVisibleTo(panel)
+    assert not panel.message.isVisibleTo(panel)
+    assert panel.problem_text == ""
