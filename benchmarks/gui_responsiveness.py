@@ -12,7 +12,6 @@ live curves drawing. Prints p50/p99/max of both and the training throughput
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import sys
 import time
@@ -86,14 +85,12 @@ def main() -> None:
     window.show()
     window.open_example(resource("examples", "moons_mlp.guinet"))
     project = window.project
-    data = copy.deepcopy(project.data)
-    data["source"]["samples"] = 20_000
-    project.set_data(data)
-    training = copy.deepcopy(project.training)
-    training.update(batch_size=10, epochs=1000)
-    training["early_stopping"]["enabled"] = False
-    training["checkpoint"]["enabled"] = False
-    project.set_training(training)
+    project.set_value("data.source.samples", 20_000)
+    project.set_training(
+        project.training.replace(batch_size=10, epochs=1000)
+        .with_value("early_stopping.enabled", False)
+        .with_value("checkpoint.enabled", False)
+    )
     panel = window.training_panel
     window.tabs.setCurrentWidget(panel)
     run_for(1.0)  # let the data page prepare the data

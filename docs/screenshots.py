@@ -85,7 +85,6 @@ def shoot_data(source: Path | None, dataset: str | None, name: str) -> Path:
 def shoot_training(folder: Path, name: str) -> Path:
     """The moons MLP trained until early stopping ends it, in a saved copy
     (so checkpoints are written)."""
-    import copy
 
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -93,9 +92,7 @@ def shoot_training(folder: Path, name: str) -> Path:
     window.resize(1400, 900)
     window.show()
     window.open_example(resource("examples", "moons_mlp.guinet"))
-    training = copy.deepcopy(window.project.training)
-    training["early_stopping"]["patience"] = 3
-    window.project.set_training(training)
+    window.project.set_value("training.early_stopping.patience", 3)
     window._save_to(folder / "moons.guinet")
     panel = window.training_panel
     window.tabs.setCurrentWidget(panel)
