@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+import shiboken6
+from PySide6.QtCore import QMimeData, QPoint, Qt, QThread, QUrl
 
+from guinet.core.data import DataCancelled
 from guinet.core.model import LayerSpec
-from tests.gui.helpers import drop
+from tests.gui.helpers import choose, drop
 
 
 def write_csv(path, rows=60, seed=0):
@@ -224,13 +229,68 @@ def test_data_choices_are_saved_and_restored_with_relative_paths(
     assert panel.path.text() == "people.csv"
 
 
-def test_cancel_stops_loading_and_says_so(window, panel, qtbot, tmp_path):
+@pytest.fixture
+def held_reader(monkeypatch):
+    """Table reading that blocks until ``release`` is set, polling for a cancel
+    between waits as the real readers do between chunks; records the cancel."""
+    from guinet.core.data import tables
+
+    real = tables.read_table
+    state = SimpleNamespace(
+        reading=threading.Event(),
+        release=threading.Event(),
+        cancelled=threading.Event(),
+    )
+
+    def read_table(path, kind, source, progress):
+        state.reading.set()
+        while not state.release.wait(0.02):
+            try:
+                progress.check()
+            except DataCancelled:
+                state.cancelled.set()
+                raise
+        return real(path, kind, source, progress)
+
+    monkeypatch.setattr(tables, "read_table", read_table)
+    yield state
+    state.release.set()  # never leave a loading thread blocked
+
+
+def test_cancel_button_stops_loading_and_the_page_stays_usable(
+    window, panel, qtbot, tmp_path, held_reader
+):
     csv = write_csv(tmp_path / "p.csv")
+    assert panel.prepared is None
     panel.open_file(csv)
-    panel.reload()
-    panel.cancel()
-    qtbot.waitUntil(lambda: not panel.task.running, timeout=20_000)
+    qtbot.waitUntil(held_reader.reading.is_set, timeout=10_000)
+    thread = panel.findChild(QThread, "guinet-data")
+    assert thread is not None and thread.isRunning()
+    qtbot.waitUntil(panel.cancel_button.isVisible, timeout=5_000)
+
+    with (
+        qtbot.assertNotEmitted(panel.data_prepared),
+        qtbot.assertNotEmitted(panel.data_cleared),
+    ):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+        # the reader saw the cancel and gave up: the thread ends on its own
+        qtbot.waitUntil(held_reader.cancelled.is_set, timeout=5_000)
+        qtbot.waitUntil(lambda: not panel.task.running, timeout=5_000)
+        qtbot.waitUntil(
+            lambda: not shiboken6.isValid(thread) or thread.isFinished(),
+            timeout=5_000,
+        )
+    assert not held_reader.release.is_set()  # it ended without being let go
+    assert panel.prepared is None and panel.current_prepared() is None
     assert "cancelled" in panel.error_text
+    assert not panel.progress_row.isVisible()
+
+    # the page is usable again: a changed setting loads the data
+    held_reader.release.set()
+    load(qtbot, panel, lambda: choose(qtbot, panel.scaling, "minmax"))
+    assert window.project.data["scaling"] == "minmax"
+    assert panel.prepared is not None
+    assert panel.error_text == ""
 
 
 def _select(combo, value):
