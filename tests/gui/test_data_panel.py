@@ -64,8 +64,7 @@ def test_load_a_csv_choose_target_split_and_scaling(
     csv = write_csv(tmp_path / "people.csv")
     window.designer.append_layer("Linear")
     dialogs.answers.append(str(csv))
-    _select(panel.kind, "file")
-    load(qtbot, panel, lambda: panel.kind.activated.emit(panel.kind.currentIndex()))
+    load(qtbot, panel, lambda: choose(qtbot, panel.kind, "file"))  # asks for a file
 
     data = window.project.data
     assert data["source"]["kind"] == "csv"
@@ -80,9 +79,7 @@ def test_load_a_csv_choose_target_split_and_scaling(
     assert "train" in panel.split_counts.text()
 
     # change the target to "city": three classes, label becomes a feature
-    index = panel.target.findData("city")
-    panel.target.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.target.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.target, "city"))
     assert window.project.data["target"] == "city"
     assert panel.prepared.task == "multiclass"
     assert panel.prepared.n_outputs == 3
@@ -92,9 +89,7 @@ def test_load_a_csv_choose_target_split_and_scaling(
     load(qtbot, panel, lambda: panel.test.setValue(30))
     assert window.project.data["split"]["test"] == pytest.approx(0.3)
     assert panel.prepared.report.rows["test"] == 18
-    index = panel.scaling.findData("minmax")
-    panel.scaling.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.scaling.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.scaling, "minmax"))
     assert window.project.data["scaling"] == "minmax"
     x = panel.prepared.x_train
     assert x.min() >= -1e-6 and x.max() <= 1 + 1e-6
@@ -121,9 +116,7 @@ def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
         LayerSpec("Linear", {"out_features": 2}),
     ):
         model.layers.append(spec)
-    index = panel.dataset.findData("iris")
-    panel.dataset.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.dataset, "iris"))
     assert window.project.data["source"]["name"] == "iris"
     assert model.input_shape == (4,)
     assert window.designer.input_bar.edit.isReadOnly()
@@ -136,9 +129,7 @@ def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
     assert not totals.fix_button.isVisibleTo(window.designer)
 
     # a generated set's parameters are editable
-    index = panel.dataset.findData("spirals")
-    panel.dataset.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.dataset, "spirals"))
     samples = panel._builtin_editors["samples"]
     load(qtbot, panel, lambda: samples.spin.setValue(300))
     assert window.project.data["source"]["samples"] == 300
@@ -147,9 +138,7 @@ def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
 
 
 def test_image_data_shows_a_grid_of_samples(window, panel, qtbot):
-    index = panel.dataset.findData("digits")
-    panel.dataset.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.dataset, "digits"))
     assert window.project.model.input_shape == (1, 8, 8)
     assert panel.summary.shown_images == 16
 
@@ -172,8 +161,8 @@ def test_bad_files_get_a_message_in_the_panel(window, panel, qtbot, tmp_path, na
     assert expected.lower() in panel.error_text.lower()
     assert panel.prepared is None
     # the window stays usable, and a good source clears the message
-    index = panel.dataset.findData("moons")
-    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.kind, "builtin"))
+    assert window.project.data["source"]["name"] == panel.dataset.currentData()
     assert panel.error_text == ""
     assert panel.prepared is not None
 
@@ -203,15 +192,7 @@ def test_data_choices_are_saved_and_restored_with_relative_paths(
     folder.mkdir()
     csv = write_csv(folder / "people.csv")
     load(qtbot, panel, lambda: panel.open_file(csv))
-    index = panel.missing.findData("drop")
-    load(
-        qtbot,
-        panel,
-        lambda: (
-            panel.missing.setCurrentIndex(index),
-            panel.missing.activated.emit(index),
-        ),
-    )
+    load(qtbot, panel, lambda: choose(qtbot, panel.missing, "drop"))
     dialogs.answers.append(str(folder / "saved"))
     window.save_action.trigger()
     saved = folder / "saved.guinet"
@@ -291,10 +272,6 @@ def test_cancel_button_stops_loading_and_the_page_stays_usable(
     assert window.project.data["scaling"] == "minmax"
     assert panel.prepared is not None
     assert panel.error_text == ""
-
-
-def _select(combo, value):
-    combo.setCurrentIndex(combo.findData(value))
 
 
 def test_a_separate_validation_file(window, panel, qtbot, dialogs, tmp_path):

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from guinet._resources import resource
 from guinet.core.project import Project
-from tests.gui.helpers import settle
+from tests.gui.helpers import choose, settle
 
 LEFT = Qt.MouseButton.LeftButton
 LONG = 2000  # epochs: a run that is still going when the test acts on it
@@ -248,21 +248,15 @@ def test_editing_the_model_while_training_does_not_reach_the_run(window, panel, 
     assert len(job.result.model) == 5
 
 
-def _choose(box, key):
-    row = box.combo.findData(key)
-    assert row >= 0, key
-    box.combo.setCurrentIndex(row)
-    box.combo.activated.emit(row)
-
-
 def test_settings_land_in_project_training_and_undo(window, qtbot, tmp_path):
     panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
     form = panel.form
     project = window.project
     training = project.training
     assert training["optimizer"] == {"type": "Adam", "lr": 0.001}
 
-    _choose(form.optimizer, "SGD")
+    choose(qtbot, form.optimizer.combo, "SGD")
     assert project.training["optimizer"] == {"type": "SGD", "lr": 0.01}
     assert set(form.optimizer.editors) == {"lr", "momentum", "nesterov", "weight_decay"}
     lr = form.optimizer.editors["lr"].spin
@@ -280,9 +274,9 @@ def test_settings_land_in_project_training_and_undo(window, qtbot, tmp_path):
     window.redo_action.trigger()
     assert project.training["optimizer"]["type"] == "SGD"
 
-    _choose(form.loss, "MSELoss")
+    choose(qtbot, form.loss.combo, "MSELoss")
     assert project.training["loss"] == {"type": "MSELoss"}
-    _choose(form.scheduler, "StepLR")
+    choose(qtbot, form.scheduler.combo, "StepLR")
     assert project.training["scheduler"] == {
         "type": "StepLR",
         "step_size": 10,
@@ -290,21 +284,21 @@ def test_settings_land_in_project_training_and_undo(window, qtbot, tmp_path):
     }
     form.scheduler.editors["step_size"].spin.setValue(3)
     assert project.training["scheduler"]["step_size"] == 3
-    _choose(form.scheduler, None)
+    choose(qtbot, form.scheduler.combo, None)
     assert project.training["scheduler"] is None
     assert form.scheduler.editors == {}
 
     form.settings["batch_size"].spin.setValue(16)
     form.settings["epochs"].spin.setValue(7)
     seed = form.settings["seed"]
-    seed.line.setText("")
-    seed.line.editingFinished.emit()
+    seed.line.setFocus()
+    qtbot.keyClick(seed.line, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(seed.line, Qt.Key.Key_Backspace)
+    qtbot.keyClick(seed.line, Qt.Key.Key_Return)
     assert project.training["seed"] is None
     devices = [form.device.itemData(i) for i in range(form.device.count())]
     assert devices[0] == "auto" and "cpu" in devices
-    row = form.device.findData("cpu")
-    form.device.setCurrentIndex(row)
-    form.device.activated.emit(row)
+    choose(qtbot, form.device, "cpu")
     assert project.training["batch_size"] == 16
     assert project.training["epochs"] == 7
     assert project.training["device"] == "cpu"
@@ -325,7 +319,7 @@ def test_settings_land_in_project_training_and_undo(window, qtbot, tmp_path):
 
 
 def test_a_loss_that_does_not_fit_shows_its_message_in_the_panel(window, panel, qtbot):
-    _choose(panel.form.loss, "BCELoss")
+    choose(qtbot, panel.form.loss.combo, "BCELoss")
     settle(qtbot, window)
     qtbot.waitUntil(lambda: "BCELoss" in panel.problem_text, timeout=5_000)
     assert panel.message.isVisibleTo(panel)
@@ -375,10 +369,7 @@ def test_a_broken_model_and_missing_data_are_reported(window, qtbot):
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 def test_training_on_cuda(window, panel, qtbot):
-    row = panel.form.device.findData("cuda")
-    assert row >= 0
-    panel.form.device.setCurrentIndex(row)
-    panel.form.device.activated.emit(row)
+    choose(qtbot, panel.form.device, "cuda")
     assert window.project.training["device"] == "cuda"
     train(qtbot, panel, epochs=3, timeout=120_000)
     assert panel.last_summary["device"].startswith("cuda")
