@@ -126,6 +126,41 @@ def test_patience_changed_mid_run_reaches_the_run(qtbot, panel):
     assert any("patience 1" in line for line in panel.log_lines())
 
 
+@pytest.mark.xfail(
+    strict=True, reason="live edits bypass the undo stack; fixed by the Session work"
+)
+def test_undo_of_a_live_patience_edit_reaches_the_run(qtbot, window, panel):
+    """Ctrl+Z after a patience edit mid-run puts the old patience back in the
+    form, the project and the running run alike."""
+    panel.form.set_section_value("early_stopping", "patience", 300)
+    panel.form.set_value("epochs", 2000)
+    settle(qtbot, window)
+    with qtbot.waitSignal(panel.runner.epoch_finished, timeout=30_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
+    early = panel.runner.early_stopping
+    assert early is not None and early.settings.patience == 300
+    try:
+        # the person types a new patience while the run trains
+        spin = panel.form.early_stopping.editors["patience"].spin
+        spin.setFocus()
+        qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(spin, "200")
+        qtbot.keyClick(spin, Qt.Key.Key_Return)
+        assert panel.project.training["early_stopping"]["patience"] == 200
+        assert early.settings.patience == 200
+
+        # then leaves the field and presses Ctrl+Z
+        panel.curves.setFocus()
+        qtbot.keyClick(panel.curves, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert panel.project.training["early_stopping"]["patience"] == 300
+        assert spin.value() == 300
+        assert panel.is_training
+        assert early.settings.patience == 300  # the run follows the undo
+    finally:
+        with qtbot.waitSignal(panel.runner.run_ended, timeout=10_000):
+            qtbot.mouseClick(panel.stop_button, LEFT)
+
+
 def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path, engine_run):
     stopped, best, _ = engine_run
     train(qtbot, panel)
