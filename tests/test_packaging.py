@@ -7,16 +7,22 @@ and id), so a rename in one place cannot silently break installation.
 
 from __future__ import annotations
 
+import ast
 import configparser
+import importlib
 import importlib.util
 import json
 import os
+import pkgutil
 import shutil
 import struct
 import subprocess
 import sys
+import types
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -139,11 +145,192 @@ def test_project_license_matches_pyproject() -> None:
     assert {b.text for b in root.findall("provides/binary")} == set(scripts)
 
 
-def test_pyinstaller_spec_compiles_and_bundles_the_resources() -> None:
+class SpecRun:
+    """What the PyInstaller spec asked for: the arguments of every build step."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
+        self.made: dict[str, list[SimpleNamespace]] = {}
+
+    def step(self, kind: str) -> Any:
+        def record(*args: Any, **kwargs: Any) -> SimpleNamespace:
+            self.calls.setdefault(kind, []).append((args, kwargs))
+            made = SimpleNamespace(kind=kind, args=args, kwargs=kwargs)
+            if kind == "Analysis":  # what PyInstaller's Analysis offers later steps
+                made.pure = ("pure modules",)
+                made.binaries = ("binaries",)
+                made.scripts = tuple(args[0])
+                made.datas = tuple(kwargs["datas"])
+            self.made.setdefault(kind, []).append(made)
+            return made
+
+        return record
+
+    def collect_submodules(self, package: str) -> list[str]:
+        """PyInstaller's helper: the package and every module under it."""
+        module = importlib.import_module(package)  # a wrong name fails here
+        found = [package]
+        for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
+            found.append(info.name)
+        return found
+
+    def one(self, kind: str) -> dict[str, Any]:
+        (call,) = self.calls[kind]
+        args, kwargs = call
+        return {"args": args, **kwargs}
+
+
+def run_spec(monkeypatch: pytest.MonkeyPatch, platform: str) -> SpecRun:
+    """Execute packaging/guinet.spec as PyInstaller would, with recording steps."""
+    run = SpecRun()
+    hooks = types.ModuleType("PyInstaller.utils.hooks")
+    hooks.collect_submodules = run.collect_submodules  # type: ignore[attr-defined]
+    for name in ("PyInstaller", "PyInstaller.utils"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the spec inserts ROOT
+    monkeypatch.setattr(sys, "platform", platform)
+    namespace = {
+        "SPECPATH": str(PACKAGING),
+        "__file__": str(PACKAGING / "guinet.spec"),
+        **{k: run.step(k) for k in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")},
+    }
     source = (PACKAGING / "guinet.spec").read_text(encoding="utf-8")
-    compile(source, "guinet.spec", "exec")
-    assert '"guinet/resources"' in source  # where guinet._resources looks in a bundle
-    assert (ROOT / "guinet" / "__main__.py").is_file()
+    exec(compile(source, "guinet.spec", "exec"), namespace)
+    return run
+
+
+def guinet_modules() -> set[str]:
+    """Every module of the package, from the files in the source tree."""
+    package = ROOT / "guinet"
+    names = set()
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def imported_top_level_modules() -> set[str]:
+    """The top-level names guinet's own code imports (absolute imports)."""
+    names = set()
+    for path in (ROOT / "guinet").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    return names
+
+
+def test_pyinstaller_spec_bundles_what_the_app_needs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = run_spec(monkeypatch, "linux")
+    analysis = run.one("Analysis")
+
+    (script,) = analysis["args"][0]
+    assert Path(script).is_file(), f"entry script {script} does not exist"
+    assert Path(script).resolve() == ROOT / "guinet" / "__main__.py"
+    assert [Path(p).resolve() for p in analysis["pathex"]] == [ROOT]
+
+    # the resources folder goes where guinet._resources looks in a bundle
+    package = Path(importlib.import_module("guinet").__file__).resolve().parent
+    bundled = {Path(src).resolve(): dest for src, dest in analysis["datas"]}
+    for src in bundled:
+        assert src.exists(), f"bundled data {src} does not exist"
+    assert resources_dir().resolve() in bundled, "the resources folder is missing"
+    dest = bundled[resources_dir().resolve()]
+    assert dest == f"{package.name}/resources"
+    assert (resources_dir() / "style.qss").is_file()  # what _resources looks for
+
+    # every guinet module, each importable: the GUI and torch load lazily
+    hidden = set(analysis["hiddenimports"])
+    missing = guinet_modules() - hidden
+    assert not missing, f"modules the bundle would lack: {sorted(missing)}"
+    for name in sorted(hidden):
+        assert importlib.util.find_spec(name) is not None, f"{name} not importable"
+    # nothing guinet imports is left out
+    used = imported_top_level_modules()
+    for excluded in analysis["excludes"]:
+        clash = [m for m in used if m == excluded or m.startswith(f"{excluded}.")]
+        assert not clash, f"{excluded} is excluded but guinet imports {clash}"
+
+    # one program per entry point in pyproject, sharing the one analysis
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    consoles = {
+        **dict.fromkeys(project["project"]["scripts"], True),
+        **dict.fromkeys(project["project"]["gui-scripts"], False),
+    }
+    (made,) = run.made["Analysis"]
+    (pyz,) = run.made["PYZ"]
+    assert pyz.args == (made.pure,)
+    exes = {kw["name"]: (args, kw) for args, kw in run.calls["EXE"]}
+    assert set(exes) == set(consoles)
+    for name, (args, kw) in exes.items():
+        assert kw["console"] is consoles[name], name
+        assert args[0] is pyz and args[1] is made.scripts
+        assert kw["icon"] is None  # Linux uses the desktop file's icon
+    # both programs and the bundled data end up in the one folder
+    collect = run.one("COLLECT")
+    assert collect["name"] == "guinet"
+    for part in (*run.made["EXE"], made.datas, made.binaries):
+        assert any(arg is part for arg in collect["args"]), part
+    assert "BUNDLE" not in run.calls
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_pyinstaller_spec_icon_and_mac_bundle(
+    monkeypatch: pytest.MonkeyPatch, platform: str
+) -> None:
+    run = run_spec(monkeypatch, platform)
+    for _args, kw in run.calls["EXE"]:
+        (icon,) = kw["icon"]
+        assert Path(icon).is_file(), f"icon {icon} does not exist"
+        assert Path(icon).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if platform == "darwin":
+        bundle = run.one("BUNDLE")
+        assert Path(bundle["icon"]).is_file()
+        assert bundle["bundle_identifier"] == APP_ID
+        assert bundle["version"] == importlib.import_module("guinet").__version__
+        (exported,) = bundle["info_plist"]["UTExportedTypeDeclarations"]
+        tags = exported["UTTypeTagSpecification"]
+        assert tags["public.mime-type"] == [MIME_TYPE]
+        assert tags["public.filename-extension"] == ["guinet"]
+    else:
+        assert "BUNDLE" not in run.calls
+
+
+def installed_files() -> dict[str, Path]:
+    """README's `install -Dm644 SOURCE DEST` lines: installed name → source."""
+    readme = (PACKAGING / "README.md").read_text(encoding="utf-8")
+    found = {}
+    for line in readme.splitlines():
+        words = line.split()
+        if words[:2] == ["install", "-Dm644"]:
+            source, dest = words[2], words[3].strip('"')
+            found[dest.removeprefix("$PREFIX/share/")] = ROOT / source
+    return found
+
+
+def test_desktop_files_install_under_one_app_id_with_an_icon_that_exists() -> None:
+    installed = installed_files()
+    for dest, source in installed.items():
+        assert source.is_file(), f"{dest} is installed from {source}, which is missing"
+    entry = desktop_entry()
+    meta = ET.parse(PACKAGING / f"{APP_ID}.metainfo.xml").getroot()
+    app_id = meta.findtext("id")
+    assert app_id == APP_ID
+    launcher = meta.findtext("launchable[@type='desktop-id']")
+    assert installed[f"applications/{launcher}"] == PACKAGING / "guinet.desktop"
+    metainfo = installed[f"metainfo/{app_id}.metainfo.xml"]
+    assert metainfo == PACKAGING / f"{APP_ID}.metainfo.xml"
+    assert installed[f"mime/packages/{app_id}.xml"] == PACKAGING / "guinet-mime.xml"
+    # the launcher and the metadata name one icon, installed from the real files
+    icon = entry["Icon"]
+    assert icon == meta.findtext("icon[@type='stock']") == app_id
+    assert installed[f"icons/hicolor/scalable/apps/{icon}.svg"] == ICONS / "guinet.svg"
+    assert installed[f"icons/hicolor/256x256/apps/{icon}.png"] == ICONS / "guinet.png"
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")

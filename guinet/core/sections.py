@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from guinet.core.params import Param, ParamError, Registry
 
+
 #: Passed to :meth:`Section.with_value` to remove a key (back to its default).
 class _Unset:
     """The "no value" marker: falsy, and the same object after any copy."""

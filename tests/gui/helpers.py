@@ -1,10 +1,10 @@
-"""Real drag-and-drop events for widget tests."""
+"""Real drag-and-drop events and combo-box choices for widget tests."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
 NO_BUTTONS = Qt.MouseButton.NoButton
 NO_MODIFIERS = Qt.KeyboardModifier.NoModifier
@@ -40,3 +40,27 @@ def settle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     """Wait until the Data page has prepared the current data."""
     data = window.data_panel
     qtbot.waitUntil(lambda: data.current_prepared() is not None, timeout=20_000)
+
+
+def choose(qtbot, combo: QComboBox, value: object) -> None:  # type: ignore[no-untyped-def]
+    """Pick the item holding ``value`` as a person does: click the combo box to
+    open its list, move to the item with the arrow keys, press Enter.
+
+    Only a real choice emits ``activated``, the signal the pages act on.
+    """
+    row = combo.findData(value)
+    assert row >= 0, f"{value!r} is not offered"
+    assert combo.isVisible() and combo.isEnabled(), "the combo box cannot be used"
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=2_000)
+    for _ in range(combo.count()):
+        here = view.currentIndex().row()
+        if here == row:
+            break
+        key = Qt.Key.Key_Down if here < row else Qt.Key.Key_Up
+        qtbot.keyClick(view, key)
+    assert view.currentIndex().row() == row, "the arrow keys did not reach the item"
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=2_000)
+    assert combo.currentIndex() == row

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+import shiboken6
+from PySide6.QtCore import QMimeData, QPoint, Qt, QThread, QUrl
 
+from guinet.core.data import DataCancelled
 from guinet.core.model import LayerSpec
-from tests.gui.helpers import drop
+from tests.gui.helpers import choose, drop
 
 
 def write_csv(path, rows=60, seed=0):
@@ -59,8 +64,7 @@ def test_load_a_csv_choose_target_split_and_scaling(
     csv = write_csv(tmp_path / "people.csv")
     window.designer.append_layer("Linear")
     dialogs.answers.append(str(csv))
-    _select(panel.kind, "file")
-    load(qtbot, panel, lambda: panel.kind.activated.emit(panel.kind.currentIndex()))
+    load(qtbot, panel, lambda: choose(qtbot, panel.kind, "file"))  # asks for a file
 
     data = window.project.data
     assert data["source"]["kind"] == "csv"
@@ -75,9 +79,7 @@ def test_load_a_csv_choose_target_split_and_scaling(
     assert "train" in panel.split_counts.text()
 
     # change the target to "city": three classes, label becomes a feature
-    index = panel.target.findData("city")
-    panel.target.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.target.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.target, "city"))
     assert window.project.data["target"] == "city"
     assert panel.prepared.task == "multiclass"
     assert panel.prepared.n_outputs == 3
@@ -87,9 +89,7 @@ def test_load_a_csv_choose_target_split_and_scaling(
     load(qtbot, panel, lambda: panel.test.setValue(30))
     assert window.project.data["split"]["test"] == pytest.approx(0.3)
     assert panel.prepared.report.rows["test"] == 18
-    index = panel.scaling.findData("minmax")
-    panel.scaling.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.scaling.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.scaling, "minmax"))
     assert window.project.data["scaling"] == "minmax"
     x = panel.prepared.x_train
     assert x.min() >= -1e-6 and x.max() <= 1 + 1e-6
@@ -116,9 +116,7 @@ def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
         LayerSpec("Linear", {"out_features": 2}),
     ):
         model.layers.append(spec)
-    index = panel.dataset.findData("iris")
-    panel.dataset.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.dataset, "iris"))
     assert window.project.data["source"]["name"] == "iris"
     assert model.input_shape == (4,)
     assert window.designer.input_bar.edit.isReadOnly()
@@ -131,9 +129,7 @@ def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
     assert not totals.fix_button.isVisibleTo(window.designer)
 
     # a generated set's parameters are editable
-    index = panel.dataset.findData("spirals")
-    panel.dataset.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.dataset, "spirals"))
     samples = panel._builtin_editors["samples"]
     load(qtbot, panel, lambda: samples.spin.setValue(300))
     assert window.project.data["source"]["samples"] == 300
@@ -142,9 +138,7 @@ def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
 
 
 def test_image_data_shows_a_grid_of_samples(window, panel, qtbot):
-    index = panel.dataset.findData("digits")
-    panel.dataset.setCurrentIndex(index)
-    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.dataset, "digits"))
     assert window.project.model.input_shape == (1, 8, 8)
     assert panel.summary.shown_images == 16
 
@@ -167,8 +161,8 @@ def test_bad_files_get_a_message_in_the_panel(window, panel, qtbot, tmp_path, na
     assert expected.lower() in panel.error_text.lower()
     assert panel.prepared is None
     # the window stays usable, and a good source clears the message
-    index = panel.dataset.findData("moons")
-    load(qtbot, panel, lambda: panel.dataset.activated.emit(index))
+    load(qtbot, panel, lambda: choose(qtbot, panel.kind, "builtin"))
+    assert window.project.data["source"]["name"] == panel.dataset.currentData()
     assert panel.error_text == ""
     assert panel.prepared is not None
 
@@ -198,15 +192,7 @@ def test_data_choices_are_saved_and_restored_with_relative_paths(
     folder.mkdir()
     csv = write_csv(folder / "people.csv")
     load(qtbot, panel, lambda: panel.open_file(csv))
-    index = panel.missing.findData("drop")
-    load(
-        qtbot,
-        panel,
-        lambda: (
-            panel.missing.setCurrentIndex(index),
-            panel.missing.activated.emit(index),
-        ),
-    )
+    load(qtbot, panel, lambda: choose(qtbot, panel.missing, "drop"))
     dialogs.answers.append(str(folder / "saved"))
     window.save_action.trigger()
     saved = folder / "saved.guinet"
@@ -224,17 +210,68 @@ def test_data_choices_are_saved_and_restored_with_relative_paths(
     assert panel.path.text() == "people.csv"
 
 
-def test_cancel_stops_loading_and_says_so(window, panel, qtbot, tmp_path):
+@pytest.fixture
+def held_reader(monkeypatch):
+    """Table reading that blocks until ``release`` is set, polling for a cancel
+    between waits as the real readers do between chunks; records the cancel."""
+    from guinet.core.data import tables
+
+    real = tables.read_table
+    state = SimpleNamespace(
+        reading=threading.Event(),
+        release=threading.Event(),
+        cancelled=threading.Event(),
+    )
+
+    def read_table(path, kind, source, progress):
+        state.reading.set()
+        while not state.release.wait(0.02):
+            try:
+                progress.check()
+            except DataCancelled:
+                state.cancelled.set()
+                raise
+        return real(path, kind, source, progress)
+
+    monkeypatch.setattr(tables, "read_table", read_table)
+    yield state
+    state.release.set()  # never leave a loading thread blocked
+
+
+def test_cancel_button_stops_loading_and_the_page_stays_usable(
+    window, panel, qtbot, tmp_path, held_reader
+):
     csv = write_csv(tmp_path / "p.csv")
+    assert panel.prepared is None
     panel.open_file(csv)
-    panel.reload()
-    panel.cancel()
-    qtbot.waitUntil(lambda: not panel.task.running, timeout=20_000)
+    qtbot.waitUntil(held_reader.reading.is_set, timeout=10_000)
+    thread = panel.findChild(QThread, "guinet-data")
+    assert thread is not None and thread.isRunning()
+    qtbot.waitUntil(panel.cancel_button.isVisible, timeout=5_000)
+
+    with (
+        qtbot.assertNotEmitted(panel.data_prepared),
+        qtbot.assertNotEmitted(panel.data_cleared),
+    ):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+        # the reader saw the cancel and gave up: the thread ends on its own
+        qtbot.waitUntil(held_reader.cancelled.is_set, timeout=5_000)
+        qtbot.waitUntil(lambda: not panel.task.running, timeout=5_000)
+        qtbot.waitUntil(
+            lambda: not shiboken6.isValid(thread) or thread.isFinished(),
+            timeout=5_000,
+        )
+    assert not held_reader.release.is_set()  # it ended without being let go
+    assert panel.prepared is None and panel.current_prepared() is None
     assert "cancelled" in panel.error_text
+    assert not panel.progress_row.isVisible()
 
-
-def _select(combo, value):
-    combo.setCurrentIndex(combo.findData(value))
+    # the page is usable again: a changed setting loads the data
+    held_reader.release.set()
+    load(qtbot, panel, lambda: choose(qtbot, panel.scaling, "minmax"))
+    assert window.project.data["scaling"] == "minmax"
+    assert panel.prepared is not None
+    assert panel.error_text == ""
 
 
 def test_a_separate_validation_file(window, panel, qtbot, dialogs, tmp_path):

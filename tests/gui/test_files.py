@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from guinet._resources import example_projects
@@ -53,17 +54,43 @@ def test_save_as_then_save_and_reopen(window, dialogs, tmp_path):
     assert window.recent_files()[0] == str(saved)
 
 
-def test_open_dialog_and_recent_menu(window, dialogs, tmp_path):
-    path = tmp_path / "p.guinet"
-    project = Project()
-    project.model.set_input_shape((2,))
-    project.save(path)
-    dialogs.answers.append(str(path))
-    window.open_action.trigger()
-    assert window.project.path == path
-    window._fill_recent_menu()
-    texts = [a.text() for a in window.recent_menu.actions()]
-    assert any("p.guinet" in t for t in texts)
+def test_open_dialog_then_open_recent_reopens_a_project(
+    window, qtbot, dialogs, tmp_path
+):
+    paths = {}
+    for name, width in (("first", 2), ("second", 3), ("third", 4)):
+        paths[name] = tmp_path / f"{name}.guinet"
+        project = Project()
+        project.model.set_input_shape((width,))
+        project.save(paths[name])
+        dialogs.answers.append(str(paths[name]))
+        window.open_action.trigger()
+        assert window.project.path == paths[name]
+    window.new_action.trigger()
+    assert window.project.path is None
+
+    # File > Open Recent: the menu fills itself as it opens, newest first
+    menu = window.recent_menu
+    with qtbot.waitSignal(menu.aboutToShow, timeout=2_000):
+        menu.popup(window.mapToGlobal(QPoint(40, 40)))
+    qtbot.waitUntil(menu.isVisible, timeout=2_000)
+    actions = menu.actions()
+    assert [a.text() for a in actions[:3]] == [
+        "&1 third.guinet",
+        "&2 second.guinet",
+        "&3 first.guinet",
+    ]
+    assert actions[1].toolTip() == str(paths["second"])
+    # the one in the middle, by its mnemonic, as a person would press it
+    qtbot.keyClick(menu, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: window.project.path is not None, timeout=2_000)
+    assert window.project.path == paths["second"]
+    assert not menu.isVisible()
+    assert window.project.model.input_shape == (3,)
+    assert window.windowTitle() == "second.guinet[*] — guinet"
+    assert window.recent_files()[:3] == [
+        str(paths[name]) for name in ("second", "third", "first")
+    ]
 
 
 def test_a_bad_file_gets_a_message_and_keeps_the_open_project(

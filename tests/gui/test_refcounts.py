@@ -8,7 +8,9 @@ pyproject.toml excludes that release; this test catches the next one.
 
 from __future__ import annotations
 
+import gc
 import sys
+import threading
 
 import numpy as np
 import pyqtgraph as pg
@@ -31,20 +33,48 @@ def test_live_plot_updates_keep_their_references(qtbot):
     assert max(lost) < LIMIT, f"references lost to True/False/None: {lost}"
 
 
-def test_the_garbage_collector_runs_on_the_gui_thread_only(qapp):
-    """A collection on a worker thread can free widgets there and deadlock."""
-    import gc
+class _Cycle:
+    """Garbage only the cyclic collector can free; says on which thread it died."""
 
+    freed_on: list[int] = []
+
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        _Cycle.freed_on.append(threading.get_ident())
+
+
+def test_garbage_made_on_a_worker_thread_is_collected_on_the_gui_thread(qapp, qtbot):
+    """A collection on a worker thread can free widgets there and deadlock."""
     from guinet.gui import gc_guard
     from guinet.gui.app import create_application
 
     create_application()
     collector = gc_guard.install(qapp)
     assert not gc.isenabled()
-    garbage = [[] for _ in range(collector.threshold[0] + 10)]
-    for item in garbage:
-        item.append(item)  # cycles only the collector can free
-    del garbage
-    before = collector.collections
-    collector.check()
-    assert collector.collections == before + 1
+    gui = threading.get_ident()
+    count = 20 * collector.threshold[0]  # far past every automatic threshold
+    collected_on: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            collected_on.append(threading.get_ident())
+
+    def make_garbage() -> None:
+        for _ in range(count):
+            _Cycle()
+
+    _Cycle.freed_on = []
+    gc.callbacks.append(record)
+    try:
+        worker = threading.Thread(target=make_garbage, name="garbage-maker")
+        worker.start()
+        qtbot.waitUntil(lambda: not worker.is_alive(), timeout=10_000)
+        # the guard's timer on the GUI thread frees it, without being asked
+        qtbot.waitUntil(lambda: len(_Cycle.freed_on) == count, timeout=10_000)
+    finally:
+        gc.callbacks.remove(record)
+    assert collected_on, "nothing was collected"
+    assert set(collected_on) == {gui}, "a collection ran on the worker thread"
+    assert set(_Cycle.freed_on) == {gui}

@@ -1,8 +1,10 @@
 """Early stopping and checkpoints on the Train page: settings, plot, list, actions.
 
 The moons example saved to ``tmp_path`` (so checkpoints are written) with
-Adam at lr 0.01 and seed 0 stops early deterministically: with patience 2 it
-stops after epoch 15, the best val_loss being epoch 13's.
+Adam at lr 0.01 and seed 0 stops early deterministically with patience 2.
+Where it stops and which epoch is best are not written here: the engine
+trains the same project headless (:func:`engine_run`), its history is
+checked against what patience 2 implies, and the page must agree with it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,43 @@ import pytest
 from PySide6.QtCore import Qt
 
 from guinet._resources import resource
+from guinet.core.project import Project
 from guinet.core.training.checkpoints import list_checkpoints
 from tests.gui.helpers import settle
 from tests.gui.test_training_panel import type_into
 
 LEFT = Qt.MouseButton.LeftButton
-STOPPED, BEST = 15, 13  # with patience 2 (see the module doc)
+PATIENCE = 2
+EPOCHS = 100
+
+
+@pytest.fixture(scope="module")
+def engine_run():
+    """The same seeded project trained by the engine alone, without the GUI.
+
+    Returns ``(stopped, best, val_losses)``; the history is checked first
+    against what patience means, so neither side is trusted blindly.
+    """
+    from guinet.core.training import fit_project
+
+    project = Project.load(resource("examples", "moons_mlp.guinet"))
+    project.set_training(
+        project.training.replace(epochs=EPOCHS).with_value(
+            "early_stopping.patience", PATIENCE
+        )
+    )
+    assert project.training.early_stopping.min_delta == 0
+    result = fit_project(project)  # a shipped example: it writes no checkpoints
+
+    val_losses = result.history["val_loss"]
+    stopped, best = result.epochs_run, result.restored_epoch
+    assert result.stop_reason == "early_stopping" and stopped < EPOCHS
+    assert len(val_losses) == stopped
+    # the best epoch has the lowest val_loss, and patience epochs without
+    # improvement after it are what stopped the run
+    assert best == val_losses.index(min(val_losses)) + 1
+    assert stopped - best == PATIENCE
+    return stopped, best, val_losses
 
 
 @pytest.fixture
@@ -31,11 +64,11 @@ def window(window, qtbot):
 
 @pytest.fixture
 def panel(window, qtbot, tmp_path):
-    """The moons example saved in tmp_path, patience 2, on the Train page."""
+    """The moons example saved in tmp_path, patience PATIENCE, on the Train page."""
     window.open_example(resource("examples", "moons_mlp.guinet"))
     panel = window.training_panel
     panel.form.set_value("epochs", 100)
-    panel.form.set_value("early_stopping.patience", 2)
+    panel.form.set_value("early_stopping.patience", PATIENCE)
     assert window._save_to(tmp_path / "moons.guinet")
     window.tabs.setCurrentWidget(panel)
     settle(qtbot, window)
@@ -52,26 +85,30 @@ def train(qtbot, panel, start=None, timeout=30_000):
             start()
 
 
-def test_early_stop_is_marked_on_the_plot(qtbot, panel):
+def test_early_stop_is_marked_on_the_plot(qtbot, panel, engine_run):
+    stopped, best, val_losses = engine_run
     train(qtbot, panel)
     summary = panel.last_summary
     assert summary["stopped_early"] and summary["stop_reason"] == "early_stopping"
-    assert summary["epochs_run"] == STOPPED and summary["restored_epoch"] == BEST
+    assert summary["epochs_run"] == stopped and summary["restored_epoch"] == best
     curves = panel.curves
-    assert curves.stop_line.isVisible() and curves.stop_line.value() == STOPPED
-    assert "no improvement for 2 epochs" in curves.stop_line.label.toPlainText()
-    assert curves.best_line.isVisible() and curves.best_line.value() == BEST
+    # the page trained what the engine trains alone, epoch for epoch
+    assert [e["val_loss"] for e in curves.epochs] == pytest.approx(val_losses)
+    assert curves.stop_line.isVisible() and curves.stop_line.value() == stopped
+    said = curves.stop_line.label.toPlainText()
+    assert f"no improvement for {PATIENCE} epochs" in said
+    assert curves.best_line.isVisible() and curves.best_line.value() == best
     x, y = curves.best_marker.getData()
-    assert list(x) == [BEST]
-    assert y[0] == pytest.approx(curves.epochs[BEST - 1]["val_loss"])
+    assert list(x) == [best]
+    assert y[0] == pytest.approx(curves.epochs[best - 1]["val_loss"])
     assert curves.best_marker in curves.loss_plot.getPlotItem().items
-    assert f"weights restored from epoch {BEST}" in curves.stopping.text()
+    assert f"weights restored from epoch {best}" in curves.stopping.text()
     assert curves.stopping.isVisible()
     assert "Stopped early" in panel.status.text()
-    assert f"Weights restored from epoch {BEST}." in panel.log_lines()
+    assert f"Weights restored from epoch {best}." in panel.log_lines()
     # checkpoints of this run are marked at their epochs
     marked = sorted(int(v) for v in curves.checkpoint_marker.getData()[0])
-    assert marked == sorted(curves.checkpoint_epochs) and BEST in marked
+    assert marked == sorted(curves.checkpoint_epochs) and best in marked
 
 
 def test_patience_typed_mid_run_reaches_the_run_and_undo_too(qtbot, window, panel):
@@ -119,8 +156,10 @@ def test_patience_lowered_mid_run_stops_it(qtbot, panel):
     assert summary["early_stopping"]["patience"] == 1
 
 
-def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path):
+def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path, engine_run):
+    stopped, best, _ = engine_run
     train(qtbot, panel)
+    assert panel.last_summary["epochs_run"] == stopped
     folder = tmp_path / "checkpoints"
     listed = list_checkpoints(folder)
     table = panel.checkpoints.table
@@ -130,10 +169,10 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path):
     }
 
     # load the best weights
-    assert panel.checkpoints.select_epoch(BEST, "best")
+    assert panel.checkpoints.select_epoch(best, "best")
     qtbot.mouseClick(panel.checkpoints.load_button, LEFT)
-    assert panel.loaded_from["epoch"] == BEST and panel.loaded_weights
-    assert any(f"weights of epoch {BEST}" in line for line in panel.log_lines())
+    assert panel.loaded_from["epoch"] == best and panel.loaded_weights
+    assert any(f"weights of epoch {best}" in line for line in panel.log_lines())
 
     # a damaged file: said in the message area, nothing loaded
     bad = folder / "broken.ckpt"
@@ -147,11 +186,11 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path):
     # resume the run from its last checkpoint with more patience: it goes on
     panel.form.set_value("early_stopping.patience", 4)
     panel.checkpoints.refresh()
-    assert panel.checkpoints.select_epoch(STOPPED, "last")
+    assert panel.checkpoints.select_epoch(stopped, "last")
     train(qtbot, panel, panel.checkpoints.resume_button.click)
-    assert len(panel.curves.epochs) > STOPPED
-    assert panel.curves.start_epoch == STOPPED
-    assert panel.last_summary["start_epoch"] == STOPPED
+    assert len(panel.curves.epochs) > stopped
+    assert panel.curves.start_epoch == stopped
+    assert panel.last_summary["start_epoch"] == stopped
     assert not panel.curves.previous_curves
 
     # branch from the best checkpoint with another learning rate
@@ -159,10 +198,10 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path):
     original = {info.path: info.path.read_bytes() for info in list_checkpoints(folder)}
     panel.form.set_param("optimizer", "lr", 0.002)
     panel.checkpoints.refresh()
-    assert panel.checkpoints.select_epoch(BEST, "best")
+    assert panel.checkpoints.select_epoch(best, "best")
     train(qtbot, panel, panel.checkpoints.branch_button.click)
     curves = panel.curves
-    assert curves.start_epoch == BEST and len(curves.epochs) > BEST
+    assert curves.start_epoch == best and len(curves.epochs) > best
     faded = curves.previous_curves
     assert faded and len(faded[0].getData()[0]) == before
     assert all(item.opts["pen"].color().alpha() < 255 for item in faded)
@@ -191,8 +230,8 @@ def test_settings_edits_are_undoable(qtbot, panel):
     stack.undo()
     assert panel.project.training.checkpoint.every_n_epochs == 0
     stack.undo()
-    assert panel.project.training.early_stopping.patience == 2
-    assert form.early_stopping.editors["patience"].value() == 2
+    assert panel.project.training.early_stopping.patience == PATIENCE
+    assert form.early_stopping.editors["patience"].value() == PATIENCE
     stack.redo()
     assert panel.project.training.early_stopping.patience == 7
 

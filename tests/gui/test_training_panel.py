@@ -154,16 +154,22 @@ def test_pause_holds_the_run_and_resume_goes_on(panel, qtbot):
     assert panel.pause_button.text() == "Resume"
     qtbot.waitUntil(lambda: panel.runner.holding, timeout=5_000)
     qtbot.waitUntil(lambda: panel.status.text().startswith("Paused"), timeout=2_000)
-    qtbot.wait(50)  # let epochs sent before the pause arrive
+    # the trainer is blocked: what it sent before blocking is already posted
+    QApplication.sendPostedEvents()
     held = len(panel.curves.epochs)
-    qtbot.wait(200)
-    assert len(panel.curves.epochs) == held
-    assert panel.is_training
+    assert [e["epoch"] for e in panel.curves.epochs] == list(range(1, held + 1))
+    with (  # a held run sends nothing (the inner one waits, the outer listens)
+        qtbot.assertNotEmitted(panel.runner.batch_progressed),
+        qtbot.assertNotEmitted(panel.runner.epoch_finished, wait=200),
+    ):
+        pass
+    assert panel.runner.holding and panel.is_training
 
-    with qtbot.waitSignal(panel.runner.epoch_finished, timeout=10_000):
+    with qtbot.waitSignal(panel.runner.epoch_finished, timeout=10_000) as resumed:
         qtbot.mouseClick(panel.pause_button, LEFT)
     assert panel.pause_button.text() == "Pause"
-    assert len(panel.curves.epochs) > held
+    assert resumed.args[0]["epoch"] == held + 1  # nothing was trained unseen
+    assert len(panel.curves.epochs) == held + 1
     with qtbot.waitSignal(panel.runner.run_ended, timeout=10_000):
         qtbot.mouseClick(panel.stop_button, LEFT)
     assert panel.last_summary["stop_reason"] == "stopped"
@@ -203,7 +209,7 @@ def test_closing_the_window_mid_run_asks_then_stops_the_thread(
 
 
 def test_a_new_project_during_training_asks_and_stops_it(window, panel, qtbot, dialogs):
-    start_long_run(qtbot, panel)
+    thread = start_long_run(qtbot, panel)
     window.undo_stack.setClean()
     old = window.project
     dialogs.answers.append(QMessageBox.StandardButton.No)
@@ -211,10 +217,12 @@ def test_a_new_project_during_training_asks_and_stops_it(window, panel, qtbot, d
     assert window.project is old and panel.is_training
 
     dialogs.answers.append(QMessageBox.StandardButton.Yes)
-    window.new_action.trigger()
-    assert window.project is not old
-    assert_idle(panel)
-    qtbot.wait(50)  # signals the old run had sent are dropped, not drawn
+    with qtbot.assertNotEmitted(panel.runner.epoch_finished):
+        window.new_action.trigger()
+        assert window.project is not old
+        assert_idle(panel)
+        # the thread is deleted only after the signals it had sent were handled
+        assert_thread_gone(qtbot, thread)
     assert panel.curves.epochs == []
     assert epoch_lines(panel) == []
 

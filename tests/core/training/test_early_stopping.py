@@ -18,8 +18,8 @@ from guinet.core.training import (
     EarlyStoppingSettings,
     Logs,
     Trainer,
-    TrainingSpec,
     TrainingControl,
+    TrainingSpec,
 )
 from guinet.core.training.early_stopping import EARLY_STOPPING_PARAMS
 from tests.core.training.helpers import tiny_trainer

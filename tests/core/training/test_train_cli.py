@@ -143,8 +143,9 @@ def test_bad_files_and_flags_fail_in_one_line(
     assert "--epochs must be at least 1" in one_error_line(
         capsys, str(path), "--epochs", "0"
     )
-    assert "device must be auto, cpu, cuda (or cuda:N) or mps, not 'tpu'" in one_error_line(
-        capsys, str(path), "--device", "tpu"
+    assert (
+        "device must be auto, cpu, cuda (or cuda:N) or mps, not 'tpu'"
+        in one_error_line(capsys, str(path), "--device", "tpu")
     )
     resume = one_error_line(capsys, str(path), "--resume", str(tmp_path / "x.ckpt"))
     assert resume.startswith("guinet: --resume: ") and "no such file" in resume
