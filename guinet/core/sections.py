@@ -27,7 +27,15 @@ from guinet.core.params import Param, ParamError, Registry
 
 #: Passed to :meth:`Section.with_value` to remove a key (back to its default).
 UNSET: Any = type(
-    "Unset", (), {"__repr__": lambda self: "UNSET", "__bool__": lambda self: False}
+    "Unset",
+    (),
+    {
+        "__repr__": lambda self: "UNSET",
+        "__bool__": lambda self: False,
+        # one marker even through copies (commands deep-copy the values they keep)
+        "__copy__": lambda self: self,
+        "__deepcopy__": lambda self, memo: self,
+    },
 )()
 
 Path = tuple[str, ...]
