@@ -308,7 +308,7 @@ class TrainingPanel(QWidget, CheckpointActions):
                 resolve_device(config.device)
             except TrainingError as exc:
                 return sentence(str(exc)), []
-        if not (project.data or {}).get("source"):
+        if project.data is None or not project.data.has_source:
             return (
                 "No data yet: choose a built-in dataset or open a file on the Data "
                 "page, then come back to train.",
@@ -330,8 +330,11 @@ class TrainingPanel(QWidget, CheckpointActions):
                 else ""
             )
             return model_problem(where + text), []
+        loss = self.session.loss()  # the project's, or auto's pick
+        if loss is None:
+            return None, []
         try:
-            plan = plan_for_data(model, config.loss, prepared)
+            plan = plan_for_data(model, loss, prepared)
         except TrainingError as exc:
             return sentence(str(exc)), []
         return None, list(plan.notes)
