@@ -219,8 +219,9 @@ class DataSummary(QWidget):
     def _show_images(self, x: np.ndarray, y: np.ndarray, data: PreparedData) -> None:
         while self.image_grid.count():
             item = self.image_grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         count = min(16, len(x))
         for i in range(count):
             pixmap = _pixmap(x[i])
