@@ -63,8 +63,13 @@ def shoot_data(source: Path | None, dataset: str | None, name: str) -> Path:
     window.show()
     panel = window.data_panel
     loop = QEventLoop()
-    panel.data_prepared.connect(loop.quit)
-    panel.data_cleared.connect(loop.quit)
+    session = window.session
+
+    def quit_when_loaded() -> None:
+        if session.prepared is not None or session.data_error is not None:
+            loop.quit()
+
+    session.data_changed.connect(quit_when_loaded)
     QTimer.singleShot(30_000, loop.quit)
     if source is not None:
         panel.open_file(source)

@@ -38,8 +38,10 @@ def drop(target: QWidget, mime: QMimeData, pos: QPoint) -> bool:
 
 def settle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     """Wait until the Data page has prepared the current data."""
-    data = window.data_panel
-    qtbot.waitUntil(lambda: data.current_prepared() is not None, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.session.prepared is not None and not window.data_panel.busy,
+        timeout=20_000,
+    )
 
 
 def choose(qtbot, combo: QComboBox, value: object) -> None:  # type: ignore[no-untyped-def]

@@ -6,13 +6,14 @@ import threading
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 import shiboken6
+import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QThread, QUrl
+from PySide6.QtWidgets import QPushButton
 
 from guinet.core.data import DataCancelled
 from guinet.core.model import LayerSpec
-from tests.gui.helpers import choose, drop
+from tests.gui.helpers import drop
 
 
 def write_csv(path, rows=60, seed=0):
@@ -35,27 +36,41 @@ def panel(window):
 
 
 def load(qtbot, panel, action):
-    """Run ``action`` and wait until the data has been prepared, or has failed."""
-    outcome = []
+    """Run ``action`` and wait until the session has the data prepared, or why not."""
+    action()
+    session = panel.session
+    qtbot.waitUntil(
+        lambda: (
+            not panel.busy
+            and (session.prepared is not None or session.data_error is not None)
+        ),
+        timeout=20_000,
+    )
 
-    def mark(*_args):
-        outcome.append(True)
 
-    panel.data_prepared.connect(mark)
-    panel.data_cleared.connect(mark)
-    try:
-        action()
-        qtbot.waitUntil(
-            lambda: (
-                bool(outcome)
-                and not panel.task.running
-                and not panel._reload_timer.isActive()
-            ),
-            timeout=20_000,
-        )
-    finally:
-        panel.data_prepared.disconnect(mark)
-        panel.data_cleared.disconnect(mark)
+def choose(qtbot, combo, value):
+    """Open ``combo``'s list and click the entry holding ``value``."""
+    index = combo.findData(value)
+    assert index >= 0, f"{value!r} is not offered"
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    rect = view.visualRect(view.model().index(index, combo.modelColumn()))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert combo.currentIndex() == index
+
+
+def type_into(qtbot, spin, text):
+    """Replace a spin box's text and press Enter."""
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def option(form, name):
+    """The editor of the declared option ``name`` in a ParamForm."""
+    return form.editors[name]
 
 
 def test_load_a_csv_choose_target_split_and_scaling(
@@ -64,10 +79,10 @@ def test_load_a_csv_choose_target_split_and_scaling(
     csv = write_csv(tmp_path / "people.csv")
     window.designer.append_layer("Linear")
     dialogs.answers.append(str(csv))
-    load(qtbot, panel, lambda: choose(qtbot, panel.kind, "file"))  # asks for a file
+    load(qtbot, panel, lambda: choose(qtbot, panel.kind, "file"))
 
     data = window.project.data
-    assert data["source"]["kind"] == "csv"
+    assert data.to_dict()["source"]["kind"] == "csv"
     assert panel.prepared is not None
     # the city column is one-hot encoded: age, height + 3 cities
     assert panel.prepared.input_shape == (5,)
@@ -80,30 +95,57 @@ def test_load_a_csv_choose_target_split_and_scaling(
 
     # change the target to "city": three classes, label becomes a feature
     load(qtbot, panel, lambda: choose(qtbot, panel.target, "city"))
-    assert window.project.data["target"] == "city"
+    assert window.project.data.target == "city"
     assert panel.prepared.task == "multiclass"
     assert panel.prepared.n_outputs == 3
     assert window.project.model.input_shape == (4,)  # age, height, label one-hot
 
-    # split and scaling follow the widgets and land in the project
-    load(qtbot, panel, lambda: panel.test.setValue(30))
-    assert window.project.data["split"]["test"] == pytest.approx(0.3)
+    # split and scaling follow the widgets and land in the project; the test
+    # share is typed as a percent and stored as a fraction
+    test_share = option(panel.split.options, "test")
+    load(qtbot, panel, lambda: type_into(qtbot, test_share.spin, "30"))
+    assert window.project.data.split.test == pytest.approx(0.3)
+    assert test_share.value() == pytest.approx(30)
     assert panel.prepared.report.rows["test"] == 18
-    load(qtbot, panel, lambda: choose(qtbot, panel.scaling, "minmax"))
-    assert window.project.data["scaling"] == "minmax"
+    scaling = option(panel.preparation.options, "scaling").combo
+    load(qtbot, panel, lambda: choose(qtbot, scaling, "minmax"))
+    assert window.project.data.scaling == "minmax"
     x = panel.prepared.x_train
     assert x.min() >= -1e-6 and x.max() <= 1 + 1e-6
 
-    # uncheck a feature
+    # uncheck a feature: select it and press Space
     item = panel.features.findItems("height", Qt.MatchFlag.MatchExactly)[0]
-    load(qtbot, panel, lambda: item.setCheckState(Qt.CheckState.Unchecked))
-    assert "height" not in window.project.data["features"]
+    rect = panel.features.visualItemRect(item)
+
+    def uncheck():
+        qtbot.mouseClick(
+            panel.features.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
+        )
+        qtbot.keyClick(panel.features, Qt.Key.Key_Space)
+
+    load(qtbot, panel, uncheck)
+    assert "height" not in window.project.data.features
     assert window.project.model.input_shape == (3,)
 
     # every change is one undo step
     load(qtbot, panel, window.undo_action.trigger)
-    assert window.project.data["features"] is None
+    assert window.project.data.features is None
     assert window.project.model.input_shape == (4,)
+
+
+def test_the_options_come_from_the_declarations(window, panel, qtbot):
+    from guinet.core.data.spec import MISSING, TASK
+
+    options = panel.preparation.options
+    task = option(options, "task").combo
+    assert [task.itemText(i) for i in range(task.count())] == list(TASK.choice_labels)
+    # missing values is an advanced option, behind "More options"
+    missing = option(options, "missing")
+    assert not missing.isVisibleTo(panel)
+    qtbot.mouseClick(options.more, Qt.MouseButton.LeftButton)
+    assert missing.isVisibleTo(panel)
+    assert missing.combo.currentData() == MISSING.default
+    assert option(panel.split.options, "validation").value() == pytest.approx(20)
 
 
 def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
@@ -117,22 +159,22 @@ def test_builtin_sets_fill_the_shape_and_the_designer_offers_to_fix_the_output(
     ):
         model.layers.append(spec)
     load(qtbot, panel, lambda: choose(qtbot, panel.dataset, "iris"))
-    assert window.project.data["source"]["name"] == "iris"
+    assert window.project.data.to_dict()["source"]["name"] == "iris"
     assert model.input_shape == (4,)
     assert window.designer.input_bar.edit.isReadOnly()
     totals = window.designer.totals
-    assert "needs 3 outputs" in totals.text()
+    assert "the data has 3 classes" in totals.text()
     assert totals.fix_button.isVisibleTo(window.designer)
     qtbot.mouseClick(totals.fix_button, Qt.MouseButton.LeftButton)
     assert model.layers[2].params["out_features"] == 3
-    assert "needs 3" not in totals.text()
+    assert "3 classes" not in totals.text()
     assert not totals.fix_button.isVisibleTo(window.designer)
 
     # a generated set's parameters are editable
     load(qtbot, panel, lambda: choose(qtbot, panel.dataset, "spirals"))
-    samples = panel._builtin_editors["samples"]
-    load(qtbot, panel, lambda: samples.spin.setValue(300))
-    assert window.project.data["source"]["samples"] == 300
+    samples = option(panel.source.dataset_form, "samples")
+    load(qtbot, panel, lambda: type_into(qtbot, samples.spin, "300"))
+    assert window.project.data.to_dict()["source"]["samples"] == 300
     assert sum(panel.prepared.report.rows.values()) == 300
     assert panel.summary.shown_points == panel.prepared.report.rows["train"]
 
@@ -162,7 +204,6 @@ def test_bad_files_get_a_message_in_the_panel(window, panel, qtbot, tmp_path, na
     assert panel.prepared is None
     # the window stays usable, and a good source clears the message
     load(qtbot, panel, lambda: choose(qtbot, panel.kind, "builtin"))
-    assert window.project.data["source"]["name"] == panel.dataset.currentData()
     assert panel.error_text == ""
     assert panel.prepared is not None
 
@@ -170,8 +211,7 @@ def test_bad_files_get_a_message_in_the_panel(window, panel, qtbot, tmp_path, na
 def test_a_missing_target_column_names_the_columns(window, panel, qtbot, tmp_path):
     csv = write_csv(tmp_path / "p.csv")
     load(qtbot, panel, lambda: panel.open_file(csv))
-    data = dict(window.project.data, target="salary")
-    load(qtbot, panel, lambda: window.project.set_data(data))
+    load(qtbot, panel, lambda: window.project.set_value("data.target", "salary"))
     assert "salary" in panel.error_text and "age" in panel.error_text
 
 
@@ -181,7 +221,7 @@ def test_dropping_a_data_file_on_the_window_loads_it(window, panel, qtbot, tmp_p
     mime.setUrls([QUrl.fromLocalFile(str(csv))])
     load(qtbot, panel, lambda: drop(window, mime, QPoint(50, 50)))
     assert window.tabs.currentWidget() is panel
-    assert window.project.data["source"]["path"].endswith("dropped.csv")
+    assert window.project.data.source["path"].endswith("dropped.csv")
     assert panel.prepared is not None
 
 
@@ -192,7 +232,9 @@ def test_data_choices_are_saved_and_restored_with_relative_paths(
     folder.mkdir()
     csv = write_csv(folder / "people.csv")
     load(qtbot, panel, lambda: panel.open_file(csv))
-    load(qtbot, panel, lambda: choose(qtbot, panel.missing, "drop"))
+    options = panel.preparation.options
+    qtbot.mouseClick(options.more, Qt.MouseButton.LeftButton)
+    load(qtbot, panel, lambda: choose(qtbot, option(options, "missing").combo, "drop"))
     dialogs.answers.append(str(folder / "saved"))
     window.save_action.trigger()
     saved = folder / "saved.guinet"
@@ -205,7 +247,7 @@ def test_data_choices_are_saved_and_restored_with_relative_paths(
     window.new_action.trigger()
     assert window.project.data is None
     load(qtbot, panel, lambda: window.open_path(saved))
-    assert panel.missing.currentData() == "drop"
+    assert option(options, "missing").value() == "drop"
     assert panel.prepared is not None
     assert panel.path.text() == "people.csv"
 
@@ -242,34 +284,38 @@ def test_cancel_button_stops_loading_and_the_page_stays_usable(
     window, panel, qtbot, tmp_path, held_reader
 ):
     csv = write_csv(tmp_path / "p.csv")
-    assert panel.prepared is None
     panel.open_file(csv)
     qtbot.waitUntil(held_reader.reading.is_set, timeout=10_000)
     thread = panel.findChild(QThread, "guinet-data")
     assert thread is not None and thread.isRunning()
-    qtbot.waitUntil(panel.cancel_button.isVisible, timeout=5_000)
+    cancel = panel.progress.cancel_button
+    qtbot.waitUntil(cancel.isVisible, timeout=5_000)
+    arrived: list[int] = []
+    window.session.data_changed.connect(lambda: arrived.append(1))
 
-    with (
-        qtbot.assertNotEmitted(panel.data_prepared),
-        qtbot.assertNotEmitted(panel.data_cleared),
-    ):
-        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
-        # the reader saw the cancel and gave up: the thread ends on its own
-        qtbot.waitUntil(held_reader.cancelled.is_set, timeout=5_000)
-        qtbot.waitUntil(lambda: not panel.task.running, timeout=5_000)
-        qtbot.waitUntil(
-            lambda: not shiboken6.isValid(thread) or thread.isFinished(),
-            timeout=5_000,
-        )
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    # the reader saw the cancel and gave up: the thread ends on its own
+    qtbot.waitUntil(held_reader.cancelled.is_set, timeout=5_000)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=5_000)
+    qtbot.waitUntil(
+        lambda: not shiboken6.isValid(thread) or thread.isFinished(), timeout=5_000
+    )
     assert not held_reader.release.is_set()  # it ended without being let go
-    assert panel.prepared is None and panel.current_prepared() is None
-    assert "cancelled" in panel.error_text
-    assert not panel.progress_row.isVisible()
+    assert arrived == []  # no data (and no error) reached the session
+    assert panel.prepared is None
+    assert "cancelled" in panel.error_text.lower()
+    assert not panel.progress.isVisible()
 
     # the page is usable again: a changed setting loads the data
     held_reader.release.set()
-    load(qtbot, panel, lambda: choose(qtbot, panel.scaling, "minmax"))
-    assert window.project.data["scaling"] == "minmax"
+    load(
+        qtbot,
+        panel,
+        lambda: choose(
+            qtbot, option(panel.preparation.options, "scaling").combo, "minmax"
+        ),
+    )
+    assert window.project.data.scaling == "minmax"
     assert panel.prepared is not None
     assert panel.error_text == ""
 
@@ -278,11 +324,26 @@ def test_a_separate_validation_file(window, panel, qtbot, dialogs, tmp_path):
     train = write_csv(tmp_path / "train.csv", rows=60, seed=1)
     valid = write_csv(tmp_path / "valid.csv", rows=24, seed=2)
     load(qtbot, panel, lambda: panel.open_file(train))
+    row = panel.split.extra_files["validation_source"].parentWidget()
+    browse, clear = row.findChildren(QPushButton)
     dialogs.answers.append(str(valid))
-    load(qtbot, panel, lambda: panel.browse_extra("validation_source"))
-    assert window.project.data["validation_source"]["path"].endswith("valid.csv")
+    load(qtbot, panel, lambda: qtbot.mouseClick(browse, Qt.MouseButton.LeftButton))
+    assert window.project.data.validation_source["path"].endswith("valid.csv")
     assert panel.prepared.report.rows["validation"] == 24
-    assert not panel.validation.isEnabled()
-    load(qtbot, panel, lambda: panel.set_extra_file("validation_source", None))
-    assert "validation_source" not in window.project.data
-    assert panel.validation.isEnabled()
+    validation = option(panel.split.options, "validation")
+    assert not validation.isEnabled()
+    load(qtbot, panel, lambda: qtbot.mouseClick(clear, Qt.MouseButton.LeftButton))
+    assert "validation_source" not in window.project.data.to_dict()
+    assert validation.isEnabled()
+
+
+def test_a_csv_option_from_its_kind_declaration(window, panel, qtbot, tmp_path):
+    csv = write_csv(tmp_path / "p.csv")
+    load(qtbot, panel, lambda: panel.open_file(csv))
+    header = option(panel.source.options, "header").combo
+    assert header.isVisibleTo(panel)
+    load(qtbot, panel, lambda: choose(qtbot, header, False))
+    assert window.project.data.source["header"] is False
+    # the first line is now data: columns are numbered and the text row is kept
+    names = [panel.target.itemText(i) for i in range(panel.target.count())]
+    assert "column 0" in names

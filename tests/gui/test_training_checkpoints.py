@@ -56,10 +56,7 @@ def engine_run():
 def window(window, qtbot):
     yield window
     data = window.data_panel
-    qtbot.waitUntil(
-        lambda: not data.task.running and not data._reload_timer.isActive(),
-        timeout=20_000,
-    )
+    qtbot.waitUntil(lambda: not data.busy, timeout=20_000)
 
 
 @pytest.fixture

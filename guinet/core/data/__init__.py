@@ -31,10 +31,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from guinet.core.data.previews import Preview
+    from guinet.core.data.spec import DataSpec
 
 
 def prepare(
-    data: Mapping[str, Any],
+    data: DataSpec | Mapping[str, Any],
     base_dir: str | Path | None = None,
     *,
     progress: ProgressFn | None = None,

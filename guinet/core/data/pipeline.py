@@ -10,84 +10,23 @@ of the split and are encoded with what was fitted on the training rows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from guinet.core.data.assemble import assemble
-from guinet.core.data.errors import CancelledFn, DataError, Progress, ProgressFn
+from guinet.core.data.errors import CancelledFn, Progress, ProgressFn
 from guinet.core.data.preparers import ArrayPrep, Choice, TablePrep, describe
 from guinet.core.data.result import SPLITS, DataReport, MissingReport, PreparedData
-from guinet.core.data.scaling import SCALINGS
 from guinet.core.data.sources import ArraySet, Table, load_source
-from guinet.core.data.split import SplitConfig, split_indices
-from guinet.core.data.targets import TASKS, Targets, encode_targets, map_targets
-
-MISSING_POLICIES = ("error", "drop", "fill")
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    """The ``data`` section of a project, checked. Defaults follow design.md."""
-
-    source: Mapping[str, Any] | None
-    target: Any = None
-    features: Any = None
-    task: str = "auto"
-    scaling: str = "standard"
-    missing: str = "error"
-    split: SplitConfig = field(default_factory=SplitConfig)
-    validation_source: Mapping[str, Any] | None = None
-    test_source: Mapping[str, Any] | None = None
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DataConfig:
-        if not isinstance(data, Mapping):
-            raise DataError("The data section must be a JSON object.")
-        task = data.get("task") or "auto"
-        scaling = data.get("scaling", "standard")
-        if scaling is None:
-            scaling = "none"
-        missing = data.get("missing") or "error"
-        for value, allowed, what in (
-            (task, TASKS, "task"),
-            (scaling, SCALINGS, "scaling"),
-            (missing, MISSING_POLICIES, "missing"),
-        ):
-            if value not in allowed:
-                raise DataError(
-                    f"The data {what} must be one of {', '.join(allowed)}, "
-                    f"not {value!r}."
-                )
-        split = data.get("split") or {}
-        if not isinstance(split, Mapping):
-            raise DataError(
-                "The data split must be an object with validation, test, "
-                "stratify and seed."
-            )
-        defaults = SplitConfig()
-        return cls(
-            source=data.get("source"),
-            target=data.get("target"),
-            features=data.get("features"),
-            task=task,
-            scaling=scaling,
-            missing=missing,
-            split=SplitConfig(
-                validation=split.get("validation", defaults.validation),
-                test=split.get("test", defaults.test),
-                stratify=bool(split.get("stratify", defaults.stratify)),
-                seed=split.get("seed", defaults.seed),
-            ),
-            validation_source=data.get("validation_source") or None,
-            test_source=data.get("test_source") or None,
-        )
+from guinet.core.data.spec import DataSpec
+from guinet.core.data.split import split_indices
+from guinet.core.data.targets import Targets, encode_targets, map_targets
 
 
 def prepare(
-    data: Mapping[str, Any],
+    data: DataSpec | Mapping[str, Any],
     base_dir: str | Path | None = None,
     *,
     progress: ProgressFn | None = None,
@@ -99,9 +38,11 @@ def prepare(
     there). ``progress(fraction, message)`` is called now and then;
     ``cancelled()`` is polled between chunks and stages and, once true, makes
     this raise :class:`DataCancelled`. Every problem in the data raises
-    :class:`DataError` with one sentence meant for the person who owns it.
+    :class:`DataError` with one sentence meant for the person who owns it,
+    starting with the section's own problems (:meth:`DataSpec.check`).
     """
-    config = DataConfig.from_dict(data)
+    config = data if isinstance(data, DataSpec) else DataSpec(data)
+    config.check()
     tracker = Progress(progress, cancelled)
     report = DataReport(missing=MissingReport(policy=config.missing))
     extra = {"validation": config.validation_source, "test": config.test_source}
@@ -129,12 +70,9 @@ def prepare(
     )
     targets = _targets(part, raw, config, report)
     tracker.update(0.85, "Splitting the data")
-    split = SplitConfig(
-        validation=0.0 if "validation" in others else config.split.validation,
-        test=0.0 if "test" in others else config.split.test,
-        stratify=config.split.stratify,
-        seed=config.split.seed,
-    )
+    split = config.split
+    for name in others:  # a separate file replaces that fraction of the split
+        split = split.with_value(name, 0.0)
     rows = split_indices(part.n, split, targets.labels, targets.class_names)
     part.fit(rows["train"])
     tracker.update(0.9, "Scaling the inputs")
@@ -200,7 +138,7 @@ def prepare(
 def _targets(
     part: TablePrep | ArrayPrep,
     raw: Table | ArraySet,
-    config: DataConfig,
+    config: DataSpec,
     report: DataReport,
 ) -> Targets:
     values = part.target_values()

@@ -15,29 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guinet.core.data.errors import DataError, Progress
+from guinet.core.data.kinds import SOURCE_KINDS, kind_for_extension
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
-
-TABLE_KINDS = ("csv", "tsv", "parquet", "xlsx")
-KINDS = (*TABLE_KINDS, "npz", "npy", "images", "builtin")
-
-_EXTENSIONS = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".data": "csv",
-    ".dat": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".xls": "xlsx",
-    ".npz": "npz",
-    ".npy": "npy",
-}
 
 
 @dataclass
@@ -86,25 +68,28 @@ class ArraySet:
 def source_kind(source: Mapping[str, Any], base_dir: Path | str | None = None) -> str:
     """The source's ``kind``, or the one its path's extension implies."""
     kind = source.get("kind")
-    if kind in KINDS:
-        return str(kind)
+    if isinstance(kind, str) and kind in SOURCE_KINDS:
+        return kind
     if kind not in (None, "", "file", "auto"):
         raise DataError(
-            f"Unknown data source kind {kind!r}; use one of {', '.join(KINDS)}."
+            f"Unknown data source kind {kind!r}; use one of {', '.join(SOURCE_KINDS)}."
         )
     path = source.get("path")
     if not path:
         raise DataError("The data source has no file or folder chosen yet.")
     resolved = resolve_path(source, base_dir, must_exist=False)
     if resolved.is_dir():
-        return "images"
-    guess = _EXTENSIONS.get(resolved.suffix.lower())
+        folders = [k.key for k in SOURCE_KINDS.values() if k.folder]
+        if folders:
+            return folders[0]
+    guess = kind_for_extension(resolved.suffix)
     if guess is None:
+        named = [k.key for k in SOURCE_KINDS.values() if k.has_path]
         raise DataError(
             f"Cannot tell what kind of file {resolved.name} is from its extension; "
-            "set the source kind (csv, tsv, parquet, xlsx, npz, npy or images)."
+            f"set the source kind ({', '.join(named[:-1])} or {named[-1]})."
         )
-    return guess
+    return guess.key
 
 
 def resolve_path(
@@ -142,32 +127,7 @@ def load_source(
         raise DataError(
             "The data section has no source yet; choose a file or a built-in dataset."
         )
-    kind = source_kind(source, base_dir)
+    kind = SOURCE_KINDS[source_kind(source, base_dir)]
     progress.update(0.0, "Opening the data", force=True)
-    if kind == "builtin":
-        from guinet.core.data.builtin import BUILTIN_DATASETS
-
-        name = source.get("name")
-        spec = BUILTIN_DATASETS.get(str(name))
-        if spec is None:
-            known = ", ".join(BUILTIN_DATASETS)
-            raise DataError(
-                f"There is no built-in dataset {name!r}; choose one of {known}."
-            )
-        values = {k: v for k, v in source.items() if k not in ("kind", "name")}
-        result = spec.generate(values)
-        progress.update(1.0, f"Generated {spec.label}")
-        return result
-    if kind == "images":
-        from guinet.core.data.images import read_image_folder
-
-        folder = resolve_path(source, base_dir, folder=True)
-        return read_image_folder(folder, source, progress)
-    path = resolve_path(source, base_dir)
-    if kind in ("npz", "npy"):
-        from guinet.core.data.arrays import read_arrays
-
-        return read_arrays(path, source, progress)
-    from guinet.core.data.tables import read_table
-
-    return read_table(path, kind, source, progress)
+    path = resolve_path(source, base_dir, folder=kind.folder) if kind.has_path else None
+    return kind.read(path, source, progress)

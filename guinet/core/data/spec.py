@@ -9,6 +9,7 @@ parsed values. Unknown keys are kept for the file. A bad value is a
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -150,7 +151,9 @@ class DataSpec(Section):
     error = DataError
     opaque = ("source", "validation_source", "test_source")
 
-    target: str | int
+    #: A column; also a list of columns (several targets, or one-hot ones) or
+    #: ``None`` (none chosen), which the pipeline handles with its own words.
+    target: str | int | list[str | int] | None
     features: list[str | int] | None
     task: str
     scaling: str
@@ -162,6 +165,18 @@ class DataSpec(Section):
             # early files wrote null for no scaling
             self._problems[:] = [p for p in self._problems if p.where != "data.scaling"]
             self._values["scaling"] = "none"
+        if "target" in self._raw:
+            target = self._raw["target"]
+            several = isinstance(target, list) and all(
+                isinstance(t, str) or (isinstance(t, int) and not isinstance(t, bool))
+                for t in target
+            )
+            if target is None or several:
+                # the pipeline says "choose the target" naming the columns
+                self._problems[:] = [
+                    p for p in self._problems if p.where != "data.target"
+                ]
+                self._values["target"] = copy.deepcopy(target)
         source = self._raw.get("source")
         if source is not None and not isinstance(source, Mapping):
             self.add_problem("source", 'source must be an object with a "kind"')

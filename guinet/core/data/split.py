@@ -13,47 +13,16 @@ split out of a million-row table a streaming read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from guinet.core.data.errors import DataError
 
+if TYPE_CHECKING:
+    from guinet.core.data.spec import SplitSpec
+
 SPLIT_WORDS = {"train": "training", "validation": "validation", "test": "test"}
-
-
-@dataclass(frozen=True)
-class SplitConfig:
-    validation: float = 0.2
-    test: float = 0.2
-    stratify: bool = True
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        for name in ("validation", "test"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not (0.0 <= value < 1.0)
-            ):
-                raise DataError(
-                    f"The {name} fraction must be a number from 0 up to "
-                    f"(not including) 1, not {value!r}."
-                )
-        if self.validation + self.test >= 1.0:
-            raise DataError(
-                f"The validation ({self.validation:g}) and test ({self.test:g}) "
-                "fractions add up to 1 or more, which leaves no rows for training."
-            )
-        if (
-            isinstance(self.seed, bool)
-            or not isinstance(self.seed, int)
-            or self.seed < 0
-        ):
-            raise DataError(
-                f"The split seed must be a whole number ≥ 0, not {self.seed!r}."
-            )
 
 
 def _share(n: int, fraction: float) -> int:
@@ -64,11 +33,14 @@ def _share(n: int, fraction: float) -> int:
 
 def split_indices(
     n: int,
-    config: SplitConfig,
+    config: SplitSpec,
     labels: np.ndarray | None = None,
     class_names: Sequence[str] = (),
 ) -> dict[str, np.ndarray]:
     """Row indices of each split (``train``, ``validation``, ``test``).
+
+    ``config`` is the parsed ``data.split`` section (checked by its
+    declarations: fractions in [0, 1) leaving rows for training, seed ≥ 0).
 
     ``labels`` (class indices) make the split stratified when
     ``config.stratify`` is on, and make a split with fewer rows than there

@@ -182,9 +182,9 @@ def test_more_classes_than_rows_in_a_split(tmp_path: Path) -> None:
     ("split", "message"),
     [
         ({"validation": 0.6, "test": 0.5}, "add up to 1 or more"),
-        ({"validation": -0.1}, "validation fraction must be a number from 0"),
-        ({"test": 1.0}, "test fraction must be a number from 0"),
-        ({"seed": -3}, "seed must be a whole number"),
+        ({"validation": -0.1}, r"split: validation must be in \[0, 1\)"),
+        ({"test": 1.0}, r"split: test must be in \[0, 1\)"),
+        ({"seed": -3}, r"seed must be in \[0, "),
     ],
 )
 def test_bad_split_settings(tmp_path: Path, split: dict, message: str) -> None:
@@ -197,7 +197,7 @@ def test_bad_split_settings(tmp_path: Path, split: dict, message: str) -> None:
     [("task", "ranking"), ("scaling", "log"), ("missing", "ignore")],
 )
 def test_bad_section_values(tmp_path: Path, key: str, value: str) -> None:
-    with pytest.raises(DataError, match=f"The data {key} must be one of"):
+    with pytest.raises(DataError, match=f"{key} must be one of"):
         csv(tmp_path, "x,y\n1,0\n2,1\n", **{key: value})
 
 
