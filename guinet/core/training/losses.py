@@ -238,3 +238,34 @@ loss(
     targets="class_indices",
     logits_equivalent="CrossEntropyLoss",
 )
+loss(
+    key="MultiMarginLoss",
+    label="MultiMarginLoss — multi-class hinge (SVM) loss",
+    explanation=(
+        "Classification the support-vector-machine way: one raw score per class "
+        "(no Softmax), and the right class's score should beat every other one "
+        "by at least the margin. Scores that already do cost nothing."
+    ),
+    params=(
+        Param(
+            "p",
+            "choice",
+            1,
+            "1 for the usual hinge, 2 for the squared hinge (punishes big "
+            "misses more).",
+            choices=(1, 2),
+        ),
+        Param(
+            "margin",
+            "float",
+            1.0,
+            "How far the right class's score should lead the others.",
+            minimum=0.0,
+            exclusive_min=True,
+            step=0.1,
+        ),
+    ),
+    tasks=_CLASSES,
+    expects="logits",
+    targets="class_indices",
+)

@@ -161,6 +161,19 @@ def test_a_new_regression_loss_is_checked_as_regression(log_cosh: LossType) -> N
     assert not result.drop_final and not result.notes
 
 
+# -- MultiMarginLoss, from the real catalogue -------------------------------------
+def test_multi_margin_loss_is_a_classification_loss() -> None:
+    with pytest.raises(CompatibilityError, match="one per class"):
+        plan(model(linear(1)), "MultiMarginLoss", "multiclass", 3)
+    with pytest.raises(CompatibilityError, match="remove the final Softmax"):
+        plan(model(linear(3), {"type": "Softmax"}), "MultiMarginLoss", "multiclass", 3)
+    result = plan(model(linear(3)), "MultiMarginLoss", "multiclass", 3)
+    assert (result.metric, result.decision) == ("accuracy", "argmax")
+    built = result.build_loss()
+    assert isinstance(built, torch.nn.MultiMarginLoss)
+    assert (built.p, built.margin) == (1, 1.0)
+
+
 # -- what the declarations promise each other -------------------------------------
 def test_every_loss_that_wants_an_activation_has_a_layer_giving_it() -> None:
     for declared in LOSSES.values():
