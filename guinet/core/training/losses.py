@@ -15,6 +15,7 @@ from typing import Any
 
 from guinet.core.params import Param, Registry
 from guinet.core.training.catalog import ComponentType
+from guinet.core.training.metrics import TASKS
 
 #: What a loss wants from the model's last layer, and how messages say it.
 #: A final layer's :class:`~guinet.core.layers.Produces` uses the same words.
@@ -42,8 +43,6 @@ TARGETS = {
     "binary": TargetKind("0 or 1, one output", "threshold"),
     "class_indices": TargetKind("class indices, one output per class", "argmax"),
 }
-#: The data tasks a loss may fit.
-TASKS = ("binary", "multiclass", "regression")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 #: How a trained output becomes a class (see the module doc).
 DECISIONS = ("threshold", "argmax", "none")
-#: The data tasks (``data.task`` once resolved).
+#: The data tasks (``data.task`` once resolved), for metrics and losses alike.
 TASKS = ("binary", "multiclass", "regression")
 
 
