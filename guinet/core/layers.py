@@ -34,6 +34,27 @@ CATEGORIES = (
 
 
 @dataclass(frozen=True)
+class Produces:
+    """What a last-layer activation makes of the raw scores, for the loss check.
+
+    ``kind`` is one of the losses' ``expects`` words (``probabilities`` or
+    ``log_probabilities``). ``targets`` names, in the losses' words, the
+    targets it is made for: ``binary`` — each output on its own is the chance
+    of class 1 (one-vs-rest, like Sigmoid); ``class_indices`` — the outputs
+    together are one distribution over the classes (like Softmax), so over a
+    single output it is always the same number.
+    """
+
+    kind: str
+    targets: str
+
+    @property
+    def over_outputs(self) -> bool:
+        """Whether the outputs are normalised together rather than one by one."""
+        return self.targets == "class_indices"
+
+
+@dataclass(frozen=True)
 class LayerType:
     """What guinet knows about one ``torch.nn`` layer class.
 
@@ -43,6 +64,9 @@ class LayerType:
     layer-specific validation with a friendlier sentence than torch's.
     ``initial`` holds the values written when the layer is added from the
     palette (arguments that torch requires, such as ``out_features``).
+    ``produces`` says what the layer turns raw scores into when it ends the
+    model (Sigmoid: probabilities); the loss check (training ``compat``)
+    reads it instead of knowing activation names.
     """
 
     key: str
@@ -57,6 +81,7 @@ class LayerType:
     initial: dict[str, Any] = field(default_factory=dict)
     integer_input: bool = False
     alias: str = ""
+    produces: Produces | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -331,6 +356,7 @@ def _activation(
     explanation: str,
     params: tuple[Param, ...] = (),
     check: Callable[[Shape, dict[str, Any]], str | None] | None = None,
+    produces: Produces | None = None,
 ) -> None:
     layer(
         key=key,
@@ -339,6 +365,7 @@ def _activation(
         explanation=explanation,
         params=params,
         check=check,
+        produces=produces,
     )
 
 
@@ -562,6 +589,7 @@ _activation(
     "Sigmoid",
     "Squashes values into (0, 1); the last layer for yes/no (binary) outputs "
     "with BCELoss.",
+    produces=Produces("probabilities", "binary"),
 )
 _activation(
     "Softmax",
@@ -569,9 +597,14 @@ _activation(
     "CrossEntropyLoss, which applies it itself.",
     (_SOFTMAX_DIM,),
     _dim_check,
+    produces=Produces("probabilities", "class_indices"),
 )
 _activation(
-    "LogSoftmax", "Log of Softmax; pair it with NLLLoss.", (_SOFTMAX_DIM,), _dim_check
+    "LogSoftmax",
+    "Log of Softmax; pair it with NLLLoss.",
+    (_SOFTMAX_DIM,),
+    _dim_check,
+    produces=Produces("log_probabilities", "class_indices"),
 )
 
 layer(

@@ -278,6 +278,13 @@ class Registry(Generic[T]):
         self._items[key] = item
         return item
 
+    def unregister(self, key: str) -> T:
+        """Remove ``key`` and return its declaration (a test's temporary entry,
+        a plugin unloaded); an unknown key raises :class:`KeyError`."""
+        item = self[key]
+        del self._items[key]
+        return item
+
     def __getitem__(self, key: str) -> T:
         try:
             return self._items[key]

@@ -15,6 +15,7 @@ import torch
 
 from guinet.core.training.catalog import ComponentSpec
 from guinet.core.training.fastpath import FlatParameters
+from guinet.core.training.metrics import METRICS
 from guinet.core.training.optimizers import OPTIMIZERS
 from guinet.core.training.schedulers import SCHEDULERS
 
@@ -116,24 +117,28 @@ def build_scheduler(
 
 
 class Metric:
-    """The training metric of a task, summed on the device.
+    """A declared metric (:data:`~.metrics.METRICS`) with its decision, summed
+    on the device.
 
-    ``accuracy`` counts correct predictions (``threshold``: raw score > 0 is
-    class 1; ``argmax``: the highest output); ``mae`` sums absolute errors.
+    :meth:`total` is a batch's sum as a tensor (no read-back); :meth:`count`
+    how many samples or target values it summed over, so the epoch's value
+    is the total over the count. ``decision`` says how outputs become classes
+    (``threshold``: raw score > 0 is class 1; ``argmax``: the highest output).
     """
 
     def __init__(self, name: str, decision: str = "argmax") -> None:
-        if name not in ("accuracy", "mae"):
-            raise ValueError(f"unknown metric {name!r}")
+        declared = METRICS.get(name)
+        if declared is None:
+            raise ValueError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
         self.name = name
         self.decision = decision
+        self.declared = declared
+        self._total = declared.total
+        self._per_value = declared.per == "value"
 
     def total(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        if self.name == "mae":
-            return (out - y).abs().sum()
-        if self.decision == "threshold":
-            return ((out > 0) == (y > 0.5)).sum()
-        return (out.argmax(dim=1) == y).sum()
+        return self._total(out, y, self.decision)
 
-    def count(self, out: torch.Tensor) -> int:
-        return out.numel() if self.name == "mae" else out.shape[0]
+    def count(self, y: torch.Tensor) -> int:
+        """How many items :meth:`total` summed over for the targets ``y``."""
+        return y.numel() if self._per_value else y.shape[0]

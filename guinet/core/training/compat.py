@@ -12,6 +12,15 @@ explained in :attr:`LossPlan.notes`:
 
 In each case the final layer is only left out of the *trained* graph; the
 model still applies it when it predicts. torch is not imported here.
+
+Nothing here knows a loss or a layer by name: the check reads the
+declarations. A loss (:data:`~.losses.LOSSES`) says which ``tasks`` it fits,
+what it ``expects`` from the model and which ``targets`` it takes; a final
+layer (:data:`~guinet.core.layers.LAYERS`) says what it ``produces``; the
+rewrites above follow from ``logits_equivalent`` and ``train_on_logits``
+(BCELoss → BCEWithLogitsLoss; NLLLoss → CrossEntropyLoss, which therefore
+applies softmax itself). The run's metric is the task's default in
+:data:`~.metrics.METRICS`. Loss names in messages are advice only.
 """
 
 from __future__ import annotations
@@ -20,10 +29,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from guinet.core.layers import LAYERS, Produces
 from guinet.core.model import ModelSpec, format_shape
 from guinet.core.training.catalog import ComponentSpec
 from guinet.core.training.errors import CompatibilityError
-from guinet.core.training.losses import LOSSES
+from guinet.core.training.losses import EXPECTS, LOSSES, probability_form
+from guinet.core.training.metrics import default_metric
 
 if TYPE_CHECKING:
     import torch
@@ -100,6 +111,8 @@ class _Checker:
         self.out: tuple[int, ...] = out
         self.types = [spec.type for spec in model.layers]
         self.final = self.types[-1]
+        #: What the final layer turns raw scores into; ``None``: raw scores.
+        self.produces: Produces | None = model.layers[-1].layer_type.produces
         self.last = len(self.types) - 1
         linears = [i for i, t in enumerate(self.types) if t == "Linear"]
         self.last_linear = linears[-1] if linears else None
@@ -112,7 +125,7 @@ class _Checker:
 
     # -- the checks, in the order a person would fix them -------------------------
     def plan(self) -> LossPlan:
-        key, task = self.loss.type, self.task
+        key = self.loss.type
         if len(self.out) != 1:
             raise CompatibilityError(
                 f"the model's output is shaped {format_shape(self.out)}, but {key} "
@@ -120,35 +133,52 @@ class _Checker:
                 f"Linear(out_features={self._wanted()}) at the end",
                 self.last,
             )
-        classes = task in ("binary", "multiclass")
-        if self.declared.regression and classes:
-            raise CompatibilityError(
-                f"{key} is a loss for predicting numbers, but the target holds "
-                f"{self._classes_text()}: {self._class_loss_fix()}, or set the "
-                "data task to regression if the target really is a number",
-                self.last,
-            )
-        if not self.declared.regression and not classes:
+        self._check_task()
+        targets = self.declared.targets
+        if targets == "binary":
+            return self._binary()
+        if targets == "class_indices":
+            return self._classes()
+        return self._values()
+
+    def _check_task(self) -> None:
+        key, task, tasks = self.loss.type, self.task, self.declared.tasks
+        if task in tasks:
+            return
+        if task == "regression":
             raise CompatibilityError(
                 f"{key} needs class labels, but the targets are numbers "
                 "(regression): use MSELoss or L1Loss, or set the data task to "
                 "binary or multiclass if the target holds categories",
                 self.last,
             )
-        if key in ("BCELoss", "BCEWithLogitsLoss"):
-            return self._binary()
-        if key in ("CrossEntropyLoss", "NLLLoss"):
-            return self._classes()
-        return self._regression()
-
-    def _binary(self) -> LossPlan:
-        key = self.loss.type
-        if self.task == "multiclass":
+        if "regression" in tasks:
+            raise CompatibilityError(
+                f"{key} is a loss for predicting numbers, but the target holds "
+                f"{self._classes_text()}: {self._class_loss_fix()}, or set the "
+                "data task to regression if the target really is a number",
+                self.last,
+            )
+        if task == "multiclass":
             raise CompatibilityError(
                 f"{key} is for two classes, but the data has {self._classes_text()}: "
                 f"use CrossEntropyLoss with Linear(out_features={self.n}) at the end",
                 self.last,
             )
+        raise CompatibilityError(
+            f"{key} is for more than two classes, but the data has "
+            f"{self._classes_text()}: {self._class_loss_fix()}",
+            self.last,
+        )
+
+    def _binary(self) -> LossPlan:
+        """One output, the chance of class 1 (BCELoss, BCEWithLogitsLoss)."""
+        key, declared, final, produces = (
+            self.loss.type,
+            self.declared,
+            self.final,
+            self.produces,
+        )
         units = self.out[0]
         if units != 1:
             raise CompatibilityError(
@@ -160,42 +190,52 @@ class _Checker:
                 ),
                 self.last_linear,
             )
-        notes: list[str] = []
-        if self.final in ("Softmax", "LogSoftmax"):
-            fix = (
-                f"replace the final {self.final} with Sigmoid"
-                if key == "BCELoss"
-                else f"remove the final {self.final} (the loss applies the sigmoid)"
-            )
+        applies = probability_form(key) is not None
+        if produces is not None and produces.over_outputs:
+            if declared.expects != "logits":
+                fix = f"replace the final {final} with {self._activation()}"
+            elif applies:
+                fix = f"remove the final {final} (the loss applies the sigmoid)"
+            else:
+                fix = f"remove the final {final}"
             raise CompatibilityError(
-                f"{self.final} over one output is always the same number: {fix}",
+                f"{final} over one output is always the same number: {fix}",
                 self.last,
             )
-        if key == "BCELoss":
-            if self.final != "Sigmoid":
+        if declared.expects != "logits":
+            if not self._final_gives_what_the_loss_expects():
+                other = declared.logits_equivalent
                 raise CompatibilityError(
-                    "BCELoss needs probabilities between 0 and 1, but the model "
-                    f"ends with {self.final}: add a Sigmoid layer at the end, or "
-                    "use BCEWithLogitsLoss",
+                    f"{key} needs {EXPECTS[declared.expects]}, but the model "
+                    f"ends with {final}: add a {self._activation()} layer at the "
+                    "end" + (f", or use {other}" if other else ""),
                     self.last,
                 )
-            notes.append(
-                "Sigmoid + BCELoss is trained as BCEWithLogitsLoss on the raw "
-                "scores (the same loss, without rounding trouble near 0 and 1); "
-                "predictions still apply the Sigmoid."
+            return self._planned(self._logits_rewrite())
+        if produces is None:
+            return self._planned()
+        if not applies:
+            raise CompatibilityError(
+                f"{key} takes a raw score, but the model ends with {final}: "
+                f"remove the final {final}",
+                self.last,
             )
-            loss = ComponentSpec("BCEWithLogitsLoss", {})
-            return LossPlan(loss, True, False, "accuracy", "threshold", tuple(notes))
-        drop = self.final == "Sigmoid"
-        if drop:
-            notes.append(
-                "BCEWithLogitsLoss applies the sigmoid itself, so the final Sigmoid "
+        return self._planned(
+            drop_final=True,
+            note=(
+                f"{key} applies the sigmoid itself, so the final {final} "
                 "is left out while training; predictions still apply it."
-            )
-        return LossPlan(self.loss, drop, False, "accuracy", "threshold", tuple(notes))
+            ),
+        )
 
     def _classes(self) -> LossPlan:
-        key = self.loss.type
+        """One output per class, class-index targets (CrossEntropyLoss, NLLLoss)."""
+        key, declared, final, produces = (
+            self.loss.type,
+            self.declared,
+            self.final,
+            self.produces,
+        )
         n_classes = 2 if self.task == "binary" else self.n
         units = self.out[0]
         if units != n_classes:
@@ -215,39 +255,42 @@ class _Checker:
                 f"to {n_classes}",
                 self.last_linear,
             )
-        binary = self.task == "binary"
-        if key == "NLLLoss":
-            if self.final == "LogSoftmax":
-                return LossPlan(self.loss, False, binary, "accuracy", "argmax")
-            if self.final == "Softmax":
+        if declared.expects != "logits":
+            if self._final_gives_what_the_loss_expects():
+                return self._planned(self._logits_rewrite())
+            wanted, other = self._activation(), declared.logits_equivalent
+            needs = EXPECTS[declared.expects]
+            if produces is not None and produces.over_outputs:
                 raise CompatibilityError(
-                    "NLLLoss needs log-probabilities, but the model ends with "
-                    "Softmax: replace it with LogSoftmax, or remove it and use "
-                    "CrossEntropyLoss",
+                    f"{key} needs {needs}, but the model ends with {final}: "
+                    f"replace it with {wanted}"
+                    + (f", or remove it and use {other}" if other else ""),
                     self.last,
                 )
             raise CompatibilityError(
-                "NLLLoss needs log-probabilities: add LogSoftmax as the last layer, "
-                "or use CrossEntropyLoss (LogSoftmax and NLLLoss in one)",
+                f"{key} needs {needs}: add {wanted} as the last layer"
+                + (f", or use {other} ({wanted} and {key} in one)" if other else ""),
                 self.last,
             )
-        if self.final == "Sigmoid":
+        if produces is None:
+            return self._planned()
+        if not (produces.over_outputs and probability_form(key) is not None):
             raise CompatibilityError(
-                "CrossEntropyLoss takes one raw score per class, but the model ends "
-                "with Sigmoid: remove the final Sigmoid",
+                f"{key} takes one raw score per class, but the model ends "
+                f"with {final}: remove the final {final}",
                 self.last,
             )
-        notes: tuple[str, ...] = ()
-        drop = self.final in ("Softmax", "LogSoftmax")
-        if drop:
-            notes = (
-                f"CrossEntropyLoss applies softmax itself, so the final {self.final} "
+        return self._planned(
+            drop_final=True,
+            note=(
+                f"{key} applies softmax itself, so the final {final} "
                 "is left out while training (applying it twice slows learning); "
-                "predictions still apply it. You can remove it.",
-            )
-        return LossPlan(self.loss, drop, binary, "accuracy", "argmax", notes)
+                "predictions still apply it. You can remove it."
+            ),
+        )
 
-    def _regression(self) -> LossPlan:
+    def _values(self) -> LossPlan:
+        """Numbers, one per output (MSELoss, L1Loss, …)."""
         units = self.out[0]
         if units != self.n:
             targets = f" ({', '.join(self.target_names)})" if self.target_names else ""
@@ -258,17 +301,68 @@ class _Checker:
                 f"Linear's out_features to {self.n}",
                 self.last_linear,
             )
-        if units == 1 and self.final in ("Softmax", "LogSoftmax"):
+        if units == 1 and self.produces is not None and self.produces.over_outputs:
             raise CompatibilityError(
                 f"{self.final} over one output is always the same number: remove "
                 f"the final {self.final}",
                 self.last,
             )
-        return LossPlan(self.loss, False, False, "mae", "none")
+        return self._planned()
+
+    # -- declarations read -------------------------------------------------------
+    def _final_gives_what_the_loss_expects(self) -> bool:
+        return self.produces == Produces(self.declared.expects, self.declared.targets)
+
+    def _activation(self) -> str:
+        """The final layer that gives what the loss expects (Sigmoid for BCELoss)."""
+        wanted = Produces(self.declared.expects, self.declared.targets)
+        for key, declared in LAYERS.items():
+            if declared.produces == wanted:
+                return key
+        raise AssertionError(f"no layer produces what {self.loss.type} expects")
+
+    def _logits_rewrite(self) -> tuple[ComponentSpec, str] | None:
+        """The loss to train instead, and why, when the loss asks for it."""
+        declared = self.declared
+        if not declared.train_on_logits:
+            return None
+        other = LOSSES[declared.logits_equivalent]
+        names = {p.name for p in other.params}
+        params = {k: v for k, v in self.loss.params.items() if k in names}
+        note = (
+            f"{self.final} + {self.loss.type} is trained as {other.key} on the raw "
+            "scores (the same loss, without rounding trouble near 0 and 1); "
+            f"predictions still apply the {self.final}."
+        )
+        return ComponentSpec(other.key, params), note
+
+    def _planned(
+        self,
+        rewrite: tuple[ComponentSpec, str] | None = None,
+        *,
+        drop_final: bool = False,
+        note: str = "",
+    ) -> LossPlan:
+        """The plan: the declared decision, the task's metric, the notes."""
+        loss = self.loss
+        if rewrite is not None:
+            loss, note = rewrite
+            drop_final = True
+        return LossPlan(
+            loss,
+            drop_final,
+            self.declared.targets == "class_indices" and self.task == "binary",
+            default_metric(self.task),
+            self.declared.decision,
+            (note,) if note else (),
+        )
 
     # -- wording -----------------------------------------------------------------
     def _wanted(self) -> int:
-        return 1 if self.task == "binary" and "BCE" in self.loss.type else self.n
+        """How many outputs the data needs (two for two classes as indices)."""
+        if self.task == "binary" and self.declared.targets == "class_indices":
+            return 2
+        return self.n
 
     def _classes_text(self) -> str:
         if self.task == "binary":

@@ -6,21 +6,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from guinet.core.training.callbacks import Callback, Logs
+from guinet.core.training.metrics import METRICS
 
 if TYPE_CHECKING:
     from guinet.core.training.trainer import Trainer
-
-_ORDER = ("loss", "accuracy", "mae", "val_loss", "val_accuracy", "val_mae")
 
 
 def format_epoch(logs: Logs, epochs: int) -> str:
     """``epoch  3/20  loss 0.2547  accuracy 0.873  val_loss …  lr 0.01  0.12 s``."""
     width = len(str(epochs))
     parts = [f"epoch {int(logs['epoch']):>{width}}/{epochs}"]
-    for key in _ORDER:
-        if key in logs:
-            digits = 3 if key.endswith("accuracy") else 4
-            parts.append(f"{key} {logs[key]:.{digits}f}")
+    for prefix in ("", "val_"):
+        for name in ("loss", *METRICS):
+            key = prefix + name
+            if key in logs:
+                declared = METRICS.get(name)
+                digits = declared.digits if declared is not None else 4
+                parts.append(f"{key} {logs[key]:.{digits}f}")
     if "lr" in logs:
         parts.append(f"lr {logs['lr']:.3g}")
     if "time" in logs:

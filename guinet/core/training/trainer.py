@@ -336,7 +336,7 @@ class Trainer:
             targets = y[order] if gather else y
             if outputs:
                 metric_sum = metric.total(torch.cat(outputs), targets).float()
-            count = targets.numel() if metric.name == "mae" else n
+            count = metric.count(targets)
         train_loss, train_metric = torch.stack([loss_sum, metric_sum]).tolist()
         train_time = time.perf_counter() - started
         if not math.isfinite(train_loss):
@@ -370,7 +370,7 @@ class Trainer:
                 loss_sum += loss_fn(out, yb).float() * xb.shape[0]
                 if metric is not None:
                     metric_sum += metric.total(out, yb).float()
-                    count += metric.count(yb if metric.name == "mae" else xb)
+                    count += metric.count(yb)
         finally:
             model.train(was_training)
         return loss_sum, metric_sum, max(count, 1)

@@ -38,6 +38,7 @@ def test_catalogues_hold_what_the_design_names() -> None:
         "BCEWithLogitsLoss",
         "CrossEntropyLoss",
         "NLLLoss",
+        "MultiMarginLoss",
     }
     assert set(OPTIMIZERS) == {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad"}
     assert set(SCHEDULERS) == {
