@@ -6,8 +6,8 @@ import threading
 from types import SimpleNamespace
 
 import numpy as np
-import shiboken6
 import pytest
+import shiboken6
 from PySide6.QtCore import QMimeData, QPoint, Qt, QThread, QUrl
 from PySide6.QtWidgets import QPushButton
 
