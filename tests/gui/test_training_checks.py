@@ -21,10 +21,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 def window(window, qtbot):
     yield window
     data = window.data_panel
-    qtbot.waitUntil(
-        lambda: not data.task.running and not data._reload_timer.isActive(),
-        timeout=20_000,
-    )
+    qtbot.waitUntil(lambda: not data.busy, timeout=20_000)
 
 
 @pytest.fixture
