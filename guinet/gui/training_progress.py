@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from guinet.core.training.metrics import format_value
+
 
 def duration(seconds: float) -> str:
     """``0.4 s`` under ten seconds, then ``1:05`` or ``2:03:10``."""
@@ -125,8 +127,7 @@ def outcome(summary: dict[str, Any], seconds: float) -> tuple[str, str]:
     test = {k: v for k, v in (summary.get("test") or {}).items() if v is not None}
     if test:
         scores = ", ".join(
-            f"{key} {value:.3f}" if key.endswith("accuracy") else f"{key} {value:.4f}"
-            for key, value in test.items()
+            f"{key} {format_value(key, value)}" for key, value in test.items()
         )
         parts.append(f"test {scores}")
     best, epoch = summary.get("best"), summary.get("best_epoch")

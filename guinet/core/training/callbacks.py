@@ -138,7 +138,9 @@ class MonitorCallback(Callback):
             raise ValueError(f"mode must be auto, min or max, not {mode!r}")
         self.monitor = monitor
         if mode == "auto":
-            mode = "max" if monitor.endswith("accuracy") else "min"
+            from guinet.core.training.metrics import metric_mode
+
+            mode = metric_mode(monitor)
         self.mode = mode
         self.min_delta = abs(min_delta)
         self.best: float | None = None

@@ -154,7 +154,9 @@ REASONS = ("patience", "baseline", "stop_at", "divergence", "non_finite")
 def resolve_mode(mode: str, monitor: str) -> str:
     """``auto`` maximises accuracies and minimises everything else."""
     if mode == "auto":
-        return "max" if monitor.endswith("accuracy") else "min"
+        from guinet.core.training.metrics import metric_mode
+
+        return metric_mode(monitor)
     return mode
 
 

@@ -20,6 +20,7 @@ torch is not imported here: the functions only call tensor methods.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,15 @@ def default_metric(task: str) -> str:
     raise KeyError(f"no metric is declared for the task {task!r}")
 
 
+def metric_for(name: str) -> MetricType | None:
+    """The declaration behind a logged value (``val_accuracy`` → accuracy)."""
+    for prefix in ("val_", "test_"):
+        if name.startswith(prefix) and name not in METRICS:
+            name = name[len(prefix) :]
+            break
+    return METRICS.get(name)
+
+
 def metric_mode(name: str) -> str:
     """``max`` when a higher ``name`` is better, else ``min``.
 
@@ -81,12 +91,19 @@ def metric_mode(name: str) -> str:
     (``val_accuracy``, ``accuracy``); the loss and names no metric declares
     are minimised. This is what ``mode: auto`` of a monitor means.
     """
-    for prefix in ("val_", "test_"):
-        if name.startswith(prefix) and name not in METRICS:
-            name = name[len(prefix) :]
-            break
-    declared = METRICS.get(name)
+    declared = metric_for(name)
     return declared.mode if declared is not None else "min"
+
+
+def format_value(name: str, value: float) -> str:
+    """A logged value as people read it: a metric with its declared digits,
+    the learning rate in 3 significant figures, a loss with 4 decimals."""
+    if not math.isfinite(value):
+        return str(value)
+    if name == "lr":
+        return f"{value:.3g}"
+    declared = metric_for(name)
+    return f"{value:.{declared.digits if declared else 4}f}"
 
 
 # -- the catalogue -----------------------------------------------------------------

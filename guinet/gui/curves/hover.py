@@ -9,13 +9,12 @@ the plots the read-out shows the latest epoch, so it doubles as a live
 
 from __future__ import annotations
 
-import math
-
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
+from guinet.core.training.metrics import format_value
 from guinet.gui.curves.live import LiveCurves
 from guinet.gui.curves.style import CROSSHAIR, LR, MUTED, TRAIN, VALIDATION
 
@@ -131,10 +130,4 @@ class HoverReadout(QObject):
 
 
 def _fmt(key: str, value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    if key.endswith("accuracy"):
-        return f"{value:.3f}"
-    if key == "lr":
-        return f"{value:.3g}"
-    return f"{value:.4f}"
+    return format_value(key, value)

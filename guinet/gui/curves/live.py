@@ -22,6 +22,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from guinet.core.training.metrics import METRICS
 from guinet.gui.curves.style import (
     BATCH,
     LEGEND,
@@ -37,7 +38,6 @@ from guinet.gui.series import DecimatingSeries
 
 #: Epoch curves show a dot per epoch while they are this short.
 SYMBOL_LIMIT = 60
-METRIC_TITLES = {"accuracy": "Accuracy", "mae": "Mean absolute error"}
 
 
 class _GrowingSeries:
@@ -122,7 +122,9 @@ class LiveCurves:
         self.show_lr = lr
         self._batches.clear()
         self._series = {key: _GrowingSeries(256) for key in self.keys}
-        self.metric_plot.setTitle(METRIC_TITLES.get(metric, metric), size="9pt")
+        declared = METRICS.get(metric)
+        title = declared.label if declared is not None else metric
+        self.metric_plot.setTitle(title, size="9pt")
         self.metric_plot.setLabel("left", metric)
         self.lr_plot.setVisible(lr)
 
