@@ -6,7 +6,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QFormLayout,
     QFrame,
     QLabel,
     QScrollArea,
@@ -15,8 +14,9 @@ from PySide6.QtWidgets import (
 )
 
 from guinet.core.model import ModelSpec, format_shape
-from guinet.gui.editors import ParamEditor, make_editor
+from guinet.gui.editors import ParamEditor
 from guinet.gui.layer_stack import LayerStackModel
+from guinet.gui.param_form import ParamForm
 
 
 class LayerInspector(QScrollArea):
@@ -95,44 +95,23 @@ class LayerInspector(QScrollArea):
         self.shape_label.setTextFormat(Qt.TextFormat.RichText)
         outer.addWidget(self.shape_label)
 
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        form.setVerticalSpacing(10)
-        self.editors = {}
-        for param in layer_type.params:
-            editor = make_editor(param)
-            editor.set_value(layer.value(param.name))
-            editor.value_edited.connect(self._make_handler(param.name))
-            self.editors[param.name] = editor
-            box = QWidget()
-            box_layout = QVBoxLayout(box)
-            box_layout.setContentsMargins(0, 0, 0, 0)
-            box_layout.setSpacing(1)
-            box_layout.addWidget(editor)
-            if param.kind != "bool":
-                help_label = QLabel(param.help)
-                help_label.setWordWrap(True)
-                help_label.setObjectName("help")
-                box_layout.addWidget(help_label)
-            label = QLabel(param.name)
-            label.setToolTip(param.help)
-            form.addRow(label, box)
+        self.form = ParamForm(layer_type.params, help_below=True, names=True)
+        self.form.show_values({p.name: layer.value(p.name) for p in layer_type.params})
+        self.form.value_edited.connect(self._on_value_edited)
+        self.editors = self.form.editors
+        outer.addWidget(self.form)
         if not layer_type.params:
             none = QLabel("This layer has no settings.")
             none.setObjectName("muted")
-            form.addRow(none)
-        outer.addLayout(form)
+            outer.addWidget(none)
         outer.addStretch(1)
         self.setWidget(page)
         self._on_analysis_changed()
 
-    def _make_handler(self, name: str) -> Any:
-        def handler(value: Any) -> None:
-            if self.row is not None:
-                self.param_edited.emit(self.row, name, value)
-
-        return handler
+    @Slot(str, object)
+    def _on_value_edited(self, name: str, value: Any) -> None:
+        if self.row is not None:
+            self.param_edited.emit(self.row, name, value)
 
     # -- model events ---------------------------------------------------------
     def _on_param_changed(self, row: int, name: str) -> None:
