@@ -605,7 +605,7 @@ def _section_findings(area: str, section: Section) -> list[Finding]:
     found = []
     for problem in section.problems:
         fix = Fix(
-            f"Reset {problem.where} to its default",
+            _reset_label(section, problem.where),
             (Edit("set_value", problem.where, UNSET),),
         )
         found.append(
@@ -619,6 +619,26 @@ def _section_findings(area: str, section: Section) -> list[Finding]:
             )
         )
     return found
+
+
+def _reset_label(section: Section, where: str) -> str:
+    """ "Reset batch size to 32", from the declaration of the key at ``where``."""
+    keys = where.split(".")[1:]
+    owner: type[Section] = type(section)
+    for key in keys[:-1]:
+        nested = owner.sections.get(key)
+        if nested is None:
+            break
+        owner = nested
+    name = keys[-1] if keys else where
+    for param in owner.params:
+        if param.name == name:
+            return f"Reset {param.title.lower()} to {param.format(param.default)}"
+    for slot in owner.components:
+        if slot.name == name:
+            default = slot.default or slot.auto_label or slot.none_label
+            return f"Use the default {slot.title.lower()} ({default})"
+    return f"Reset {where} to its default"
 
 
 def _urgency(finding: Finding) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QIcon,
     QKeySequence,
     QUndoStack,
@@ -45,6 +46,17 @@ def settings() -> QSettings:
     )
 
 
+def redo_shortcuts(platform: list[QKeySequence]) -> list[QKeySequence]:
+    """Ctrl+Shift+Z everywhere, plus the platform's own redo keys — each once:
+    X11's standard redo *is* Ctrl+Shift+Z, and a key listed twice on one
+    action is "ambiguous" to Qt, which then does nothing at all."""
+    keys = [QKeySequence("Ctrl+Shift+Z")]
+    for binding in platform:
+        if binding not in keys:
+            keys.append(binding)
+    return keys
+
+
 class MainWindow(QMainWindow):
     """One project at a time. Every edit goes through :attr:`undo_stack`.
 
@@ -69,11 +81,21 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.setWindowTitle("guinet")
-        self.resize(1180, 760)
+        self._fit_to_screen(1180, 760)
         self.built = False
         self._initial_project = project
         if not deferred:
             self.build()
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """Open at ``width`` × ``height``, or smaller on a small screen (a
+        1280×720 classroom projector), leaving room for the window frame."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width = min(width, room.width() - 16)
+            height = min(height, room.height() - 48)
+        self.resize(width, height)
 
     def call_after_first_paint(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` on the event-loop turn after the window first paints."""
@@ -159,7 +181,7 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcuts([QKeySequence(key.Undo)])
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts(
-            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(key.Redo)]
+            redo_shortcuts(QKeySequence.keyBindings(key.Redo))
         )
         designer = self.designer
         self.delete_action = self._action(
