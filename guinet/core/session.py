@@ -376,7 +376,19 @@ class Session:
 
     def _model_findings(self) -> list[Finding]:
         model = self._model_view()
+        if not len(model.layers):
+            return [
+                Finding(
+                    "model",
+                    "error",
+                    "The model has no layers yet: add some from the palette on "
+                    "the Model page.",
+                    error=ModelError,
+                )
+            ]
         analysis = model.analyze()
+        if analysis.input_shape is None:
+            return []  # the data finding says what to do; its shape fills this in
         problem = analysis.first_error
         if problem is not None:
             index, text = problem
@@ -387,15 +399,6 @@ class Session:
             )
             return [
                 Finding("model", "error", where + text, layer=index, error=ModelError)
-            ]
-        if not len(model.layers):
-            return [
-                Finding(
-                    "model",
-                    "error",
-                    "The model has no layers yet: add some from the palette.",
-                    error=ModelError,
-                )
             ]
         prepared = self.prepared
         if prepared is None:

@@ -83,8 +83,10 @@ class LayerPalette(QWidget):
         self._groups: list[tuple[QTreeWidgetItem, list[str]]] = []
         self._populate()
         self.search.textChanged.connect(self._filter)
-        self.tree.itemDoubleClicked.connect(self._on_double_click)
-        self.tree.itemActivated.connect(self._on_double_click)
+        # "activated" alone: Qt emits it for a double-click (or a single click
+        # where the platform activates on one) and for Enter; listening to
+        # itemDoubleClicked as well added every double-clicked layer twice
+        self.tree.itemActivated.connect(self._on_activated)
         self.tree.currentItemChanged.connect(self._on_current)
 
     def _populate(self) -> None:
@@ -156,7 +158,7 @@ class LayerPalette(QWidget):
             self.about.setText(f"<b>{layer_type.label}</b><br>{layer_type.explanation}")
 
     @Slot(QTreeWidgetItem, int)
-    def _on_double_click(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+    def _on_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         key = item.data(0, KEY_ROLE)
         if key:
             self.layer_activated.emit(key)

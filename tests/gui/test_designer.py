@@ -160,12 +160,19 @@ def test_double_click_in_the_palette_appends(window, qtbot):
     item = window.designer.layer_palette.item("Sigmoid")
     tree.scrollToItem(item)
     rect = tree.visualItemRect(item)
+    before = len(model.layers)
+    # a person's double-click: press, release, press, double-click, release
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert (
         "Sigmoid" in window.designer.layer_palette.about.text()
     )  # its explanation shows
     assert types(model)[-1] == "Sigmoid"
+    assert len(model.layers) == before + 1  # once, not once per signal
+    # Enter on the current item adds it too (the same "activated" path)
+    tree.setFocus()
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    assert len(model.layers) == before + 2
 
 
 def test_palette_search_filters_by_name_alias_and_explanation(window, qtbot):
