@@ -35,6 +35,7 @@ from guinet.core.data.spec import DATA_PARAMS, SPLIT_PARAMS, DataSpec
 from guinet.core.params import Param
 from guinet.gui.data_source_form import DataEdits, file_filter
 from guinet.gui.param_form import ParamForm
+from guinet.gui.wheel_guard import guard
 
 if TYPE_CHECKING:
     from guinet.core.data.previews import Preview
@@ -71,6 +72,7 @@ class PreparationForm(QGroupBox):
         self.edits = edits
         form = QFormLayout(self)
         self.target = QComboBox()
+        guard(self.target)
         self.target.activated.connect(self._on_target_chosen)
         form.addRow(DataSpec.declared("target").title, self.target)
         self.features = QListWidget()

@@ -33,6 +33,7 @@ from guinet.core.data.kinds import SOURCE_KINDS, file_kinds
 from guinet.core.data.sources import source_kind
 from guinet.gui.commands import SetField, set_field
 from guinet.gui.param_form import ParamForm
+from guinet.gui.wheel_guard import guard
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QUndoStack
@@ -102,6 +103,7 @@ class SourceForm(QGroupBox):
         form = QFormLayout(self)
         self.form = form
         self.kind = QComboBox()
+        guard(self.kind)
         for key in SOURCE_KINDS:
             declared = SOURCE_KINDS[key]
             if not declared.has_path or declared.folder:
@@ -112,6 +114,7 @@ class SourceForm(QGroupBox):
         form.addRow("Kind", self.kind)
 
         self.dataset = QComboBox()
+        guard(self.dataset)
         for key, spec in BUILTIN_DATASETS.items():
             self.dataset.addItem(spec.label, key)
             self.dataset.setItemData(

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from guinet.core.params import Param, ParamError
+from guinet.gui.wheel_guard import guard
 
 INT_LIMIT = 2**31 - 1
 
@@ -113,6 +114,7 @@ class IntEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         self.spin = QSpinBox()
+        guard(self.spin)
         self.spin.setKeyboardTracking(False)
         low = (
             -INT_LIMIT
@@ -142,6 +144,7 @@ class FloatEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         self.spin = ScientificSpinBox()
+        guard(self.spin)
         self.spin.setProperty("log_scale", param.log_scale)
         low = -1e12 if param.minimum is None else param.minimum
         high = 1e12 if param.maximum is None else param.maximum
@@ -184,6 +187,7 @@ class ChoiceEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         self.combo = QComboBox()
+        guard(self.combo)
         for choice in param.choices:
             self.combo.addItem(param.choice_label(choice), choice)
         self.combo.activated.connect(self._on_activated)

@@ -34,6 +34,7 @@ from guinet.core.sections import UNSET, ComponentSlot, Section
 from guinet.core.training.config import COMPONENTS, SETTINGS, TrainingSpec
 from guinet.gui.commands import set_field
 from guinet.gui.param_form import ParamForm
+from guinet.gui.wheel_guard import guard
 
 if TYPE_CHECKING:
     from guinet.core.components import ComponentSpec
@@ -79,6 +80,7 @@ class ComponentBox(QGroupBox):
         self.slot = slot
         self.registry = slot.registry
         self.combo = ElidingComboBox()
+        guard(self.combo)
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -176,6 +178,7 @@ class TrainingForm(QWidget):
         self.run = ParamForm(RUN_PARAMS)
         self.run.value_edited.connect(self._on_run_edited)
         self.device = QComboBox()
+        guard(self.device)
         self.device.setObjectName("device")
         self.device.setToolTip(DEVICE.help)
         self.device.activated.connect(self._on_device_chosen)
