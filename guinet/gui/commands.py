@@ -13,6 +13,7 @@ reaches it too. :func:`apply_fix` turns a preflight
 from __future__ import annotations
 
 import copy
+import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 _UNSET = object()
 SET_PARAM_ID = 1001
 SET_FIELD_ID = 1002
+#: Edits of one field closer together than this merge into one undo step.
+MERGE_SECONDS = 2.0
 
 
 class InsertLayer(QUndoCommand):
@@ -117,7 +120,13 @@ class SetInputShape(QUndoCommand):
 
 class SetField(QUndoCommand):
     """Set one field of ``data`` or ``training`` by its dotted ``path``
-    (:data:`UNSET` removes it). Consecutive edits of one field merge."""
+    (:data:`UNSET` removes it).
+
+    Edits of one field in quick succession (a spin box stepped, a number
+    typed) merge into one step; an edit made more than
+    :data:`MERGE_SECONDS` after the last is a step of its own, so Undo after
+    a run goes back to the value it ran with, not to the one before.
+    """
 
     def __init__(self, project: Project, path: str, value: Any, text: str = "") -> None:
         words = path.split(".", 1)[-1].replace("_", " ").replace(".", " ")
@@ -125,6 +134,7 @@ class SetField(QUndoCommand):
         self._project, self._path = project, path
         self._old = copy.deepcopy(project.value(path))
         self._new = copy.deepcopy(value)
+        self._at = time.monotonic()
 
     def id(self) -> int:
         return SET_FIELD_ID
@@ -132,7 +142,9 @@ class SetField(QUndoCommand):
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
         if not isinstance(other, SetField) or other._path != self._path:
             return False
-        self._new = other._new
+        if other._at - self._at > MERGE_SECONDS:
+            return False
+        self._new, self._at = other._new, other._at
         return True
 
     def redo(self) -> None:
