@@ -60,15 +60,9 @@ def _summary(args: argparse.Namespace) -> int:
             return _fail(f"{project.display_name}: {exc}")
     model = session.model_for_data()
     print(summary_table(model, project.name))
-    problem = model.analyze().first_error
+    problem = model.problem()
     if problem is not None:
-        index, message = problem
-        where = (
-            f"layer {index + 1} ({model.layers[index].type}): "
-            if index is not None
-            else ""
-        )
-        return _fail(f"{project.display_name}: {where}{message}", code=1)
+        return _fail(f"{project.display_name}: {problem[1]}", code=1)
     return 0
 
 

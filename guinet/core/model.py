@@ -320,18 +320,23 @@ class ModelSpec:
             self._analysis = analyze(list(self.layers), self._input_shape)
         return self._analysis
 
+    def problem(self) -> tuple[int | None, str] | None:
+        """The first problem, worded for people: ``(layer index, "layer 2
+        (Conv2d): …")``, or ``None`` when the stack is valid."""
+        found = self.analyze().first_error
+        if found is None:
+            return None
+        index, message = found
+        if index is None:
+            return None, message
+        return index, f"layer {index + 1} ({self.layers[index].type}): {message}"
+
     def build(self, device: str | torch.device | None = None) -> torch.nn.Sequential:
         """A real, freshly initialised module; raises :class:`ModelError` if invalid."""
         analysis = self.analyze()
-        problem = analysis.first_error
+        problem = self.problem()
         if problem is not None:
-            index, message = problem
-            where = (
-                f"layer {index + 1} ({self.layers[index].type}): "
-                if index is not None
-                else ""
-            )
-            raise ModelError(where + message)
+            raise ModelError(problem[1])
         import torch
 
         modules = [

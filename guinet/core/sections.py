@@ -107,7 +107,7 @@ class Section:
         self._values: dict[str, Any] = {}
         self._problems: list[Problem] = []
         if raw is not UNSET and raw is not None and not isinstance(raw, Mapping):
-            self.add_problem("", f"{self.where or 'the section'} must be an object")
+            self.add_problem("", f'"{self.where or "the section"}" must be an object')
             raw = UNSET
         source: dict[str, Any] = copy.deepcopy(dict(raw)) if raw else {}
         self._raw = source
@@ -126,6 +126,12 @@ class Section:
         for slot in self.components:
             self._values[slot.name] = self._parse_component(slot)
         self._validate()
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Any:
+        """Parse ``data`` and raise :attr:`error` with its first problem (for
+        callers that must refuse rather than report)."""
+        return cls(data).check()
 
     # -- parsing ------------------------------------------------------------------
     def _parse_param(self, param: Param) -> Any:

@@ -389,17 +389,10 @@ class Session:
         analysis = model.analyze()
         if analysis.input_shape is None:
             return []  # the data finding says what to do; its shape fills this in
-        problem = analysis.first_error
+        problem = model.problem()
         if problem is not None:
             index, text = problem
-            where = (
-                f"layer {index + 1} ({model.layers[index].type}): "
-                if index is not None
-                else ""
-            )
-            return [
-                Finding("model", "error", where + text, layer=index, error=ModelError)
-            ]
+            return [Finding("model", "error", text, layer=index, error=ModelError)]
         prepared = self.prepared
         if prepared is None:
             return []

@@ -99,6 +99,10 @@ def window(qtbot, qapp):
     win.show()
     qtbot.waitExposed(win)
     yield win
+    # an edit makes the Data page load again: let that end before closing,
+    # so closing never has to cancel a load half-way
+    if win.built:
+        qtbot.waitUntil(lambda: not win.data_panel.busy, timeout=20_000)
     win.undo_stack.setClean()
     win.close()
     win.deleteLater()

@@ -53,13 +53,6 @@ def engine_run():
 
 
 @pytest.fixture
-def window(window, qtbot):
-    yield window
-    data = window.data_panel
-    qtbot.waitUntil(lambda: not data.busy, timeout=20_000)
-
-
-@pytest.fixture
 def panel(window, qtbot, tmp_path):
     """The moons example saved in tmp_path, patience PATIENCE, on the Train page."""
     window.open_example(resource("examples", "moons_mlp.guinet"))

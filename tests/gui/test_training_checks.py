@@ -18,13 +18,6 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
-def window(window, qtbot):
-    yield window
-    data = window.data_panel
-    qtbot.waitUntil(lambda: not data.busy, timeout=20_000)
-
-
-@pytest.fixture
 def panel(window, qtbot):
     window.open_example(resource("examples", "moons_mlp.guinet"))
     panel = window.training_panel

@@ -25,19 +25,6 @@ def _delete_closed_windows(qapp):
 
 
 @pytest.fixture
-def window(window, qtbot):
-    """The shared window; closed only once the Data page has finished loading.
-
-    Training edits make the Data page reload, and BackgroundTask.stop (run on
-    close) waits out its timeout while a load runs: its queued
-    ``finished → thread.quit`` cannot arrive while the GUI thread waits.
-    """
-    yield window
-    data = window.data_panel
-    qtbot.waitUntil(lambda: not data.busy, timeout=20_000)
-
-
-@pytest.fixture
 def panel(window, qtbot):
     """The moons example (300 training rows) on the Train page."""
     window.open_example(resource("examples", "moons_mlp.guinet"))

@@ -21,10 +21,8 @@ from guinet.core.data.result import (
     DataReport,
     DataTensors,
     MissingReport,
-    OutputHint,
     PreparedData,
     Scaler,
-    expected_outputs,
 )
 
 if TYPE_CHECKING:
@@ -67,10 +65,8 @@ __all__ = [
     "DataReport",
     "DataTensors",
     "MissingReport",
-    "OutputHint",
     "PreparedData",
     "Scaler",
-    "expected_outputs",
     "prepare",
     "preview",
 ]

@@ -17,7 +17,7 @@ statistics of the training split only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -220,40 +220,3 @@ class PreparedData:
             "scaler": self.scaler.to_dict(),
             "encodings": {k: list(v) for k, v in self.report.encodings.items()},
         }
-
-
-class OutputHint(NamedTuple):
-    """What the model's last layer and the loss must be for this data."""
-
-    n_outputs: int
-    activation: str | None
-    loss: str
-    text: str
-
-
-def expected_outputs(prepared: PreparedData) -> OutputHint:
-    """The output size, final activation and loss that fit ``prepared``'s task."""
-    n = prepared.n_outputs
-    if prepared.task == "binary":
-        return OutputHint(
-            1,
-            "Sigmoid",
-            "BCELoss",
-            "End with Linear(out_features=1) and Sigmoid, and train with BCELoss "
-            "(or leave out the Sigmoid and use BCEWithLogitsLoss).",
-        )
-    if prepared.task == "multiclass":
-        return OutputHint(
-            n,
-            None,
-            "CrossEntropyLoss",
-            f"End with Linear(out_features={n}), one output per class and no "
-            "softmax: CrossEntropyLoss applies it itself.",
-        )
-    return OutputHint(
-        n,
-        None,
-        "MSELoss",
-        f"End with Linear(out_features={n}) and no activation, and train with "
-        "MSELoss (or L1Loss).",
-    )

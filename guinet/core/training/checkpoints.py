@@ -175,13 +175,6 @@ class CheckpointSettings(Section):
     every_n_minutes: float
     filename: str
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> CheckpointSettings:
-        """Settings from the project section, checked; ``None`` means off."""
-        settings = cls(data)
-        settings.check()
-        return settings
-
     def _validate(self) -> None:
         if not self.dir.strip():
             self.add_problem("dir", "dir must name a folder")

@@ -17,8 +17,6 @@ is written to the file until a person picks one.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from guinet.core.components import ComponentSpec
 from guinet.core.params import Param
@@ -142,15 +140,6 @@ class TrainingSpec(Section):
     seed: int | None
     early_stopping: EarlyStoppingSettings
     checkpoint: CheckpointSettings
-
-    @classmethod
-    def from_dict(cls, data: Any) -> TrainingSpec:
-        """Parse and check ``data``; raise :class:`ConfigError` on a problem."""
-        if not isinstance(data, Mapping):
-            raise ConfigError('"training" must be an object')
-        spec = cls(data)
-        spec.check()
-        return spec
 
     def _validate(self) -> None:
         if not _DEVICE.match(self.device):

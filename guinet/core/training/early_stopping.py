@@ -37,7 +37,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -184,13 +183,6 @@ class EarlyStoppingSettings(Section):
     divergence_threshold: float | None
     check_finite: bool
     restore_best: bool
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> EarlyStoppingSettings:
-        """Settings from the project section, checked; ``None`` means off."""
-        settings = cls(data)
-        settings.check()
-        return settings
 
     def _validate(self) -> None:
         if isinstance(self._raw.get("min_delta"), str):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guinet.core.data import DataError, expected_outputs, prepare
+from guinet.core.data import DataError, prepare
 
 
 def write(tmp_path: Path, frame: pd.DataFrame, name: str = "d.csv") -> str:
@@ -207,16 +207,6 @@ def test_one_hot_target_columns_become_classes(tmp_path: Path) -> None:
     )
     assert data.task == "multiclass" and data.class_names == ["cat", "dog", "owl"]
     assert data.report.class_counts["train"] == {"cat": 6, "dog": 6, "owl": 6}
-
-
-def test_expected_outputs_per_task() -> None:
-    moons = prepare({"source": {"kind": "builtin", "name": "moons"}})
-    assert expected_outputs(moons)[:3] == (1, "Sigmoid", "BCELoss")
-    iris = prepare({"source": {"kind": "builtin", "name": "iris"}})
-    assert expected_outputs(iris)[:3] == (3, None, "CrossEntropyLoss")
-    sine = prepare({"source": {"kind": "builtin", "name": "sine"}})
-    hint = expected_outputs(sine)
-    assert hint.n_outputs == 1 and hint.loss == "MSELoss" and "Linear" in hint.text
 
 
 # -- missing values ---------------------------------------------------------------
