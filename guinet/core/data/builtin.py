@@ -12,7 +12,7 @@ here: the GUI lists the datasets before numpy or scikit-learn load.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,16 +29,18 @@ TASKS = ("binary", "multiclass", "regression")
 class BuiltinDataset:
     """A dataset guinet can produce without any file.
 
-    ``maker`` names the function in :mod:`guinet.core.data.generators` that
-    builds it from the values of ``params``. ``family`` is ``"toy"`` for the
-    generated Playground-style sets and ``"real"`` for measured data.
+    ``maker`` builds it from the values of ``params``: a function, or the
+    name of one in :mod:`guinet.core.data.generators` (so that module, with
+    its NumPy and scikit-learn imports, loads only when data is made).
+    ``family`` is ``"toy"`` for the generated Playground-style sets and
+    ``"real"`` for measured data.
     """
 
     key: str
     label: str
     description: str
     task: str
-    maker: str
+    maker: str | Callable[..., ArraySet]
     family: str = "toy"
     params: tuple[Param, ...] = ()
     input_shape: tuple[int, ...] = ()
@@ -66,6 +68,8 @@ class BuiltinDataset:
 
     def generate(self, values: Mapping[str, Any] | None = None) -> ArraySet:
         args = self.arguments(values or {})
+        if callable(self.maker):
+            return self.maker(**args)
         makers = importlib.import_module("guinet.core.data.generators")
         return getattr(makers, self.maker)(**args)
 

@@ -150,13 +150,9 @@ class TrainingSpec(Section):
             )
             self._values["device"] = "auto"
         opt = self.optimizer
-        args = OPTIMIZERS[opt.type].arguments(opt.params)
-        if opt.type == "SGD" and args["nesterov"] and args["momentum"] <= 0:
-            self.add_problem(
-                "optimizer",
-                "optimizer: SGD nesterov needs momentum > 0 (e.g. 0.9); "
-                "set momentum or turn nesterov off",
-            )
+        problem = OPTIMIZERS[opt.type].problem(opt.params)
+        if problem is not None:
+            self.add_problem("optimizer", f"optimizer: {problem}")
 
     @property
     def lr(self) -> float:

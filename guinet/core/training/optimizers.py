@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,11 +14,18 @@ from guinet.core.training.catalog import ComponentType
 class OptimizerType(ComponentType):
     """An optimizer. ``fused``: torch has a one-kernel version of it.
     ``elementwise``: each weight's update depends on that weight alone, so the
-    engine may train all weights as one flat tensor (see :mod:`.fastpath`)."""
+    engine may train all weights as one flat tensor (see :mod:`.fastpath`).
+    ``check``: arguments that do not work together, given every argument's
+    value, as one sentence (or ``None``)."""
 
     module: str = "torch.optim"
     fused: bool = False
     elementwise: bool = True
+    check: Callable[[dict[str, Any]], str | None] | None = None
+
+    def problem(self, values: dict[str, Any]) -> str | None:
+        """What is wrong with this combination of arguments, if anything."""
+        return self.check(self.arguments(values)) if self.check else None
 
 
 OPTIMIZERS: Registry[OptimizerType] = Registry("optimizer")
@@ -99,6 +107,11 @@ optimizer(
         _weight_decay(),
     ),
     fused=True,
+    check=lambda args: (
+        "SGD nesterov needs momentum > 0 (e.g. 0.9); set momentum or turn nesterov off"
+        if args["nesterov"] and args["momentum"] <= 0
+        else None
+    ),
 )
 optimizer(
     key="Adam",
