@@ -208,9 +208,13 @@ class Session:
         progress: Callable[[float, str], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> PreparedData:
-        """Prepare the current data section (any thread); cached by section.
+        """Prepare the current data section; cached by section.
 
-        Raises :class:`DataError` (also kept as :attr:`data_error`).
+        Raises :class:`DataError` (also kept as :attr:`data_error`). It may run
+        on any thread, but :attr:`data_changed` and :attr:`changed` are then
+        emitted on that thread: a window prepares the data in a worker with
+        :func:`guinet.core.data.prepare` and hands the result over on its own
+        thread with :meth:`use_prepared`.
         """
         from guinet.core.data import DataCancelled, prepare
 

@@ -135,6 +135,9 @@ class SetField(QUndoCommand):
         self._old = copy.deepcopy(project.value(path))
         self._new = copy.deepcopy(value)
         self._at = time.monotonic()
+        # the first edit of a project with no data creates its data section;
+        # undoing it must leave no data, not a default section
+        self._no_data_before = path.startswith("data") and project.data is None
 
     def id(self) -> int:
         return SET_FIELD_ID
@@ -151,7 +154,10 @@ class SetField(QUndoCommand):
         self._project.set_value(self._path, copy.deepcopy(self._new))
 
     def undo(self) -> None:
-        self._project.set_value(self._path, copy.deepcopy(self._old))
+        if self._no_data_before:
+            self._project.set_data(None)
+        else:
+            self._project.set_value(self._path, copy.deepcopy(self._old))
 
 
 def set_field(

@@ -56,3 +56,14 @@ def test_a_fix_with_several_edits_is_one_undo_step(qapp):
     assert types[-2:] == ["Flatten", "Linear"]
     stack.undo()
     assert [layer.type for layer in session.project.model.layers] == ["Conv2d"]
+
+
+def test_undoing_the_first_data_edit_leaves_no_data(qapp):
+    project, stack = Project(), QUndoStack()
+    assert project.data is None
+    commands.set_field(stack, project, "data.split.test", 0.3)
+    assert project.data is not None and project.data.split.test == 0.3
+    stack.undo()
+    assert project.data is None
+    stack.redo()
+    assert project.data is not None and project.data.split.test == 0.3
