@@ -267,6 +267,7 @@ def test_hovering_an_epoch_shows_its_values_and_a_crosshair(curves, qtbot):
     curves.add_epoch(LOGS[0])
     curves.refresh()
     assert "Epoch 2 of 10" in curves.readout.text()
+    QApplication.processEvents()  # the plots fit their new range, as on screen
 
     # off the plot area (the title), the latest epoch is shown again
     qtbot.mouseMove(curves.loss_plot.viewport(), QPoint(3, 3))
@@ -280,7 +281,7 @@ def test_hovering_an_epoch_shows_its_values_and_a_crosshair(curves, qtbot):
     # (an earlier test may have left it there)
     qtbot.mouseMove(viewport, viewport_point(curves, 2.8, 0.45))
     qtbot.mouseMove(viewport, viewport_point(curves, 3.0, 0.5))
-    assert "Epoch 3 of 10" in curves.readout.text()
+    qtbot.waitUntil(lambda: "Epoch 3 of 10" in curves.readout.text(), timeout=2_000)
     QApplication.sendEvent(viewport, QEvent(QEvent.Type.Leave))
     assert "Epoch 6 of 10" in curves.readout.text()
     assert not any(line.isVisible() for line in curves.crosshairs)
