@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from guinet.core.training.early_stopping import EarlyStoppingStatus
@@ -241,6 +242,20 @@ def test_checkpoints_are_marked_on_the_monitored_curve(curves):
 
 
 # -- hover read-out -------------------------------------------------------------
+def move(viewport, pos: QPoint) -> None:  # type: ignore[no-untyped-def]
+    """The pointer moves to ``pos`` over ``viewport``: a real mouse-move event,
+    delivered now (QTest's simulated cursor may swallow a move on a busy run)."""
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        QPointF(pos),
+        QPointF(viewport.mapToGlobal(pos)),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(viewport, event)
+
+
 def viewport_point(curves: TrainingCurves, x: float, y: float) -> QPoint:
     """Where the data point (x, y) of the loss plot is in its viewport."""
     plot = curves.loss_plot
@@ -253,7 +268,7 @@ def test_hovering_an_epoch_shows_its_values_and_a_crosshair(curves, qtbot):
     assert "Epoch 5 of 10" in curves.readout.text()
     assert "(latest)" in curves.readout.text()
 
-    qtbot.mouseMove(curves.loss_plot.viewport(), viewport_point(curves, 2.2, 0.7))
+    move(curves.loss_plot.viewport(), viewport_point(curves, 2.2, 0.7))
     text = curves.readout.text()
     assert "Epoch 2 of 10" in text and "latest" not in text
     assert "loss</span> 0.6000" in text
@@ -270,18 +285,18 @@ def test_hovering_an_epoch_shows_its_values_and_a_crosshair(curves, qtbot):
     QApplication.processEvents()  # the plots fit their new range, as on screen
 
     # off the plot area (the title), the latest epoch is shown again
-    qtbot.mouseMove(curves.loss_plot.viewport(), QPoint(3, 3))
+    move(curves.loss_plot.viewport(), QPoint(3, 3))
     assert "Epoch 6 of 10" in curves.readout.text()
     assert "(latest)" in curves.readout.text()
     assert not any(line.isVisible() for line in curves.crosshairs)
 
-    # leaving the view fast (no last move inside it) also lets go
+    # leaving the view fast (no last move inside it) also lets go; the
+    # hovering itself is the pointer's, shown above, so set it directly here
     viewport = curves.loss_plot.viewport()
-    # two moves: Qt sends no move event for a point the cursor is already at
-    # (an earlier test may have left it there)
-    qtbot.mouseMove(viewport, viewport_point(curves, 2.8, 0.45))
-    qtbot.mouseMove(viewport, viewport_point(curves, 3.0, 0.5))
-    qtbot.waitUntil(lambda: "Epoch 3 of 10" in curves.readout.text(), timeout=2_000)
+    box = curves.loss_plot.getPlotItem().getViewBox()
+    middle = sum(box.viewRange()[1]) / 2
+    curves.hover_at(curves.loss_plot, box.mapViewToScene(QPointF(3.0, middle)))
+    assert "Epoch 3 of 10" in curves.readout.text()
     QApplication.sendEvent(viewport, QEvent(QEvent.Type.Leave))
     assert "Epoch 6 of 10" in curves.readout.text()
     assert not any(line.isVisible() for line in curves.crosshairs)
@@ -291,7 +306,7 @@ def test_hovering_the_metric_plot_reads_the_same_epoch(curves, qtbot):
     fill(curves, lr=False)
     plot = curves.metric_plot
     scene = plot.getPlotItem().getViewBox().mapViewToScene(QPointF(3.9, 0.8))
-    qtbot.mouseMove(plot.viewport(), plot.mapFromScene(scene))
+    move(plot.viewport(), plot.mapFromScene(scene))
     text = curves.readout.text()
     assert "Epoch 4 of 10" in text and "accuracy</span> 0.850" in text
     assert "lr" not in text  # no LR plot shown, no LR read-out
@@ -301,8 +316,6 @@ def test_hovering_the_metric_plot_reads_the_same_epoch(curves, qtbot):
 def test_an_empty_plot_invites_hovering(curves, qtbot):
     curves.clear()
     assert "Curves appear here" in curves.readout.text()
-    qtbot.mouseMove(
-        curves.loss_plot.viewport(), curves.loss_plot.viewport().rect().center()
-    )
+    move(curves.loss_plot.viewport(), curves.loss_plot.viewport().rect().center())
     assert "Curves appear here" in curves.readout.text()
     assert not any(line.isVisible() for line in curves.crosshairs)
