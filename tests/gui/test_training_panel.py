@@ -153,7 +153,9 @@ def test_pause_holds_the_run_and_resume_goes_on(panel, qtbot):
         qtbot.mouseClick(panel.pause_button, LEFT)
     assert panel.pause_button.text() == "Pause"
     assert resumed.args[0]["epoch"] == held + 1  # nothing was trained unseen
-    assert len(panel.curves.epochs) == held + 1
+    # a fast run may already have drawn more: every epoch, in order, once
+    drawn = [e["epoch"] for e in panel.curves.epochs]
+    assert drawn == list(range(1, len(drawn) + 1)) and len(drawn) >= held + 1
     with qtbot.waitSignal(panel.runner.run_ended, timeout=10_000):
         qtbot.mouseClick(panel.stop_button, LEFT)
     assert panel.last_summary["stop_reason"] == "stopped"
