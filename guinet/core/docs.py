@@ -102,14 +102,14 @@ def _param_row(param: Param) -> str:
     )
 
 
+def _table(rows: Iterable[str]) -> str:
+    header = ["| key | default | values | meaning |", "| --- | --- | --- | --- |"]
+    return "\n".join([*header, *rows])
+
+
 def params_table(params: Iterable[Param]) -> str:
     """The key | default | values | meaning table of ``params``."""
-    lines = [
-        "| key | default | values | meaning |",
-        "| --- | --- | --- | --- |",
-    ]
-    lines.extend(_param_row(p) for p in params)
-    return "\n".join(lines)
+    return _table(_param_row(p) for p in params)
 
 
 def _slot_default(slot: ComponentSlot) -> str:
@@ -133,12 +133,7 @@ def _slot_row(slot: ComponentSlot) -> str:
 
 def components_table(slots: Iterable[ComponentSlot]) -> str:
     """The table of a section's catalogue picks (loss, optimizer, scheduler)."""
-    lines = [
-        "| key | default | values | meaning |",
-        "| --- | --- | --- | --- |",
-    ]
-    lines.extend(_slot_row(s) for s in slots)
-    return "\n".join(lines)
+    return _table(_slot_row(s) for s in slots)
 
 
 def section_part(
