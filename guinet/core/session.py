@@ -250,11 +250,16 @@ class Session:
         self.data_changed.emit()
         self.changed.emit()
 
-    def use_prepared(self, prepared: PreparedData | None, error: str | None) -> None:
-        """Keep data prepared elsewhere (a worker) for the current section."""
-        key = self.data_key()
-        if key is not None:
-            self._store(key, prepared, error)
+    def use_prepared(
+        self, prepared: PreparedData | None, error: str | None, key: str | None
+    ) -> bool:
+        """Keep data prepared elsewhere (a worker) from the section whose
+        :meth:`data_key` was ``key``; dropped (``False``) if the section has
+        changed since."""
+        if key is None or key != self.data_key():
+            return False
+        self._store(key, prepared, error)
+        return True
 
     # -- the model -----------------------------------------------------------------
     def input_shape(self) -> tuple[int, ...] | None:

@@ -124,14 +124,13 @@ class DataLoader(QObject):
             self.preview_changed.emit()
         if isinstance(outcome, BaseException):
             self._on_failed(outcome)
-        elif self.session.data_key() == self._key:
-            self.session.use_prepared(outcome, None)
+        else:  # the session drops it if the section changed meanwhile
+            self.session.use_prepared(outcome, None, self._key)
 
     @Slot(object)
     def _on_failed(self, error: BaseException) -> None:
-        if isinstance(error, DataCancelled) or self.session.data_key() != self._key:
-            return  # cancelled, or a newer section is on its way
-        self.session.use_prepared(None, error_message(error))
+        if not isinstance(error, DataCancelled):
+            self.session.use_prepared(None, error_message(error), self._key)
 
 
 class LoadProgress(QWidget):

@@ -275,3 +275,17 @@ def test_set_value_with_unset_removes_the_key() -> None:
     project.set_value("training.loss", UNSET)
     assert project.training.loss is None
     assert project.value("training.loss") is UNSET
+
+
+def test_data_prepared_elsewhere_is_kept_only_for_its_own_section() -> None:
+    from guinet.core.data import prepare
+
+    session = session_for(MOONS, mlp(1))
+    key = session.data_key()
+    assert session.project.data is not None
+    prepared = prepare(session.project.data.to_dict())
+    session.project.set_value("data.split.seed", 3)  # changed meanwhile
+    assert session.use_prepared(prepared, None, key) is False
+    assert session.prepared is None
+    assert session.use_prepared(prepared, None, session.data_key()) is True
+    assert session.prepared is prepared
