@@ -17,29 +17,31 @@ import numpy as np
 
 from guinet.core.data.errors import DataError, Progress
 from guinet.core.data.sources import ArraySet
-
-COLORS = ("grayscale", "rgb")
+from guinet.core.params import ParamError
 
 
 def image_options(source: Mapping[str, Any]) -> tuple[tuple[int, int], str]:
-    """``(height, width)`` and colour mode from the source, checked."""
-    size = source.get("size", [32, 32])
+    """``(height, width)`` and colour mode from the source, checked against
+    the image-folder kind's declared options (their defaults and ranges)."""
+    from guinet.core.data.kinds import SOURCE_KINDS
+
+    declared = {p.name: p for p in SOURCE_KINDS["images"].params}
+    size_param, color_param = declared["size"], declared["color"]
+    size = source.get("size", size_param.default)
     if isinstance(size, int) and not isinstance(size, bool):
         size = [size, size]
-    if not (
-        isinstance(size, (list, tuple))
-        and len(size) == 2
-        and all(
-            isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 4096
-            for s in size
-        )
-    ):
+    try:
+        size = size_param.coerce(size)
+        bad = len(size) != 2 or size_param.problem(size) is not None
+    except ParamError:
+        bad = True
+    if bad:
         raise DataError(
-            f"The image size must be [height, width] in pixels (1 to 4096), "
-            f"not {size!r}."
+            f"The image size must be [height, width] in pixels "
+            f"({size_param.range_text()}), not {source.get('size')!r}."
         )
-    color = source.get("color", "rgb")
-    if color not in COLORS:
+    color = source.get("color", color_param.default)
+    if color not in color_param.choices:
         raise DataError(f'The image color must be "grayscale" or "rgb", not {color!r}.')
     return (int(size[0]), int(size[1])), str(color)
 
