@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 
 def finding_text(finding: Finding) -> str:
-    """A finding as the Train page says it (layer problems point to the Model
-    page, as a run that fails to build says them)."""
-    if finding.error is ModelError:
+    """A finding as the Train page says it (a layer's problem points to the
+    Model page, as a run that fails to build says it)."""
+    if finding.error is ModelError and finding.layer is not None:
         return model_problem(finding.message)
     return sentence(finding.message)
 
