@@ -112,3 +112,16 @@ def test_notes_are_shown_as_notes(window, panel, qtbot):
     assert panel.notes.isVisibleTo(panel)
     assert not panel.message.isVisibleTo(panel)
     assert panel.problem_text == ""
+
+
+def test_an_empty_model_is_said_plainly_and_a_layer_problem_points_to_the_model(
+    window, qtbot
+):
+    window.training_panel.session.project.set_value("data.source.name", "moons")
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: "no layers yet" in panel.problems.text(), timeout=10_000)
+    assert "cannot be built" not in panel.problems.text()
+    window.designer.append_layer("Conv2d")  # needs (C, H, W); moons gives (2,)
+    qtbot.waitUntil(lambda: "cannot be built" in panel.problems.text(), timeout=10_000)
+    assert "layer 1 (Conv2d)" in panel.problems.text()
