@@ -89,6 +89,25 @@ def test_titanic_trains_from_the_command_line(
     assert summary["test"]["accuracy"] > 0.72
 
 
+def test_the_command_line_tells_every_problem_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = {
+        "guinet": 1,
+        "data": titanic(tmp_path, features=["Name", "Ticket", "Fare"]),
+        "model": {"layers": [{"type": "Linear", "out_features": 1}]},
+    }
+    path = tmp_path / "titanic.guinet"
+    path.write_text(json.dumps(project))
+    code = main(["train", str(path)])
+    err = capsys.readouterr().err
+    assert code != 0 and err.count("\n") == 1
+    assert err.startswith(
+        "guinet: titanic.guinet: titanic.csv has 2 problems to fix: • Column 'Name'"
+    )
+    assert "• Column 'Ticket' of titanic.csv holds numbers and text" in err
+
+
 def test_an_id_chosen_by_hand_is_used(tmp_path: Path) -> None:
     data = prepare(
         titanic(tmp_path, features=["PassengerId", "Pclass", "Sex"]), tmp_path
