@@ -16,9 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-COLUMNS = (
-    "PassengerId,Survived,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked"
-).split(",")
+COLUMNS = [
+    "PassengerId",
+    "Survived",
+    "Pclass",
+    "Name",
+    "Sex",
+    "Age",
+    "SibSp",
+    "Parch",
+    "Ticket",
+    "Fare",
+    "Cabin",
+    "Embarked",
+]
 
 FIRST_ROWS = [
     [1, 0, 3, "Braund, Mr. Owen Harris", "male", 22, 1, 0, "A/5 21171", 7.25, "", "S"],
@@ -32,15 +43,82 @@ FIRST_ROWS = [
     [6, 0, 3, "Moran, Mr. James", "male", "", 0, 0, "330877", 8.4583, "", "Q"],
 ]  # fmt: skip
 
-SURNAMES = (
-    "Smith Johnson Brown Taylor Anderson Thomas Jackson White Harris Martin "
-    "Thompson Wood Lewis Scott Walker Young Allen King Wright Hill Green Baker "
-    "Adams Nelson Carter Mitchell Roberts Turner Phillips Campbell Parker Evans "
-    "Edwards Collins Stewart Morris Rogers Reed Cook Morgan Bell Murphy Bailey "
-    "Cooper Richardson Cox Howard Ward Peterson Gray"
-).split()
-MEN = "John William James George Charles Thomas Henry Arthur Frederick Joseph".split()
-WOMEN = "Mary Anna Elizabeth Margaret Helen Alice Ellen Florence Edith Ada".split()
+SURNAMES = [
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Taylor",
+    "Anderson",
+    "Thomas",
+    "Jackson",
+    "White",
+    "Harris",
+    "Martin",
+    "Thompson",
+    "Wood",
+    "Lewis",
+    "Scott",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Hill",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Carter",
+    "Mitchell",
+    "Roberts",
+    "Turner",
+    "Phillips",
+    "Campbell",
+    "Parker",
+    "Evans",
+    "Edwards",
+    "Collins",
+    "Stewart",
+    "Morris",
+    "Rogers",
+    "Reed",
+    "Cook",
+    "Morgan",
+    "Bell",
+    "Murphy",
+    "Bailey",
+    "Cooper",
+    "Richardson",
+    "Cox",
+    "Howard",
+    "Ward",
+    "Peterson",
+    "Gray",
+]
+MEN = [
+    "John",
+    "William",
+    "James",
+    "George",
+    "Charles",
+    "Thomas",
+    "Henry",
+    "Arthur",
+    "Frederick",
+    "Joseph",
+]
+WOMEN = [
+    "Mary",
+    "Anna",
+    "Elizabeth",
+    "Margaret",
+    "Helen",
+    "Alice",
+    "Ellen",
+    "Florence",
+    "Edith",
+    "Ada",
+]
 PREFIXES = ("A/5", "PC", "STON/O2.", "C.A.", "SOTON/O.Q.", "W./C.", "CA", "S.O.C.")
 
 
