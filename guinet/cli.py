@@ -22,7 +22,8 @@ SUBCOMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"guinet: {message}", file=sys.stderr)
+    """One line on stderr, even for a message that lists several problems."""
+    print(f"guinet: {' '.join(message.split())}", file=sys.stderr)
     return code
 
 

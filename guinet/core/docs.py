@@ -76,6 +76,8 @@ def values_text(param: Param) -> str:
         text = noun if bounds == "any value" else f"{noun} {bounds}"
     elif kind == "str":
         text = "text"
+    elif kind == "texts":
+        text = "a list of texts"
     elif kind == "column":
         text = "a column name, or its number (0-based, negative from the end)"
     elif kind == "columns":

@@ -79,6 +79,14 @@ class Project:
         self.path = Path(path).resolve() if path is not None else None
         self._raw: dict[str, Any] = raw if raw is not None else {}
 
+    @classmethod
+    def new(cls) -> Project:
+        """A project as a person starts one (the window, File ▸ New): with the
+        default data (:meth:`DataSpec.new`, two moons), so the Data page loads
+        and previews at once what it shows as chosen. ``Project()`` itself
+        has no data, as a file without a ``data`` section."""
+        return cls(data=DataSpec.new())
+
     @property
     def base_dir(self) -> Path:
         """The folder that relative paths in the project are relative to."""

@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         self.torch_loader: TorchLoader = TorchLoader(self)
         self.torch_loader.loaded.connect(self._on_torch_loaded)
         self.built = True
-        self._bind(self._initial_project or Project())
+        self._bind(self._initial_project or Project.new())
         self._initial_project = None
 
     # -- start-up ---------------------------------------------------------------
@@ -171,7 +171,10 @@ class MainWindow(QMainWindow):
     def _create_actions(self) -> None:
         key = QKeySequence.StandardKey
         self.new_action = self._action(
-            "&New", self.new_project, key.New, "Start an empty project"
+            "&New",
+            self.new_project,
+            key.New,
+            "Start a new project (on the two-moons data)",
         )
         self.open_action = self._action("&Open…", self.open_dialog, key.Open)
         self.save_action = self._action("&Save", self.save, key.Save)
@@ -304,7 +307,7 @@ class MainWindow(QMainWindow):
         if self.maybe_save():
             from guinet.core.project import Project
 
-            self._bind(Project())
+            self._bind(Project.new())
             self.statusBar().showMessage("New project", 3000)
 
     @Slot()
