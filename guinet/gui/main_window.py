@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSplitter,
     QTabWidget,
     QWidget,
 )
@@ -38,6 +39,36 @@ if TYPE_CHECKING:
 SUFFIX = ".guinet"  # guinet.core.project.SUFFIX, repeated to keep start-up light
 MAX_RECENT = 10
 FILE_FILTER = f"guinet projects (*{SUFFIX});;All files (*)"
+#: The size a window opens at on a screen with room for it.
+DEFAULT_SIZE = (1180, 760)
+#: Room left around a fitted window for its frame (sides) and title bar plus
+#: frame (height), which Qt cannot know before the window is shown.
+FRAME_ROOM = (16, 48)
+
+
+def fitted_geometry(
+    available: QRect, width: int = DEFAULT_SIZE[0], height: int = DEFAULT_SIZE[1]
+) -> QRect:
+    """``width`` × ``height``, or smaller on a small screen (a 1280×720
+    classroom projector), centred in the screen's ``available`` area."""
+    width = min(width, available.width() - FRAME_ROOM[0])
+    height = min(height, available.height() - FRAME_ROOM[1])
+    rect = QRect(0, 0, width, height)
+    rect.moveCenter(available.center())
+    # the title bar goes above the client area: keep it on the screen
+    title_bar = FRAME_ROOM[1] - FRAME_ROOM[0] // 2
+    rect.moveTop(max(rect.top(), available.top() + title_bar))
+    return rect
+
+
+def saved_geometry_fits(saved: QRect) -> bool:
+    """Whether a remembered window rectangle lies inside the available area
+    of a screen there is now (a projector instead of the office monitor, a
+    monitor unplugged: then the window is fitted again)."""
+    if saved.isEmpty():
+        return False
+    screen = QGuiApplication.screenAt(saved.center())
+    return screen is not None and screen.availableGeometry().contains(saved)
 
 
 def settings() -> QSettings:
@@ -81,21 +112,65 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.setWindowTitle("guinet")
-        self._fit_to_screen(1180, 760)
+        self._restore_geometry()
         self.built = False
         self._initial_project = project
         if not deferred:
             self.build()
 
+    # -- window geometry, remembered across launches ------------------------------
+    def _restore_geometry(self) -> None:
+        """The last session's geometry when it fits a screen there is now;
+        otherwise fit the screen the window opens on."""
+        store = settings()
+        saved = store.value("window/geometry")
+        if isinstance(saved, QRect) and saved_geometry_fits(saved):
+            self.setGeometry(saved)
+            if store.value("window/maximized", False, type=bool):
+                self.setWindowState(Qt.WindowState.WindowMaximized)
+            return
+        self._fit_to_screen(*DEFAULT_SIZE)
+
     def _fit_to_screen(self, width: int, height: int) -> None:
         """Open at ``width`` × ``height``, or smaller on a small screen (a
         1280×720 classroom projector), leaving room for the window frame."""
         screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is not None:
-            room = screen.availableGeometry()
-            width = min(width, room.width() - 16)
-            height = min(height, room.height() - 48)
-        self.resize(width, height)
+        if screen is None:
+            self.resize(width, height)
+            return
+        self.setGeometry(fitted_geometry(screen.availableGeometry(), width, height))
+
+    def splitters(self) -> dict[str, QSplitter]:
+        """Every page's splitters, keyed ``page/n`` in creation order."""
+        if not self.built:
+            return {}
+        pages = {
+            "data": self.data_panel,
+            "model": self.designer,
+            "train": self.training_panel,
+        }
+        found: dict[str, QSplitter] = {}
+        for name, page in pages.items():
+            for i, splitter in enumerate(page.findChildren(QSplitter)):
+                found[f"{name}/{i}"] = splitter
+        return found
+
+    def _restore_splitters(self) -> None:
+        store = settings()
+        for key, splitter in self.splitters().items():
+            state = store.value(f"splitters/{key}")
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+
+    def save_window_state(self) -> None:
+        """Remember the geometry and the splitter sizes for the next launch."""
+        store = settings()
+        maximized = self.isMaximized()
+        geometry = self.normalGeometry() if maximized else self.geometry()
+        store.setValue("window/geometry", geometry)
+        store.setValue("window/maximized", maximized)
+        for key, splitter in self.splitters().items():
+            store.setValue(f"splitters/{key}", splitter.saveState())
 
     def call_after_first_paint(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` on the event-loop turn after the window first paints."""
@@ -141,6 +216,7 @@ class MainWindow(QMainWindow):
         self.torch_loader: TorchLoader = TorchLoader(self)
         self.torch_loader.loaded.connect(self._on_torch_loaded)
         self.built = True
+        self._restore_splitters()
         self._bind(self._initial_project or Project())
         self._initial_project = None
 
@@ -429,6 +505,7 @@ class MainWindow(QMainWindow):
         if not self.built:
             event.accept()
         elif self.maybe_save():
+            self.save_window_state()
             self.training_panel.stop_training()
             self.data_panel.stop()
             self.torch_loader.wait(5)

@@ -46,9 +46,8 @@ def system_libraries(path: Path | None = None) -> list[SystemLibrary]:
     entries = []
     for line in path.read_text(encoding="utf-8").splitlines():
         fields = line.split("#", 1)[0].split()
-        if fields:
-            group, package, soname = fields
-            entries.append(SystemLibrary(group, package, soname))
+        if len(fields) == 3:
+            entries.append(SystemLibrary(*fields))
     return entries
 
 
@@ -133,7 +132,11 @@ def platform_problem(
     if not system.startswith("linux"):
         return None
     env = os.environ if env is None else env
-    libraries = system_libraries() if libraries is None else libraries
+    if libraries is None:
+        try:
+            libraries = system_libraries()
+        except OSError:  # an install without its list: Qt's own check remains
+            libraries = []
     problems: list[str] = []
     for platform in requested_platforms(env):
         problem = _problem_with(platform, env, libraries, load, connect)
