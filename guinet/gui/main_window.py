@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from guinet import __version__
-from guinet._resources import example_projects, resource
+from guinet._resources import example_projects, example_title, resource
 
 if TYPE_CHECKING:
     from guinet.core.project import Project
@@ -288,9 +288,12 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addMenu(self.recent_menu)
-        examples = QMenu("Open &Example", self)
+        self.examples_menu = examples = QMenu("Open &Example", self)
         for path in example_projects():
-            action = examples.addAction(path.stem.replace("_", " "))
+            # the example's title, as its file names it ("&" is not a mnemonic)
+            action = examples.addAction(example_title(path).replace("&", "&&"))
+            action.setStatusTip(f"{path.stem}: opens as an untitled copy")
+            action.setData(str(path))
             action.triggered.connect(lambda _=False, p=path: self.open_example(p))
         file_menu.addMenu(examples)
         file_menu.addSeparator()
