@@ -116,7 +116,9 @@ def _has_wayland(env: Mapping[str, str]) -> bool:
     if env.get("WAYLAND_DISPLAY"):
         return True
     runtime = env.get("XDG_RUNTIME_DIR")
-    return bool(runtime) and Path(runtime, "wayland-0").exists()
+    if not runtime:
+        return False
+    return Path(runtime, "wayland-0").exists()
 
 
 def platform_problem(
