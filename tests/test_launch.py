@@ -39,9 +39,14 @@ def connects(display: str) -> str | None:
 
 
 def missing(*sonames: str):
+    """A loader for a machine that lacks ``sonames``: as the real loader,
+    it fails on PySide6's xcb support library too, which needs them."""
+
     def load(soname: str) -> str | None:
         if soname in sonames:
             return f"{soname}: cannot open shared object file"
+        if soname.endswith("libQt6XcbQpa.so.6") and sonames:
+            return f"{sonames[0]}: cannot open shared object file"
         return None
 
     return load
@@ -178,6 +183,22 @@ def test_qt_qpa_platform_lists_platforms_with_options() -> None:
 def test_other_systems_are_not_checked() -> None:
     assert platform_problem({}, load=missing("x"), system="win32") is None
     assert platform_problem({}, load=missing("x"), system="darwin") is None
+
+
+@pytest.mark.skipif(
+    platform_check._xcb_support_library() is None,
+    reason="a PySide6 without its own Qt libraries",
+)
+def test_a_missing_library_that_is_not_on_the_list_is_still_caught() -> None:
+    problem = platform_problem(
+        {"DISPLAY": ":0"},
+        load=missing("libxcb-something-new.so.3"),
+        connect=connects,
+        system="linux",
+    )
+    assert problem is not None
+    assert "libxcb-something-new.so.3" in problem
+    assert "system-packages.txt" in problem
 
 
 def test_the_real_loader_names_a_missing_library() -> None:

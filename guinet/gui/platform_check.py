@@ -18,8 +18,8 @@ import importlib.util
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from guinet._resources import resource
 
@@ -33,8 +33,7 @@ Loader = Callable[[str], str | None]
 Connector = Callable[[str], str | None]
 
 
-@dataclass(frozen=True)
-class SystemLibrary:
+class SystemLibrary(NamedTuple):
     group: str  # "offscreen" (every platform) or "display" (xcb)
     package: str  # the Debian/Ubuntu package
     soname: str  # the library file it provides
@@ -182,16 +181,20 @@ def _problem_with(
         display = env.get("DISPLAY", "")
         if not display:
             return NO_DISPLAY
-        missing = _missing(libraries, ("offscreen", "display"), load)
-        if missing:
-            return _libraries_problem(platform, missing)
+        # One dlopen of PySide6's xcb support library loads everything the
+        # plugin needs (Qt loads it a moment later anyway); only when that
+        # fails is each listed library tried, to name every missing one.
         support = _xcb_support_library()
-        error = load(str(support)) if support is not None else None
+        error = load(str(support)) if support is not None else "not found"
         if error is not None:
-            return (
-                f"Qt's xcb platform cannot start ({error}); the system packages "
-                f"it needs are listed in {resource(PACKAGE_LIST)}"
-            )
+            missing = _missing(libraries, ("offscreen", "display"), load)
+            if missing:
+                return _libraries_problem(platform, missing)
+            if support is not None:
+                return (
+                    f"Qt's xcb platform cannot start ({error}); the system "
+                    f"packages it needs are listed in {resource(PACKAGE_LIST)}"
+                )
         error = connect(display)
         if error is not None:
             return (
