@@ -140,8 +140,9 @@ class MainWindow(QMainWindow):
             return
         self.setGeometry(fitted_geometry(screen.availableGeometry(), width, height))
 
-    def splitters(self) -> dict[str, QSplitter]:
-        """Every page's splitters, keyed ``page/n`` in creation order."""
+    def splitters(self, shown_only: bool = False) -> dict[str, QSplitter]:
+        """Every page's splitters, keyed ``page/n`` in creation order (with
+        ``shown_only``, those of the pages shown this session)."""
         if not self.built:
             return {}
         pages = {
@@ -151,9 +152,15 @@ class MainWindow(QMainWindow):
         }
         found: dict[str, QSplitter] = {}
         for name, page in pages.items():
+            if shown_only and page not in self._pages_shown:
+                continue  # never laid out: keep what an earlier session saved
             for i, splitter in enumerate(page.findChildren(QSplitter)):
                 found[f"{name}/{i}"] = splitter
         return found
+
+    @Slot(int)
+    def _note_page_shown(self, index: int) -> None:
+        self._pages_shown.add(self.tabs.widget(index))
 
     def _restore_splitters(self) -> None:
         store = settings()
@@ -169,7 +176,7 @@ class MainWindow(QMainWindow):
         geometry = self.normalGeometry() if maximized else self.geometry()
         store.setValue("window/geometry", geometry)
         store.setValue("window/maximized", maximized)
-        for key, splitter in self.splitters().items():
+        for key, splitter in self.splitters(shown_only=True).items():
             store.setValue(f"splitters/{key}", splitter.saveState())
 
     def call_after_first_paint(self, callback: Callable[[], None]) -> None:
@@ -206,6 +213,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.designer, "Model")
         self.tabs.addTab(self.training_panel, "Train")
         self.tabs.setCurrentWidget(self.designer)
+        #: pages shown this session: only their splitters have real sizes
+        self._pages_shown: set[QWidget] = {self.designer}
+        self.tabs.currentChanged.connect(self._note_page_shown)
         self.designer.status_message.connect(self._show_status)
         self.training_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)

@@ -222,3 +222,15 @@ def test_at_1280x720_the_fix_buttons_and_status_bar_are_on_screen(tmp_path):
     assert out["status_bar"]
     assert out["model_fix"]
     assert out["train_fix"] and all(out["train_fix"])
+
+
+def test_only_the_splitters_of_pages_shown_are_remembered(qtbot):
+    """A page never shown was never laid out: its splitters' sizes mean
+    nothing, and saving them would replace its natural proportions."""
+    window = reopen(qtbot)
+    assert window.tabs.currentWidget() is window.designer
+    window.tabs.setCurrentWidget(window.training_panel)
+    dispose(window, qtbot)
+    keys = set(settings().allKeys())
+    assert "splitters/model/0" in keys and "splitters/train/0" in keys
+    assert not any(key.startswith("splitters/data/") for key in keys)
