@@ -160,7 +160,9 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _note_page_shown(self, index: int) -> None:
-        self._pages_shown.add(self.tabs.widget(index))
+        page = self.tabs.widget(index)
+        if page is not None:
+            self._pages_shown.add(page)
 
     def _restore_splitters(self) -> None:
         store = settings()
