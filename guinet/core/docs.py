@@ -192,7 +192,11 @@ def _top_level() -> tuple[tuple[str, str], ...]:
             f"format number, `{FORMAT_VERSION}`. A newer number is refused with a "
             "message naming the file.",
         ),
-        ("name", "the project's title."),
+        (
+            "name",
+            "the project's title; without one (or with the file's own name) "
+            'it follows the file name: `my.guinet` is "my".',
+        ),
         ("data", "where the data comes from and how it is prepared (below)."),
         (
             "model.input_shape",
