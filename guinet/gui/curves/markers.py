@@ -166,7 +166,10 @@ class EpochMarkers:
         status = self.early_stopping
         reason = status.get("reason")
         if reason == "patience":
-            why = f"no improvement for {status.get('patience')} epochs"
+            # the count early stopping itself stopped at (its message says the
+            # same), not the patience: that may have been lowered mid-run
+            waited = status.get("wait") or status.get("patience")
+            why = f"no improvement for {waited} epochs"
         else:
             why = STOP_REASONS.get(str(reason), str(reason or "early stopping"))
         return f"stopped: {why}"

@@ -189,9 +189,10 @@ class TrainingCurves(QWidget):
         self._dirty = True
 
     def set_early_stopping(self, status: dict[str, Any]) -> None:
-        """Show early stopping's state (``EarlyStoppingStatus.to_dict()``)."""
+        """Record early stopping's state (``EarlyStoppingStatus.to_dict()``);
+        drawn at the next :meth:`refresh`, with the epochs it speaks of, so
+        the best marker and the count-down never run ahead of the curves."""
         self.markers.set_status(status)
-        self.markers.place()
         self._dirty = True
 
     def add_checkpoint(self, info: dict[str, Any]) -> None:
