@@ -381,6 +381,23 @@ def test_a_broken_model_and_missing_data_are_reported(window, qtbot):
     assert_idle(panel)
 
 
+def test_pressing_train_with_a_broken_model_keeps_the_last_runs_curves(
+    window, panel, qtbot
+):
+    train(qtbot, panel, epochs=3)
+    curves = panel.curves
+    drawn = curves.loss_curve.getData()[0].tolist()
+    assert drawn == [1, 2, 3]
+    window.designer.set_param(2, "out_features", 0)  # layer 3 cannot be built
+    qtbot.waitUntil(lambda: "layer 3" in panel.problem_text, timeout=5_000)
+    train(qtbot, panel)  # nothing starts
+    assert "layer 3" in panel.message.text()
+    assert len(curves.epochs) == 3
+    assert curves.loss_curve.getData()[0].tolist() == drawn
+    assert curves.val_loss_curve.getData()[0].tolist() == drawn
+    assert_idle(panel)
+
+
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 def test_training_on_cuda(window, panel, qtbot):
