@@ -569,7 +569,7 @@ class Session:
         """A session on a copy of the project with ``epochs``/``device`` set."""
         if epochs is not None and epochs < 1:
             raise ConfigError(f"epochs must be at least 1, not {epochs}")
-        project = Project.from_dict(self.project.to_dict(), self.project.path)
+        project = self.project.copy()
         training = project.training
         if epochs is not None:
             training = training.with_value("epochs", epochs)
