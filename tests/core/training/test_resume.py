@@ -432,3 +432,25 @@ def test_bad_resume_checkpoints_fail_in_one_line(
     assert code == 0
     error = one_line(capsys, str(path), "--resume", str(tmp_path / "o" / "last.ckpt"))
     assert "trained with optimizer SGD and the project uses Adam" in error
+
+
+def test_fit_problem_reads_shapes_and_says_why(tmp_path: Path) -> None:
+    from guinet.core.training.checkpoint_fit import fit_problem, weight_shapes
+
+    run = prepare_run(project(epochs=1), checkpoint_dir=tmp_path)
+    run.fit()
+    last = tmp_path / "last.ckpt"
+    shapes = weight_shapes(run.model)
+    assert fit_problem(last, shapes) is None
+    wider = dict(shapes)
+    key = next(iter(wider))
+    wider[key] = (99, *wider[key][1:])
+    assert (
+        fit_problem(last, wider)
+        == f"{key} is {list(shapes[key])} there and {[99, *shapes[key][1:]]} here"
+    )
+    assert "no weights for extra.weight" in fit_problem(
+        last, {**shapes, "extra.weight": (1,)}
+    )
+    (tmp_path / "junk.ckpt").write_bytes(b"junk")
+    assert "damaged" in fit_problem(tmp_path / "junk.ckpt", shapes)
