@@ -110,6 +110,11 @@ def test_nothing_is_drawn_until_refresh_and_then_in_one_go(curves):
 
 
 def test_batches_are_drawn_inside_their_epoch_and_can_be_hidden(curves):
+    # off by default: over a long run the trace buries the epoch curves
+    assert not curves.show_batches.isChecked()
+    assert not curves.batch_curve.isVisible()
+    curves.clear(epochs=2)
+    curves.show_batches.setChecked(True)
     curves.clear(epochs=2)
     for epoch in range(2):
         for batch in range(4):
@@ -126,6 +131,7 @@ def test_batches_are_drawn_inside_their_epoch_and_can_be_hidden(curves):
 
 
 def test_a_long_batch_trace_is_decimated_and_clipped(curves):
+    curves.show_batches.setChecked(True)
     curves.clear(epochs=1)
     for batch in range(20_000):
         curves.add_batch(0, batch, 20_000, 1.0)
@@ -154,6 +160,20 @@ def test_clear_with_history_draws_it_first_and_a_branch_keeps_faded_curves(curve
     curves.forget_previous()
     assert curves.previous_curves == []
     assert not any(item in curves.loss_plot.getPlotItem().items for item in faded)
+
+
+def test_clear_forgets_the_last_runs_axis_ranges(curves):
+    long_logs = [dict(LOGS[0], loss=40.0 - i, val_loss=50.0 - i) for i in range(40)]
+    fill(curves, long_logs)
+    box = curves.loss_plot.getPlotItem().getViewBox()
+    assert box.viewRange()[0][1] > 30 and box.viewRange()[1][1] > 30
+    box.setRange(xRange=(10, 20))  # a zoom too
+    curves.clear(epochs=4)
+    QApplication.processEvents()
+    (x0, x1), (y0, y1) = box.viewRange()
+    assert x1 <= 5 and y1 <= 2  # nothing of 40 epochs and losses of 40 is left
+    fill(curves)  # and the next run's data is followed again
+    assert box.viewRange()[0][1] >= 5
 
 
 def test_log_scale_turns_the_loss_axis_logarithmic(curves):
@@ -248,6 +268,30 @@ def test_the_stop_line_says_where_and_why_and_what_was_restored(curves):
     curves.refresh()
     assert curves.stop_label() == "stopped: diverged"
     assert curves.stop_line.value() == 4
+
+
+@pytest.mark.parametrize("best", [1, 3, 5])
+def test_the_restored_label_stays_inside_the_plot_and_clear_of_the_legend(curves, best):
+    curves.resize(640, 360)
+    fill(curves)
+    curves.set_early_stopping(
+        status(
+            wait=3,
+            stopped_epoch=5,
+            reason="patience",
+            restored_epoch=best,
+            best_epoch=best,
+            best=column("val_loss")[best - 1],
+        )
+    )
+    curves.refresh()
+    QApplication.processEvents()
+    label = curves.best_line.label
+    assert label.toPlainText() == f"weights restored from epoch {best}"
+    item = curves.loss_plot.getPlotItem()
+    text = label.mapRectToScene(label.boundingRect())
+    assert not text.intersects(item.legend.sceneBoundingRect())
+    assert item.getViewBox().sceneBoundingRect().contains(text)  # not clipped
 
 
 def test_early_stopping_off_hides_the_markers(curves):

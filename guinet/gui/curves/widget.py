@@ -74,7 +74,9 @@ class TrainingCurves(QWidget):
 
         self.show_batches = QCheckBox("Batches")
         self.show_batches.setToolTip("Show the loss of single batches (light line)")
-        self.show_batches.setChecked(True)
+        # off: over a long run the batch trace buries the epoch curves
+        self.show_batches.setChecked(False)
+        self.batch_curve.setVisible(False)
         self.show_batches.toggled.connect(self._on_batches_toggled)
         self.log_scale = QCheckBox("Log scale")
         self.log_scale.setToolTip("Loss on a logarithmic axis")
