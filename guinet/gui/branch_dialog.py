@@ -62,6 +62,7 @@ class BranchDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("branchDialog")
         self.setWindowTitle("Branch a new run")
+        self.setMinimumWidth(420)
         intro = QLabel(
             f"A new run starts from the weights and curves of epoch {epoch} "
             f"({Path(path).name}) and keeps its checkpoints in a folder of its "
