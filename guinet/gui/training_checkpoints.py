@@ -191,11 +191,23 @@ class CheckpointController(QObject):
             stack.endMacro()
 
     def _stopped(self, path: str) -> dict[str, Any] | None:
-        from guinet.core.training.checkpoints import CheckpointError
+        """How early stopping ended the run ``path`` belongs to, if it did:
+        from the file itself, else from that run's last checkpoint (a best
+        checkpoint was saved before the run stopped)."""
+        from guinet.core.training.checkpoints import CheckpointError, read_info
         from guinet.core.training.resume import early_stop_of
 
         try:
-            return early_stop_of(path)
+            stopped = early_stop_of(path)
+            if stopped is not None:
+                return stopped
+            run = read_info(path).run
+            last = [
+                info.path
+                for info in self.list.infos
+                if run and info.run == run and info.kind == "last"
+            ]
+            return early_stop_of(last[0]) if last else None
         except CheckpointError:
             return None  # said when the run itself tries to open it
 

@@ -235,6 +235,18 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path, engine_r
     assert panel.project.training.lr == pytest.approx(0.01)
 
 
+def test_branching_from_the_best_of_an_early_stopped_run_offers_more_patience(
+    qtbot, panel, engine_run
+):
+    stopped, best, _ = engine_run
+    train(qtbot, panel)
+    assert panel.checkpoints.select_epoch(best, "best")
+    dialog = open_branch_dialog(qtbot, panel)
+    assert dialog.patience.value() > PATIENCE
+    assert f"stopped early at epoch {stopped}" in dialog.stopped_note.text()
+    dialog.reject()
+
+
 def test_branch_dialog_cancel_starts_nothing(qtbot, panel):
     train(qtbot, panel)
     assert panel.checkpoints.select_epoch(panel.last_summary["epochs_run"], "last")
