@@ -142,7 +142,9 @@ class CheckpointList(QWidget):
         self.show_infos(infos, note)
 
     def _fit_problem(self, path: Path) -> str | None:
-        if self.model_shapes is None:
+        # while a run trains, its files are listed as they come without
+        # opening them here (the GUI thread stays free); checked when it ends
+        if self.model_shapes is None or self.busy:
             return None
         try:
             stat = path.stat()
@@ -246,8 +248,11 @@ class CheckpointList(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         """While a run trains, only loading weights is offered."""
-        self.busy = busy
-        self._update_buttons()
+        was, self.busy = self.busy, busy
+        if was and not busy:
+            self.refresh()  # check what the run wrote against the model
+        else:
+            self._update_buttons()
 
     @Slot()
     def _update_buttons(self) -> None:
