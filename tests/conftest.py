@@ -37,6 +37,20 @@ def _tree_files() -> set[Path]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _user_data_in_tmp(tmp_path_factory):
+    """guinet's user data folder (checkpoints of unsaved projects and examples)
+    is a temporary one, never the person's."""
+    folder = tmp_path_factory.mktemp("user-data")
+    old = os.environ.get("GUINET_DATA_DIR")
+    os.environ["GUINET_DATA_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("GUINET_DATA_DIR", None)
+    else:
+        os.environ["GUINET_DATA_DIR"] = old
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _no_artifacts_left_in_the_tree():
     """Tests write under tmp_path only; a file left in the checkout fails the run."""
     before = _tree_files()

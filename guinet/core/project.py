@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,14 @@ class Project:
         )
         self.path = Path(path).resolve() if path is not None else None
         self._raw: dict[str, Any] = raw if raw is not None else {}
+        #: Tells unsaved projects apart (their checkpoint folders); not saved.
+        self.uid = uuid.uuid4().hex[:8]
+
+    def copy(self) -> Project:
+        """An independent copy (a run's snapshot): the same file, the same uid."""
+        twin = Project.from_dict(self.to_dict(), self.path)
+        twin.uid = self.uid
+        return twin
 
     @classmethod
     def new(cls) -> Project:
@@ -289,6 +298,8 @@ def _rebase(sections: dict[str, Any], old_dir: Path | None, new_dir: Path) -> No
         if not isinstance(node, dict) or not isinstance(node.get(leaf), str):
             continue
         if old_dir is None and not Path(node[leaf]).is_absolute():
+            continue
+        if "{project}" in node[leaf]:  # means "beside the file", wherever it is
             continue
         absolute = ((old_dir or new_dir) / node[leaf]).resolve()
         try:

@@ -52,6 +52,8 @@ AREAS = ("data", "model", "training")
 #: Layers that may follow the output Linear (activations a loss reads, dropout).
 _OUTPUT_TAIL = ("Sigmoid", "Softmax", "LogSoftmax", "Dropout", "Identity")
 SEVERITIES = ("error", "warning", "note")
+#: The hidden width of the starter network a new project is offered.
+STARTER_WIDTH = 16
 
 
 @dataclass(frozen=True)
@@ -392,6 +394,7 @@ class Session:
                     "error",
                     "The model has no layers yet: add some from the palette on "
                     "the Model page.",
+                    self._starter_fix(),
                     error=ModelError,
                 )
             ]
@@ -406,6 +409,35 @@ class Session:
         if prepared is None:
             return []
         return self._loss_findings(model, prepared)
+
+    def _starter_fix(self) -> Fix | None:
+        """A small network for the data, so a first run is one click away:
+        two hidden Linear+ReLU layers and an output that fits the loss."""
+        prepared = self.prepared
+        if prepared is None:
+            return None
+        loss = self.loss()
+        wanted = prepared.n_outputs
+        if prepared.task == "binary":
+            wanted = 1 if loss is not None and loss.type.startswith("BCE") else 2
+        layers: list[dict[str, Any]] = []
+        if len(tuple(prepared.input_shape)) != 1:
+            layers.append({"type": "Flatten"})
+        layers += [
+            {"type": "Linear", "out_features": STARTER_WIDTH},
+            {"type": "ReLU"},
+            {"type": "Linear", "out_features": STARTER_WIDTH},
+            {"type": "ReLU"},
+            {"type": "Linear", "out_features": wanted},
+        ]
+        return Fix(
+            f"Add a starter network (Linear {STARTER_WIDTH}, ReLU, Linear "
+            f"{STARTER_WIDTH}, ReLU, Linear {wanted})",
+            tuple(
+                Edit("insert_layer", index=i, layer=layer)
+                for i, layer in enumerate(layers)
+            ),
+        )
 
     def _loss_findings(self, model: ModelSpec, prepared: PreparedData) -> list[Finding]:
         from guinet.core.training.compat import plan_for_data
@@ -464,8 +496,8 @@ class Session:
         )
         output_layer = all(t in _OUTPUT_TAIL for t in tail)
         if flat and linears and output_layer:
-            if shape == (wanted,):
-                return None  # the output fits; the last layer is the trouble
+            if shape == (wanted,):  # the output fits; the last layer is the trouble
+                return self._activation_fix(model, declared)
             last = linears[-1]
             return Fix(
                 f"Set the last Linear's out_features to {wanted}",
@@ -488,6 +520,32 @@ class Session:
             )
         )
         return Fix(f"Add Linear(out_features={wanted}) at the end", tuple(edits))
+
+    @staticmethod
+    def _activation_fix(model: ModelSpec, declared: Any) -> Fix | None:
+        """Add the final layer a loss needs (a Sigmoid for BCELoss) after a
+        model that ends with raw scores; ``None`` in every other case."""
+        from guinet.core.layers import LAYERS, Produces
+
+        if declared.expects in ("logits", "values"):
+            return None
+        last = LAYERS.get(model.layers[-1].type)
+        if last is None or last.produces is not None:
+            return None  # another activation there: the message says what to do
+        wanted = Produces(declared.expects, declared.targets)
+        for key, layer in LAYERS.items():
+            if layer.produces == wanted:
+                return Fix(
+                    f"Add a {key} at the end",
+                    (
+                        Edit(
+                            "insert_layer",
+                            index=len(model.layers),
+                            layer={"type": key},
+                        ),
+                    ),
+                )
+        return None
 
     def _monitor_findings(self, metric: str, prepared: PreparedData) -> list[Finding]:
         training = self.project.training
@@ -569,7 +627,7 @@ class Session:
         """A session on a copy of the project with ``epochs``/``device`` set."""
         if epochs is not None and epochs < 1:
             raise ConfigError(f"epochs must be at least 1, not {epochs}")
-        project = Project.from_dict(self.project.to_dict(), self.project.path)
+        project = self.project.copy()
         training = project.training
         if epochs is not None:
             training = training.with_value("epochs", epochs)

@@ -151,7 +151,13 @@ class DataSummary(QWidget):
         counts = data.report.class_counts
         names = data.class_names
         width = 0.8 / max(1, len(counts))
-        legend = self.balance.addLegend(offset=(-10, 10))
+        # the key is in the title, outside the bars: an in-plot legend covered
+        # the last classes' bars (class 9 of the digits)
+        key = " &nbsp; ".join(
+            f"<span style='color:{SPLIT_COLORS.get(split, '#64748b')}'>■</span> {split}"
+            for split in counts
+        )
+        self.balance.setTitle(f"Class balance &nbsp;&nbsp; {key}", size="9pt")
         for i, (split, per_class) in enumerate(counts.items()):
             heights = [per_class.get(name, 0) for name in names]
             xs = np.arange(len(names)) + (i - (len(counts) - 1) / 2) * width
@@ -163,9 +169,8 @@ class DataSummary(QWidget):
                 pen=None,
             )
             self.balance.addItem(bars)
-            legend.addItem(bars, split)  # bar items do not join a legend by themselves
         tallest = max((max(c.values(), default=0) for c in counts.values()), default=0)
-        self.balance.setYRange(0, tallest * 1.45 + 1, padding=0)  # room for the legend
+        self.balance.setYRange(0, tallest * 1.08 + 1, padding=0)
         axis = self.balance.getAxis("bottom")
         labels = [(i, _short(name)) for i, name in enumerate(names)]
         axis.setTicks(

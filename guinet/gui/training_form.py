@@ -47,22 +47,58 @@ DEVICE = TrainingSpec.declared("device")
 
 
 class ElidingComboBox(QComboBox):
-    """A combo box that ends a long current text with "…" instead of clipping it."""
+    """A combo box whose current text, when too long, loses its description
+    first ("BCEWithLogitsLoss — binary cr…"), never the name before " — "; the
+    whole text is in its tooltip."""
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        painter = QStylePainter(self)
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._help = ""
+        self.currentIndexChanged.connect(self.update_tip)
+
+    def set_help(self, text: str) -> None:
+        self._help = text
+        self.update_tip()
+
+    @Slot()
+    def update_tip(self, *_args: object) -> None:
+        text = self.currentText()
+        self.setToolTip(f"{text}\n\n{self._help}" if self._help else text)
+
+    def setItemText(self, index: int, text: str) -> None:  # noqa: N802
+        super().setItemText(index, text)
+        self.update_tip()
+
+    def _field(self) -> Any:
         option = QStyleOptionComboBox()
         self.initStyleOption(option)
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
         field = self.style().subControlRect(
             QStyle.ComplexControl.CC_ComboBox,
             option,
             QStyle.SubControl.SC_ComboBoxEditField,
             self,
         )
-        option.currentText = self.fontMetrics().elidedText(
-            option.currentText, Qt.TextElideMode.ElideRight, field.width() - 4
-        )
+        return option, field
+
+    def displayed_text(self) -> str:
+        """The current text as drawn in the width the box has now."""
+        _option, field = self._field()
+        return self._fitted(self.currentText(), field.width() - 4)
+
+    def _fitted(self, text: str, width: int) -> str:
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(text) <= width:
+            return text
+        name, dash, _about = text.partition(" — ")
+        if dash and metrics.horizontalAdvance(name + " — …") > width:
+            text = name  # no room for any description: the whole name at least
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QStylePainter(self)
+        option, field = self._field()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = self._fitted(option.currentText, field.width() - 4)
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
@@ -84,8 +120,14 @@ class ComponentBox(QGroupBox):
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.combo.setMinimumContentsLength(18)
-        self.combo.setToolTip(slot.help)
+        # room for the longest name with "auto — " before it; descriptions
+        # after " — " are cut first (see ElidingComboBox)
+        longest = max(
+            (len(d.label.partition(" — ")[0]) for d in slot.registry.values()),
+            default=12,
+        )
+        self.combo.setMinimumContentsLength(longest + len("auto — "))
+        self.combo.set_help(slot.help)
         if slot.optional:
             self.combo.addItem(slot.auto_label or slot.none_label, None)
         for key, declared in self.registry.items():
@@ -125,6 +167,7 @@ class ComponentBox(QGroupBox):
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(self.combo.findData(key) if declared else 0)
         self.combo.blockSignals(False)
+        self.combo.update_tip()
         self.about.setText(declared.explanation if declared else "")
         self.about.setVisible(declared is not None)
         self.args.set_params(tuple(declared.params) if declared else ())

@@ -78,7 +78,13 @@ class TrainingPanel(QWidget):
         self.run.run_ended.connect(self.status_message)
         self.run.notes_changed.connect(self.notes.show_notes)
         self.checkpoint_actions = CheckpointController(
-            session, self.checkpoints, self.run, self.curves, self.log, self
+            session,
+            self.checkpoints,
+            self.run,
+            self.curves,
+            self.log,
+            self,
+            undo_stack=undo_stack,
         )
         self.checkpoint_actions.problem_changed.connect(self._on_checkpoint_problem)
         self.checkpoint_actions.weights_loaded.connect(self.status_message)
@@ -240,6 +246,7 @@ class TrainingPanel(QWidget):
         if not self.problem_text and problems:
             self.problem_text = problems[0][0]
         self.problems.show_problems(problems)
+        self.checkpoint_actions.update_fit()
         if not self.is_training:
             self.notes.show_notes([f.message for f in findings if f.severity == "note"])
             if self.controls.state == "idle":

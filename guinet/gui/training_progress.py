@@ -9,6 +9,7 @@ summary into the page's status line.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -102,8 +103,16 @@ class RunProgress:
         return f"epoch {epoch + 1}, batch {batch}/{batches}" if batches else ""
 
 
+#: A first word that is a file name or a path keeps its spelling.
+_FILE_NAME = re.compile(r"\.\w+$|[/\\]")
+
+
 def sentence(text: str) -> str:
+    """``text`` starting with a capital, unless it starts with a file's name
+    (``best-epoch228….ckpt does not fit`` must name the real file)."""
     text = text.strip()
+    if _FILE_NAME.search(text.split(" ", 1)[0]):
+        return text
     return text[:1].upper() + text[1:] if text else text
 
 

@@ -105,11 +105,8 @@ class RunController(QObject):
         project = self.session.project
         self.run_progress = RunProgress()
         self._curves_drawn_at = 0.0
-        if branch_from is not None:
-            self.curves.keep_as_previous()
-        else:
-            self.curves.forget_previous()
-        self.curves.clear()
+        # the curves of the last run stay until this one has really started:
+        # a model or data that cannot be used starts nothing and erases nothing
         self.log.reset()
         self.last_summary = None
         source = resume_from or branch_from
@@ -216,6 +213,10 @@ class RunController(QObject):
     def _on_run_started(self, info: dict) -> None:
         self.run_progress.start(info)
         epochs = self.run_progress.epochs
+        if info.get("branched_from"):
+            self.curves.keep_as_previous()  # the run it grew from, faded
+        else:
+            self.curves.forget_previous()
         self.curves.clear(
             epochs=epochs,
             metric=str(info["metric"]),

@@ -274,9 +274,8 @@ class TrainingRunner(WorkerController):
         """
         if self.running:
             raise RuntimeError("a training run is already in progress")
-        from guinet.core.project import Project
 
-        snapshot = Project.from_dict(project.to_dict(), project.path)
+        snapshot = project.copy()
         job = TrainingJob(
             self._next_run_id(),
             snapshot,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +145,12 @@ def test_a_new_project_has_defaults_and_no_file(tmp_path: Path) -> None:
     assert project.display_name == "new.guinet"
     # never named: the name follows the file
     assert project.name == "new"
-    # The default checkpoints/ folder means "beside the file", wherever guinet runs.
+    # The default folder is named after the file and beside it, wherever
+    # guinet runs.
     assert Project.load(path).to_dict() == {**out, "name": "new"}
-    assert (
-        project.resolve(project.training.to_dict()["checkpoint"]["dir"])
-        == (tmp_path / "checkpoints").resolve()
-    )
+    from guinet.core.training.folders import checkpoint_folder
+
+    assert checkpoint_folder(project)[0] == (tmp_path / "new-checkpoints").resolve()
 
 
 def test_first_save_makes_absolute_paths_relative(tmp_path: Path) -> None:
@@ -162,7 +161,7 @@ def test_first_save_makes_absolute_paths_relative(tmp_path: Path) -> None:
     assert project.data is not None
     assert project.data.to_dict()["source"]["path"] == "../data/pima.csv"
     assert project.resolve(project.data.to_dict()["source"]["path"]) == data_file
-    assert project.training.to_dict()["checkpoint"]["dir"] == "checkpoints"
+    assert project.training.to_dict()["checkpoint"]["dir"] == "{project}-checkpoints"
 
 
 def test_missing_sections_take_defaults_and_the_name_comes_from_the_file(
@@ -280,12 +279,8 @@ def test_builtin_sources_without_paths_are_left_alone(tmp_path: Path) -> None:
     original = project.to_dict()
     project.save(tmp_path / "x.guinet")
     saved = json.loads((tmp_path / "x.guinet").read_text(encoding="utf-8"))
-    # checkpoints/ is relative to the examples folder, so it is rebased; nothing else.
-    expected_dir = os.path.relpath(
-        EXAMPLES[0].parent.resolve() / "checkpoints", tmp_path
-    )
-    assert saved["training"]["checkpoint"]["dir"] == Path(expected_dir).as_posix()
-    saved["training"]["checkpoint"]["dir"] = "checkpoints"
+    # "{project}-checkpoints" means beside whichever file: nothing is rebased
+    assert saved["training"]["checkpoint"]["dir"] == "{project}-checkpoints"
     assert saved == original
 
 

@@ -289,3 +289,31 @@ def test_data_prepared_elsewhere_is_kept_only_for_its_own_section() -> None:
     assert session.prepared is None
     assert session.use_prepared(prepared, None, session.data_key()) is True
     assert session.prepared is prepared
+
+
+@pytest.mark.parametrize(("data", "outputs"), [(MOONS, 2), (IRIS, 3)])
+def test_an_empty_model_is_offered_a_starter_network_that_trains(
+    data: dict[str, Any], outputs: int
+) -> None:
+    session = session_for(data, [])
+    assert session.preflight().errors[0].fix is None  # nothing to fit it to yet
+    session.prepare_data()
+    finding = session.preflight().errors[0]
+    assert "no layers yet" in finding.message and finding.fix is not None
+    session.apply(finding.fix)
+    layers = session.project.model.layers
+    assert [layer.type for layer in layers][-1] == "Linear"
+    assert layers[-1].params["out_features"] == outputs
+    assert errors(session) == []
+    assert session.prepare_run().fit().epochs_run == 2
+
+
+def test_bce_after_raw_scores_is_offered_the_sigmoid_it_needs() -> None:
+    session = session_for(MOONS, mlp(1), loss={"type": "BCELoss"})
+    session.prepare_data()
+    finding = session.preflight().errors[0]
+    assert "probabilities" in finding.message
+    assert finding.fix is not None and finding.fix.label == "Add a Sigmoid at the end"
+    session.apply(finding.fix)
+    assert session.project.model.layers[-1].type == "Sigmoid"
+    assert errors(session) == []

@@ -110,6 +110,11 @@ def test_nothing_is_drawn_until_refresh_and_then_in_one_go(curves):
 
 
 def test_batches_are_drawn_inside_their_epoch_and_can_be_hidden(curves):
+    # off by default: over a long run the trace buries the epoch curves
+    assert not curves.show_batches.isChecked()
+    assert not curves.batch_curve.isVisible()
+    curves.clear(epochs=2)
+    curves.show_batches.setChecked(True)
     curves.clear(epochs=2)
     for epoch in range(2):
         for batch in range(4):
@@ -126,6 +131,7 @@ def test_batches_are_drawn_inside_their_epoch_and_can_be_hidden(curves):
 
 
 def test_a_long_batch_trace_is_decimated_and_clipped(curves):
+    curves.show_batches.setChecked(True)
     curves.clear(epochs=1)
     for batch in range(20_000):
         curves.add_batch(0, batch, 20_000, 1.0)
@@ -156,6 +162,20 @@ def test_clear_with_history_draws_it_first_and_a_branch_keeps_faded_curves(curve
     assert not any(item in curves.loss_plot.getPlotItem().items for item in faded)
 
 
+def test_clear_forgets_the_last_runs_axis_ranges(curves):
+    long_logs = [dict(LOGS[0], loss=40.0 - i, val_loss=50.0 - i) for i in range(40)]
+    fill(curves, long_logs)
+    box = curves.loss_plot.getPlotItem().getViewBox()
+    assert box.viewRange()[0][1] > 30 and box.viewRange()[1][1] > 30
+    box.setRange(xRange=(10, 20))  # a zoom too
+    curves.clear(epochs=4)
+    QApplication.processEvents()
+    (x0, x1), (y0, y1) = box.viewRange()
+    assert x1 <= 5 and y1 <= 2  # nothing of 40 epochs and losses of 40 is left
+    fill(curves)  # and the next run's data is followed again
+    assert box.viewRange()[0][1] >= 5
+
+
 def test_log_scale_turns_the_loss_axis_logarithmic(curves):
     fill(curves)
     curves.log_scale.setChecked(True)
@@ -168,6 +188,7 @@ def test_log_scale_turns_the_loss_axis_logarithmic(curves):
 def test_the_best_epoch_gets_a_star_at_its_monitored_value(curves):
     fill(curves)
     curves.set_early_stopping(status())
+    curves.refresh()
     x, y = curves.best_marker.getData()
     assert x.tolist() == [3] and y.tolist() == pytest.approx([0.5])
     assert curves.best_line.isVisible() and curves.best_line.value() == 3
@@ -181,11 +202,50 @@ def test_the_best_epoch_gets_a_star_at_its_monitored_value(curves):
     assert "no improvement for 2 of 3 epochs" in text
 
 
+def test_the_best_marker_and_count_down_never_run_ahead_of_the_curves(curves):
+    """Epochs and early stopping's status arrive faster than the curves are
+    drawn: the star and the "best … at epoch N" line wait for the refresh
+    that draws epoch N (they once said epoch 105 over a curve ending at 52)."""
+    fill(curves, LOGS[:2])
+    curves.set_early_stopping(status(best=0.8, best_epoch=2, wait=0))
+    curves.refresh()
+    for entry in LOGS[2:]:  # three more epochs, best now at 3, not drawn yet
+        curves.add_epoch(entry)
+    curves.set_early_stopping(status())
+    drawn = curves.loss_curve.getData()[0].tolist()
+    assert drawn == [1, 2]
+    assert curves.best_marker.getData()[0].tolist() == [2]
+    assert "at epoch 2" in curves.stopping.text()
+    curves.refresh()
+    assert curves.loss_curve.getData()[0].tolist() == [1, 2, 3, 4, 5]
+    assert curves.best_marker.getData()[0].tolist() == [3]
+    assert "at epoch 3" in curves.stopping.text()
+
+
+def test_the_stop_line_and_the_header_give_the_same_count(curves):
+    """Patience lowered from 5 to 3 mid-run while 4 epochs had not improved:
+    the run stops with 4, and both the plot and the line above it say 4."""
+    fill(curves)
+    message = (
+        "val_loss did not improve for 4 epochs (best 0.5 in epoch 1), so "
+        "training stopped early."
+    )
+    curves.set_early_stopping(
+        status(patience=3, wait=4, stopped_epoch=5, reason="patience", message=message)
+    )
+    curves.refresh()
+    assert curves.stop_label() == "stopped: no improvement for 4 epochs"
+    assert curves.stop_line.label.toPlainText() == curves.stop_label()
+    assert "did not improve for 4 epochs" in curves.stopping.text()
+    assert "3 epochs" not in curves.stopping.text()
+
+
 def test_markers_follow_the_monitor_to_its_plot(curves):
     fill(curves)
     curves.set_early_stopping(
         status(monitor="val_accuracy", mode="max", best=0.8, best_epoch=4)
     )
+    curves.refresh()
     x, y = curves.best_marker.getData()
     assert x.tolist() == [4] and y.tolist() == pytest.approx([0.8])
     assert curves.best_marker in curves.metric_plot.getPlotItem().items
@@ -197,6 +257,7 @@ def test_the_stop_line_says_where_and_why_and_what_was_restored(curves):
     curves.set_early_stopping(
         status(wait=3, stopped_epoch=5, reason="patience", restored_epoch=3)
     )
+    curves.refresh()
     assert curves.stop_line.isVisible() and curves.stop_line.value() == 5
     assert curves.stop_label() == "stopped: no improvement for 3 epochs"
     assert curves.stop_line.label.toPlainText() == curves.stop_label()
@@ -204,14 +265,41 @@ def test_the_stop_line_says_where_and_why_and_what_was_restored(curves):
     assert "Stopped at epoch 5" in curves.stopping.text()
     assert "weights restored from epoch 3" in curves.stopping.text()
     curves.set_early_stopping(status(stopped_epoch=4, reason="divergence"))
+    curves.refresh()
     assert curves.stop_label() == "stopped: diverged"
     assert curves.stop_line.value() == 4
+
+
+@pytest.mark.parametrize("best", [1, 3, 5])
+def test_the_restored_label_stays_inside_the_plot_and_clear_of_the_legend(curves, best):
+    curves.resize(640, 360)
+    fill(curves)
+    curves.set_early_stopping(
+        status(
+            wait=3,
+            stopped_epoch=5,
+            reason="patience",
+            restored_epoch=best,
+            best_epoch=best,
+            best=column("val_loss")[best - 1],
+        )
+    )
+    curves.refresh()
+    QApplication.processEvents()
+    label = curves.best_line.label
+    assert label.toPlainText() == f"weights restored from epoch {best}"
+    item = curves.loss_plot.getPlotItem()
+    text = label.mapRectToScene(label.boundingRect())
+    assert not text.intersects(item.legend.sceneBoundingRect())
+    assert item.getViewBox().sceneBoundingRect().contains(text)  # not clipped
 
 
 def test_early_stopping_off_hides_the_markers(curves):
     fill(curves)
     curves.set_early_stopping(status())
+    curves.refresh()
     curves.set_early_stopping(status(enabled=False))
+    curves.refresh()
     assert not curves.best_line.isVisible()
     assert len(curves.best_marker.getData()[0]) == 0
     assert curves.stopping.text() == "Early stopping is off."
@@ -222,6 +310,7 @@ def test_early_stopping_off_hides_the_markers(curves):
 def test_checkpoints_are_marked_on_the_monitored_curve(curves):
     fill(curves)
     curves.set_early_stopping(status())
+    curves.refresh()
     curves.add_checkpoint({"epoch": 3, "kind": "best"})
     curves.add_checkpoint({"epoch": 3, "kind": "last"})
     curves.add_checkpoint({"epoch": 3, "kind": "best"})  # the same again

@@ -183,6 +183,13 @@ def test_image_data_shows_a_grid_of_samples(window, panel, qtbot):
     load(qtbot, panel, lambda: choose(qtbot, panel.dataset, "digits"))
     assert window.project.model.input_shape == (1, 8, 8)
     assert panel.summary.shown_images == 16
+    # the class-balance key sits in the title, over no bar (class 9 included)
+    balance = panel.summary.balance.getPlotItem()
+    assert balance.legend is None
+    title = balance.titleLabel.text
+    assert all(split in title for split in ("train", "validation", "test"))
+    bars = balance.getViewBox().sceneBoundingRect()  # where every bar is drawn
+    assert not bars.intersects(balance.titleLabel.sceneBoundingRect())
 
 
 BAD_FILES = {

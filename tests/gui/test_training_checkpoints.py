@@ -146,11 +146,30 @@ def test_patience_lowered_mid_run_stops_it(qtbot, panel):
     assert summary["early_stopping"]["patience"] == 1
 
 
+def retype(qtbot, spin, text):
+    """Select what a spin box shows and type ``text`` over it (no Enter)."""
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(spin, text)
+
+
+def open_branch_dialog(qtbot, panel):
+    qtbot.mouseClick(panel.checkpoints.branch_button, LEFT)
+    actions = panel.checkpoint_actions
+    qtbot.waitUntil(
+        lambda: actions.branch_dialog is not None and actions.branch_dialog.isVisible(),
+        timeout=5_000,
+    )
+    assert not panel.is_training  # a dialog first, nothing started yet
+    return actions.branch_dialog
+
+
 def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path, engine_run):
     stopped, best, _ = engine_run
     train(qtbot, panel)
     assert panel.last_summary["epochs_run"] == stopped
-    folder = tmp_path / "checkpoints"
+    folder = tmp_path / "moons-checkpoints"  # named after moons.guinet
+    assert panel.checkpoints.folder == folder
     listed = list_checkpoints(folder)
     table = panel.checkpoints.table
     assert table.rowCount() == len(listed) >= 2
@@ -181,15 +200,23 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path, engine_r
     assert len(panel.curves.epochs) > stopped
     assert panel.curves.start_epoch == stopped
     assert panel.last_summary["start_epoch"] == stopped
+    assert any("had stopped early" in line for line in panel.log_lines())
     assert not panel.curves.previous_curves
 
-    # branch from the best checkpoint with another learning rate
+    # branch from the best checkpoint with another learning rate, set in the
+    # dialog that Branch… opens
     before = len(panel.curves.epochs)
     original = {info.path: info.path.read_bytes() for info in list_checkpoints(folder)}
-    panel.form.set_param("optimizer", "lr", 0.002)
     panel.checkpoints.refresh()
     assert panel.checkpoints.select_epoch(best, "best")
-    train(qtbot, panel, panel.checkpoints.branch_button.click)
+    dialog = open_branch_dialog(qtbot, panel)
+    retype(qtbot, dialog.lr, "0.002")
+    steps = panel.undo_stack.count()
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=30_000):
+        qtbot.mouseClick(dialog.ok_button, LEFT)
+    assert panel.project.training.lr == pytest.approx(0.002)
+    assert panel.undo_stack.count() == steps + 1  # one step: "Branch from epoch …"
+    assert panel.undo_stack.undoText() == f"Branch from epoch {best}"
     curves = panel.curves
     assert curves.start_epoch == best and len(curves.epochs) > best
     faded = curves.previous_curves
@@ -197,7 +224,97 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path, engine_r
     assert all(item.opts["pen"].color().alpha() < 255 for item in faded)
     assert panel.curves.epochs[-1]["lr"] == pytest.approx(0.002)
     # the branch keeps its checkpoints apart: the original run's are untouched
+    # and still listed, with the branch's beside them
     assert {p: p.read_bytes() for p in original} == original
+    listed = {str(info.path) for info in panel.checkpoints.infos}
+    assert {str(p) for p in original} <= listed
+    runs = {panel.checkpoints.run_name(info) for info in panel.checkpoints.infos}
+    assert "" in runs and any(run.startswith("branch-epoch") for run in runs)
+    window = panel.window()
+    window.undo_action.trigger()
+    assert panel.project.training.lr == pytest.approx(0.01)
+
+
+def test_branching_from_the_best_of_an_early_stopped_run_offers_more_patience(
+    qtbot, panel, engine_run
+):
+    stopped, best, _ = engine_run
+    train(qtbot, panel)
+    assert panel.checkpoints.select_epoch(best, "best")
+    dialog = open_branch_dialog(qtbot, panel)
+    assert dialog.patience.value() > PATIENCE
+    assert f"stopped early at epoch {stopped}" in dialog.stopped_note.text()
+    dialog.reject()
+
+
+def test_branch_dialog_cancel_starts_nothing(qtbot, panel):
+    train(qtbot, panel)
+    assert panel.checkpoints.select_epoch(panel.last_summary["epochs_run"], "last")
+    dialog = open_branch_dialog(qtbot, panel)
+    steps = panel.undo_stack.count()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    assert not panel.is_training
+    assert panel.undo_stack.count() == steps
+    assert panel.checkpoint_actions.branch_dialog is None
+
+
+def test_resuming_an_early_stopped_run_says_so_and_offers_a_branch(
+    qtbot, panel, engine_run
+):
+    stopped, best, _ = engine_run
+    train(qtbot, panel)
+    assert panel.last_summary["stop_reason"] == "early_stopping"
+    assert panel.checkpoints.select_epoch(stopped, "last")
+    qtbot.mouseClick(panel.checkpoints.resume_button, LEFT)
+    actions = panel.checkpoint_actions
+    question = actions.resume_question
+    assert question is not None and question.isVisible()
+    assert not panel.is_training  # asked before starting
+    assert f"stopped early at epoch {stopped}" in question.text()
+    assert f"no improvement for {PATIENCE} epochs" in question.text()
+    branch = next(
+        b for b in question.buttons() if b.text().startswith("Branch with higher")
+    )
+    qtbot.mouseClick(branch, LEFT)
+    qtbot.waitUntil(lambda: actions.branch_dialog is not None, timeout=5_000)
+    dialog = actions.branch_dialog
+    assert dialog.patience.value() > PATIENCE  # higher than what stopped it
+    assert "stopped early" in dialog.stopped_note.text()
+    patience = dialog.patience.value()
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=30_000):
+        qtbot.mouseClick(dialog.ok_button, LEFT)
+    assert panel.project.training.early_stopping.patience == patience
+    summary = panel.last_summary
+    assert summary["start_epoch"] == stopped
+    assert summary["epochs_run"] - stopped > 1  # did not stop after one epoch
+
+
+def test_checkpoints_that_do_not_fit_the_model_are_greyed_and_say_why(
+    qtbot, window, panel
+):
+    train(qtbot, panel)
+    checkpoints = panel.checkpoints
+    rows = checkpoints.table.rowCount()
+    assert rows >= 2 and not checkpoints.unfit
+    assert checkpoints.table.item(0, 5).text() == "yes"
+    window.designer.set_param(2, "out_features", 9)  # another hidden width
+    qtbot.waitUntil(lambda: len(checkpoints.unfit) == rows, timeout=5_000)
+    item = checkpoints.table.item(0, 5)
+    assert item.text().startswith("no: ") and "weight" in item.text()
+    assert "Does not fit the current model" in item.toolTip()
+    assert not item.flags() & Qt.ItemFlag.ItemIsSelectable
+    assert "do not fit the current model" in checkpoints.placeholder.text()
+    assert not checkpoints.select_epoch(panel.last_summary["epochs_run"], "last")
+    assert not checkpoints.load_button.isEnabled()
+    # loading one anyway names the real file, not a capitalised one
+    path = next(i.path for i in checkpoints.infos if i.kind == "best")
+    assert path.name.startswith("best-")
+    assert not panel.load_weights(str(path))
+    assert f"{path.name} does not fit this model" in panel.message.text()
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: not checkpoints.unfit, timeout=5_000)
+    assert checkpoints.select_epoch(panel.last_summary["epochs_run"], "last")
 
 
 def test_settings_edits_are_undoable(qtbot, panel):
@@ -226,9 +343,23 @@ def test_settings_edits_are_undoable(qtbot, panel):
     assert panel.project.training.early_stopping.patience == 7
 
 
-def test_unsaved_project_lists_no_checkpoints(qtbot, window):
+def test_an_unsaved_project_lists_its_own_folder_in_the_user_data_folder(
+    qtbot, window, _user_data_in_tmp
+):
     window.open_example(resource("examples", "moons_mlp.guinet"))
     panel = window.training_panel
-    assert panel.checkpoints.folder is None
-    assert "no checkpoints" in panel.checkpoints.placeholder.text()
+    folder = panel.checkpoints.folder
+    # an example opens as an untitled copy: a folder of its own, by its name
+    assert folder.parent == _user_data_in_tmp / "checkpoints"
+    assert folder.name.startswith("two-moons")
+    assert "No checkpoints" in panel.checkpoints.placeholder.text()
     assert not panel.checkpoints.load_button.isEnabled()
+    window.new_action.trigger()
+    assert panel.checkpoints.folder != folder
+
+
+def test_load_weights_tooltip_promises_nothing_that_is_not_there(window):
+    tip = window.training_panel.checkpoints.load_button.toolTip()
+    assert "cannot predict or export" in tip and "Resume or Branch" in tip
+    # no command the CLI does not have
+    assert "guinet predict" not in tip and "guinet export" not in tip

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from guinet._resources import resource
-from tests.gui.helpers import settle
+from tests.gui.helpers import choose, settle
 from tests.gui.test_training_panel import LEFT, pick
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -125,3 +125,57 @@ def test_an_empty_model_is_said_plainly_and_a_layer_problem_points_to_the_model(
     window.designer.append_layer("Conv2d")  # needs (C, H, W); moons gives (2,)
     qtbot.waitUntil(lambda: "cannot be built" in panel.problems.text(), timeout=10_000)
     assert "layer 1 (Conv2d)" in panel.problems.text()
+
+
+def test_a_new_user_trains_moons_from_a_new_project_with_fix_buttons(window, qtbot):
+    """New project, the moons data, the Train page: the loss is auto, an empty
+    model is one Fix away from a network, Train works, and a broken setting
+    shows a Fix that works — all through the window's own buttons."""
+    project = window.project
+    assert project.training.loss is None  # auto, never a loss against the output
+    data = window.data_panel
+    window.tabs.setCurrentWidget(data)
+    choose(qtbot, data.dataset, "moons")
+    settle(qtbot, window)
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+    panel.form.set_value("epochs", 3)
+    problems = panel.message
+
+    def starter_offered():
+        return [b for b in problems.fix_buttons() if "starter network" in b.text()]
+
+    qtbot.waitUntil(lambda: bool(starter_offered()), timeout=10_000)
+    assert "no layers yet" in problems.text()
+    starter = starter_offered()[0]
+    steps = window.undo_stack.count()
+    qtbot.mouseClick(starter, LEFT)
+    assert [layer.type for layer in project.model.layers][-1] == "Linear"
+    assert window.undo_stack.count() == steps + 1  # one step
+    qtbot.waitUntil(lambda: not problems.isVisibleTo(panel), timeout=10_000)
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=30_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
+    assert panel.last_summary["stop_reason"] == "completed"
+    assert len(panel.curves.epochs) == 3
+
+    # a loss that does not fit two outputs: the page says so, with a Fix
+    pick(qtbot, panel.form.loss.combo, "BCELoss")
+    qtbot.waitUntil(lambda: bool(problems.fix_buttons()), timeout=10_000)
+    assert problems.isVisibleTo(panel)
+    labels = [b.text() for b in problems.fix_buttons()]
+    assert labels == ["Fix: Set the last Linear's out_features to 1"]
+    qtbot.mouseClick(problems.fix_buttons()[0], LEFT)
+    # BCELoss then needs probabilities: the next problem has its Fix too
+    qtbot.waitUntil(
+        lambda: (
+            [b.text() for b in problems.fix_buttons()]
+            == ["Fix: Add a Sigmoid at the end"]
+        ),
+        timeout=10_000,
+    )
+    qtbot.mouseClick(problems.fix_buttons()[0], LEFT)
+    assert project.model.layers[-1].type == "Sigmoid"
+    qtbot.waitUntil(lambda: not problems.isVisibleTo(panel), timeout=10_000)
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=30_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
+    assert panel.last_summary["stop_reason"] == "completed"

@@ -384,6 +384,57 @@ def test_a_broken_model_and_missing_data_are_reported(window, qtbot, tmp_path):
     assert_idle(panel)
 
 
+def test_pressing_train_with_a_broken_model_keeps_the_last_runs_curves(
+    window, panel, qtbot
+):
+    train(qtbot, panel, epochs=3)
+    curves = panel.curves
+    drawn = curves.loss_curve.getData()[0].tolist()
+    assert drawn == [1, 2, 3]
+    window.designer.set_param(2, "out_features", 0)  # layer 3 cannot be built
+    qtbot.waitUntil(lambda: "layer 3" in panel.problem_text, timeout=5_000)
+    train(qtbot, panel)  # nothing starts
+    assert "layer 3" in panel.message.text()
+    assert len(curves.epochs) == 3
+    assert curves.loss_curve.getData()[0].tolist() == drawn
+    assert curves.val_loss_curve.getData()[0].tolist() == drawn
+    assert_idle(panel)
+
+
+def test_new_project_forgets_the_last_runs_curves_and_axis_ranges(
+    window, panel, qtbot, dialogs
+):
+    train(qtbot, panel, epochs=30)
+    box = panel.curves.loss_plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.viewRange()[0][1] > 25, timeout=5_000)
+    window.undo_stack.setClean()  # nothing to ask about
+    window.new_action.trigger()
+    QApplication.processEvents()
+    assert panel.curves.epochs == []
+    assert box.viewRange()[0][1] < 25  # not the old run's 30 epochs
+
+
+def test_the_loss_name_is_never_cut_in_its_box(window, panel, qtbot):
+    window.resize(1280, 720)
+    window.project.set_value("data.task", "binary")
+    settle(qtbot, window)
+    window.designer.set_param(4, "out_features", 1)
+    combo = panel.form.loss.combo
+    pick(qtbot, combo, None)
+    qtbot.waitUntil(
+        lambda: combo.itemText(0) == "auto — BCEWithLogitsLoss", timeout=5_000
+    )
+    metrics = combo.fontMetrics()
+    assert combo.sizeHint().width() >= metrics.horizontalAdvance(combo.currentText())
+    assert combo.displayed_text() == "auto — BCEWithLogitsLoss"
+    assert "auto — BCEWithLogitsLoss" in combo.toolTip()
+    pick(qtbot, combo, "BCEWithLogitsLoss")
+    full = combo.currentText()
+    assert full.startswith("BCEWithLogitsLoss — ")
+    assert combo.displayed_text().startswith("BCEWithLogitsLoss")  # the name whole
+    assert full in combo.toolTip()
+
+
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 def test_training_on_cuda(window, panel, qtbot):

@@ -69,6 +69,7 @@ from guinet.core.training.checkpoint_files import (
     write_checkpoint,
 )
 from guinet.core.training.errors import ConfigError
+from guinet.core.training.folders import PROJECT_FOLDER
 
 if TYPE_CHECKING:
     from guinet.core.training.trainer import Trainer
@@ -87,8 +88,9 @@ CHECKPOINT_PARAMS: tuple[Param, ...] = (
     Param(
         "dir",
         "str",
-        "checkpoints",
-        "The folder for checkpoints, relative to the project file.",
+        PROJECT_FOLDER,
+        "The folder for checkpoints, relative to the project file; {project} "
+        "is the file's name (my.guinet: my-checkpoints).",
         label="Folder",
     ),
     Param(

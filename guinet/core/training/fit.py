@@ -256,8 +256,9 @@ def prepare_run(
 
     Checkpoints go to ``checkpoint_dir`` when given (relative to the current
     folder; this switches them on), else to the project's
-    ``training.checkpoint.dir`` relative to the project file. A project
-    without a file, or a shipped example, saves none (a note says so).
+    ``training.checkpoint.dir`` relative to the project file; a project
+    without a file, or a shipped example, saves them in a folder of its own
+    in the user's data folder (a note says where; see :mod:`.folders`).
     """
     from guinet.core.session import Session
 
@@ -414,36 +415,15 @@ def _checkpoint_folder(
     override: str | os.PathLike[str] | None,
     notes: list[str],
 ) -> Path | None:
-    """Where the run's checkpoints go, or ``None`` (with a note saying why)."""
+    """Where the run's checkpoints go (see :mod:`.folders`), or ``None``."""
+    from guinet.core.training.folders import checkpoint_folder
+
     if override is not None:
         return Path(override).expanduser().resolve()
-    if not settings.enabled:
-        return None
-    folder = Path(settings.dir).expanduser()
-    if folder.is_absolute():
-        return folder
-    if project.path is None:
-        notes.append(
-            "Checkpoints are not saved for a project that has no file yet: save "
-            f'it, and they go to the "{settings.dir}" folder beside it.'
-        )
-        return None
-    if _is_shipped(project.path):
-        notes.append(
-            "Checkpoints are not saved beside a shipped example: save the project "
-            "somewhere of your own to keep them."
-        )
-        return None
-    return project.resolve(folder)
-
-
-def _is_shipped(path: Path) -> bool:
-    from guinet._resources import resources_dir
-
-    try:
-        return path.resolve().is_relative_to(resources_dir().resolve())
-    except (FileNotFoundError, OSError):
-        return False
+    folder, note = checkpoint_folder(project, settings)
+    if note:
+        notes.append(note)
+    return folder
 
 
 def _finite(value: float | None) -> float | None:

@@ -212,3 +212,20 @@ def _load_optimizer_moments(
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def early_stop_of(checkpoint: CheckpointSource) -> dict[str, Any] | None:
+    """How early stopping had ended ``checkpoint``'s run, or ``None`` if it had
+    not: ``epoch`` (from 1), ``wait`` (epochs without improvement),
+    ``reason`` and ``message``. Resumed exactly, such a run stops again after
+    its next epoch without improvement unless the patience is raised."""
+    ckpt = as_checkpoint(checkpoint)
+    state = ckpt.trainer_state.get("callbacks", {}).get("EarlyStopping")
+    if not isinstance(state, dict) or state.get("stopped_epoch") is None:
+        return None
+    return {
+        "epoch": int(state["stopped_epoch"]) + 1,
+        "wait": int(state.get("wait") or 0),
+        "reason": state.get("reason"),
+        "message": state.get("message"),
+    }

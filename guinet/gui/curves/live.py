@@ -127,6 +127,16 @@ class LiveCurves:
         self.metric_plot.setTitle(title, size="9pt")
         self.metric_plot.setLabel("left", metric)
         self.lr_plot.setVisible(lr)
+        self.reset_view(epochs)
+
+    def reset_view(self, epochs: int = 0) -> None:
+        """Forget the last run's axis ranges (and any zoom): empty plots show
+        the epochs planned, and each plot follows its data again."""
+        boxes = [plot.getPlotItem().getViewBox() for plot in self.plots]
+        for box in boxes:  # (a linked plot's range switches the others' auto off)
+            box.setRange(xRange=(0, max(1, epochs)), yRange=(0, 1))
+        for box in boxes:
+            box.enableAutoRange()
 
     def add_epoch(self, logs: dict[str, float]) -> None:
         self.epochs.append(dict(logs))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QLabel
 
 from guinet.gui.curves.live import LiveCurves
@@ -56,7 +56,9 @@ class EpochMarkers:
             movable=False,
             pen=pg.mkPen(BEST, width=1, style=Qt.PenStyle.DotLine),
             label="",
-            labelOpts=_label_options(0.78, BEST),
+            # low on the plot, where the legend (top right) never is; the
+            # side it takes is chosen so it never leaves the plot (_anchor_best)
+            labelOpts=_label_options(0.04, BEST),
         )
         self.best_marker = pg.ScatterPlotItem(
             size=15, symbol="star", pen=pg.mkPen("w", width=1), brush=BEST
@@ -126,6 +128,13 @@ class EpochMarkers:
                 if self._plot is not None:
                     self._plot.removeItem(item)
                 plot.addItem(item, ignoreBounds=isinstance(item, pg.InfiniteLine))
+            if self._plot is not None:
+                box = self._plot.getPlotItem().getViewBox()
+                box.sigRangeChanged.disconnect(self._anchor_best)
+                box.sigResized.disconnect(self._anchor_best)
+            box = plot.getPlotItem().getViewBox()
+            box.sigRangeChanged.connect(self._anchor_best)
+            box.sigResized.connect(self._anchor_best)
             self._plot = plot
         status = self.early_stopping
         best = status.get("best_epoch") if status.get("enabled") else None
@@ -140,6 +149,7 @@ class EpochMarkers:
                 else f"best: epoch {best}"
             )
             self.best_marker.setData([float(best)], [value])
+            self._anchor_best()
         else:
             self.best_marker.setData([], [])
         stopped = status.get("stopped_epoch")
@@ -161,12 +171,36 @@ class EpochMarkers:
         self.stopping.setText(text)
         self.stopping.setVisible(bool(text))
 
+    def _anchor_best(self, *_args: Any) -> None:
+        """Put the best line's label on the side of the line with room for it
+        (centred under it when neither side has), so it is never clipped."""
+        if self._plot is None or not self.best_line.isVisible():
+            return
+        label = self.best_line.label
+        box = self._plot.getPlotItem().getViewBox()
+        view = box.sceneBoundingRect()
+        x = box.mapViewToScene(QPointF(self.best_line.value(), 0)).x()
+        width = label.boundingRect().width()
+        if width <= 0 or x + width <= view.right() - 2:
+            across = 0.0  # the text runs right of the line
+        elif x - width >= view.left() + 2:
+            across = 1.0  # left of it
+        else:  # under it, shifted as little as keeps both ends inside
+            across = min(max(1 - (view.right() - 2 - x) / width, 0.0), 1.0)
+        anchor = (across, 1.0)
+        if label.anchors != [anchor, anchor]:
+            label.anchors = [anchor, anchor]
+            label.updatePosition()
+
     def stop_label(self) -> str:
         """The stop line's label: where and why early stopping ended the run."""
         status = self.early_stopping
         reason = status.get("reason")
         if reason == "patience":
-            why = f"no improvement for {status.get('patience')} epochs"
+            # the count early stopping itself stopped at (its message says the
+            # same), not the patience: that may have been lowered mid-run
+            waited = status.get("wait") or status.get("patience")
+            why = f"no improvement for {waited} epochs"
         else:
             why = STOP_REASONS.get(str(reason), str(reason or "early stopping"))
         return f"stopped: {why}"

@@ -74,7 +74,9 @@ class TrainingCurves(QWidget):
 
         self.show_batches = QCheckBox("Batches")
         self.show_batches.setToolTip("Show the loss of single batches (light line)")
-        self.show_batches.setChecked(True)
+        # off: over a long run the batch trace buries the epoch curves
+        self.show_batches.setChecked(False)
+        self.batch_curve.setVisible(False)
         self.show_batches.toggled.connect(self._on_batches_toggled)
         self.log_scale = QCheckBox("Log scale")
         self.log_scale.setToolTip("Loss on a logarithmic axis")
@@ -189,9 +191,10 @@ class TrainingCurves(QWidget):
         self._dirty = True
 
     def set_early_stopping(self, status: dict[str, Any]) -> None:
-        """Show early stopping's state (``EarlyStoppingStatus.to_dict()``)."""
+        """Record early stopping's state (``EarlyStoppingStatus.to_dict()``);
+        drawn at the next :meth:`refresh`, with the epochs it speaks of, so
+        the best marker and the count-down never run ahead of the curves."""
         self.markers.set_status(status)
-        self.markers.place()
         self._dirty = True
 
     def add_checkpoint(self, info: dict[str, Any]) -> None:

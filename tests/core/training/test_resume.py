@@ -146,7 +146,7 @@ def test_a_checkpoint_carries_its_project_and_data(tmp_path: Path) -> None:
     proj = project(epochs=3)
     proj.save(tmp_path / "p.guinet")
     whole = prepare_run(proj).fit()
-    folder = tmp_path / "checkpoints"  # the project's default, beside its file
+    folder = tmp_path / "p-checkpoints"  # the project's default, beside its file
     assert {i.kind for i in list_checkpoints(folder)} == {"best", "last"}
     assert [str(i.path) for i in whole.checkpoints] == whole.summary()["checkpoints"]
     moved = tmp_path / "moved"
@@ -231,17 +231,52 @@ def test_load_a_checkpoints_weights_into_the_model(tmp_path: Path) -> None:
         assert torch.equal(model(x), trained.model(x))
 
 
-def test_checkpoints_are_off_without_a_project_file_and_for_examples() -> None:
-    run = prepare_run(project(epochs=1))
-    assert run.checkpoint is None
-    assert any("no file yet" in note for note in run.notes)
+def test_without_a_file_or_for_an_example_checkpoints_go_to_a_folder_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is written beside a shipped example or wherever guinet was
+    started: each unsaved project (and each example) has its own folder in
+    the user's data folder, and a note says where."""
+    monkeypatch.setenv("GUINET_DATA_DIR", str(tmp_path / "data"))
+    unsaved, other = project(epochs=1), project(epochs=1)
+    run = prepare_run(unsaved)
+    assert run.checkpoint is not None
+    folder = run.checkpoint.folder
+    assert folder.is_relative_to(tmp_path / "data" / "checkpoints")
+    assert any(str(folder) in note and "no file yet" in note for note in run.notes)
+    assert prepare_run(other).checkpoint.folder != folder  # not shared
+    # the run's snapshot (another epochs count) keeps the project's folder
+    assert prepare_run(unsaved, epochs=2).checkpoint.folder == folder
     from guinet._resources import resource
 
     example = Project.load(resource("examples", "iris_mlp.guinet"))
     example.set_value("training.device", "cpu")
     run = prepare_run(example, epochs=1)
-    assert run.checkpoint is None
+    assert run.checkpoint is not None
+    assert run.checkpoint.folder == tmp_path / "data" / "checkpoints" / "iris_mlp"
     assert any("shipped example" in note for note in run.notes)
+
+
+def test_the_default_folder_is_named_after_the_project_and_an_old_dir_keeps_its_meaning(
+    tmp_path: Path,
+) -> None:
+    from guinet.core.training.folders import checkpoint_folder
+
+    new = Project()
+    assert new.to_dict()["training"]["checkpoint"]["dir"] == "{project}-checkpoints"
+    new.save(tmp_path / "my.guinet")
+    assert checkpoint_folder(new)[0] == tmp_path / "my-checkpoints"
+    (tmp_path / "elsewhere").mkdir()
+    new.save(tmp_path / "elsewhere" / "pima.guinet")  # "beside the file" follows
+    assert new.to_dict()["training"]["checkpoint"]["dir"] == "{project}-checkpoints"
+    assert checkpoint_folder(new)[0] == tmp_path / "elsewhere" / "pima-checkpoints"
+    old = Project.from_dict(
+        {"guinet": 1, "training": {"checkpoint": {"dir": "checkpoints"}}},
+        tmp_path / "old.guinet",
+    )
+    assert checkpoint_folder(old) == (tmp_path / "checkpoints", None)
+    off = old.training.with_value("checkpoint.enabled", False)
+    assert checkpoint_folder(old, off.checkpoint) == (None, None)
 
 
 def test_a_monitor_that_is_not_logged_is_refused() -> None:
@@ -306,8 +341,8 @@ def test_train_writes_checkpoints_where_asked_and_lists_them(
     # Without the flag: the project's folder, relative to the project file.
     code, summary, _ = train(capsys, str(path))
     assert code == 0
-    assert summary["checkpoint_dir"] == str(tmp_path / "project" / "checkpoints")
-    assert (tmp_path / "project" / "checkpoints" / "last.ckpt").is_file()
+    assert summary["checkpoint_dir"] == str(tmp_path / "project" / "p-checkpoints")
+    assert (tmp_path / "project" / "p-checkpoints" / "last.ckpt").is_file()
 
 
 def test_train_resume_continues_the_run(
@@ -397,3 +432,25 @@ def test_bad_resume_checkpoints_fail_in_one_line(
     assert code == 0
     error = one_line(capsys, str(path), "--resume", str(tmp_path / "o" / "last.ckpt"))
     assert "trained with optimizer SGD and the project uses Adam" in error
+
+
+def test_fit_problem_reads_shapes_and_says_why(tmp_path: Path) -> None:
+    from guinet.core.training.checkpoint_fit import fit_problem, weight_shapes
+
+    run = prepare_run(project(epochs=1), checkpoint_dir=tmp_path)
+    run.fit()
+    last = tmp_path / "last.ckpt"
+    shapes = weight_shapes(run.model)
+    assert fit_problem(last, shapes) is None
+    wider = dict(shapes)
+    key = next(iter(wider))
+    wider[key] = (99, *wider[key][1:])
+    assert (
+        fit_problem(last, wider)
+        == f"{key} is {list(shapes[key])} there and {[99, *shapes[key][1:]]} here"
+    )
+    assert "no weights for extra.weight" in fit_problem(
+        last, {**shapes, "extra.weight": (1,)}
+    )
+    (tmp_path / "junk.ckpt").write_bytes(b"junk")
+    assert "damaged" in fit_problem(tmp_path / "junk.ckpt", shapes)
