@@ -180,11 +180,15 @@ def _rlimit() -> tuple[int | None, int | None]:
 
 
 def device_memory(device: object) -> MachineMemory | None:
-    """The memory of the torch ``device`` a run trains on: a CUDA GPU's own,
-    else the machine's (MPS shares it)."""
+    """The memory of the torch ``device`` a run trains on: a CUDA GPU's own
+    (its total: reading what is free would start a CUDA context on every
+    check), else the machine's (MPS shares it)."""
     if getattr(device, "type", None) == "cuda":
         import torch
 
-        free, total = torch.cuda.mem_get_info(device)  # type: ignore[arg-type]
-        return MachineMemory(int(total), int(free))
+        index = getattr(device, "index", None)
+        props = torch.cuda.get_device_properties(
+            index if index is not None else torch.cuda.current_device()
+        )
+        return MachineMemory(int(props.total_memory), int(props.total_memory))
     return machine_memory()

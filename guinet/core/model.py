@@ -354,8 +354,8 @@ class ModelSpec:
         # exporting): never start allocating what cannot fit
         machine = machine_memory()
         target = torch.device(device) if device is not None else None
-        on_cpu = target is None or target.type == "cpu"
-        if on_cpu and machine is not None and analysis.size_bytes > machine.available:
+        in_ram = target is None or target.type in ("cpu", "mps")
+        if in_ram and machine is not None and analysis.size_bytes > machine.available:
             raise ModelError(
                 f"the model's weights need {human_bytes(analysis.size_bytes)}, "
                 f"more than the {human_bytes(machine.available)} of memory "
@@ -458,7 +458,9 @@ def analyze(layers: list[LayerSpec], input_shape: Shape | None) -> ModelAnalysis
             error = _shape_error(spec, shape, i)
         probe = None
         if error is None:
-            probe = _probe(spec.type, _params_key(spec), shape, dtype)
+            probe = _probe(
+                id(spec.layer_type), spec.type, _params_key(spec), shape, dtype
+            )
             error = probe.error
         if error is not None or probe is None or probe.output_shape is None:
             failed = True
@@ -491,6 +493,9 @@ class _Probe:
     trainable: int = 0
     size_bytes: int = 0
     param_bytes: int = 0
+    #: The declaration probed: held so that its ``id`` (part of the cache
+    #: key) cannot be reused by a new declaration of the same name.
+    layer_type: LayerType | None = field(default=None, compare=False, repr=False)
 
 
 def _params_key(spec: LayerSpec) -> str:
@@ -498,14 +503,16 @@ def _params_key(spec: LayerSpec) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _probe(key: str, params: str, shape: Shape, dtype: str) -> _Probe:
+def _probe(type_id: int, key: str, params: str, shape: Shape, dtype: str) -> _Probe:
     """Build the layer ``key(**params)`` for ``shape`` on the meta device and
     run it. Cached: a stack is analysed again after every edit, and a layer
-    whose type, arguments and input have not changed answers the same (and a
-    file of thousands of repeated layers costs one probe, not thousands)."""
+    whose declaration (``type_id``), arguments and input have not changed
+    answers the same (and a file of thousands of repeated layers costs one
+    probe, not thousands)."""
     import torch
 
     spec = LayerSpec(key, json.loads(params))
+    layer_type = spec.layer_type
     try:
         # A probe, not a run: torch's hints (e.g. padding="same" with an
         # even kernel) must not turn into layer errors when warnings are
@@ -517,7 +524,7 @@ def _probe(key: str, params: str, shape: Shape, dtype: str) -> _Probe:
             x = torch.empty((2, *shape), device="meta", dtype=getattr(torch, dtype))
             y = module(x)
     except Exception as exc:  # torch's own words, when our checks missed a case
-        return _Probe(_torch_message(exc))
+        return _Probe(_torch_message(exc), layer_type=layer_type)
     parameters = list(module.parameters())
     param_bytes = sum(p.numel() * p.element_size() for p in parameters)
     return _Probe(
@@ -528,6 +535,7 @@ def _probe(key: str, params: str, shape: Shape, dtype: str) -> _Probe:
         size_bytes=param_bytes
         + sum(b.numel() * b.element_size() for b in module.buffers()),
         param_bytes=param_bytes,
+        layer_type=layer_type,
     )
 
 

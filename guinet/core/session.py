@@ -435,8 +435,12 @@ class Session:
         prepared = self.prepared
         if prepared is not None and len(prepared.x_train):
             batch = min(batch, len(prepared.x_train))
-        declared = OPTIMIZERS.get(training.optimizer.type)
-        state = declared.state_tensors(training.optimizer.params) if declared else 0
+        optimizer = training.optimizer
+        declared = OPTIMIZERS.get(optimizer.type) if optimizer is not None else None
+        try:
+            state = declared.state_tensors(optimizer.params) if declared else 0
+        except (KeyError, TypeError, ValueError):  # its own finding says why
+            state = 0
         need = training_need(analysis, batch, state)
         if need.total <= memory.available:
             return []

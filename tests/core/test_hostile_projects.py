@@ -348,3 +348,31 @@ def test_analysis_of_thousands_of_repeated_huge_layers_stays_on_meta() -> None:
     assert analysis.total_params == 2 * 10**6 + 10**6 + 3999 * (10**12 + 10**6)
     grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown_kb < 200_000
+
+
+def test_on_a_gpu_the_gpu_memory_is_what_counts(
+    monkeypatch: pytest.MonkeyPatch, no_build: None
+) -> None:
+    """Training on CUDA, the model must fit the GPU's memory (read without
+    starting a CUDA context), not the machine's."""
+    import types
+
+    import torch
+
+    from guinet.core.training import devices
+
+    monkeypatch.setattr(devices, "resolve_device", lambda name: torch.device("cuda", 1))
+    asked = []
+
+    def properties(index: int) -> types.SimpleNamespace:
+        asked.append(index)
+        return types.SimpleNamespace(total_memory=80 * 2**30)
+
+    monkeypatch.setattr(torch.cuda, "get_device_properties", properties)
+    monkeypatch.setattr(memory, "machine_memory", lambda: MachineMemory(2**50, 2**50))
+    raw = moons(model__layers=HUGE[:3], training__device="cuda:1")
+    del raw["data"]
+    session = Session(Project.from_dict(raw))
+    [finding] = [f for f in session.preflight().errors if f.area == "model"]
+    assert "more than this GPU's 80.00 GB" in finding.message
+    assert asked and set(asked) == {1}
