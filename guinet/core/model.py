@@ -14,6 +14,7 @@ import copy
 import difflib
 import functools
 import json
+import math
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -259,6 +260,13 @@ class ModelAnalysis:
     @property
     def param_bytes(self) -> int:
         return sum(info.param_bytes for info in self.layers)
+
+    @property
+    def widest_values(self) -> int:
+        """The most values one sample holds at any point: the input or a
+        layer's output (what sizes a batch's memory)."""
+        shapes = (self.input_shape, *(info.output_shape for info in self.layers))
+        return max((math.prod(shape) for shape in shapes if shape), default=1)
 
     @property
     def first_error(self) -> tuple[int | None, str] | None:

@@ -376,3 +376,24 @@ def test_on_a_gpu_the_gpu_memory_is_what_counts(
     [finding] = [f for f in session.preflight().errors if f.area == "model"]
     assert "more than this GPU's 80.00 GB" in finding.message
     assert asked and set(asked) == {1}
+
+
+def test_validation_batches_are_sized_by_the_widest_layer() -> None:
+    """Two inputs into Linear(10000): validation in chunks of about 4M hidden
+    values (16 MB), not 2M rows at once (a moons project of a million samples
+    reached gigabytes evaluating its 200,000 validation rows in one go)."""
+    from guinet.core.training.trainer import EVAL_VALUES
+
+    raw = moons(
+        model__layers=[
+            {"type": "Linear", "out_features": 10_000},
+            {"type": "ReLU"},
+            {"type": "Linear", "out_features": 2},
+        ]
+    )
+    run = Session(Project.from_dict(raw)).prepare_run()
+    assert run.trainer.eval_batch_size == EVAL_VALUES // 10_000
+    narrow = Session(Project.from_dict(moons())).prepare_run()
+    assert narrow.trainer.eval_batch_size == EVAL_VALUES // 16
+    logs = run.trainer.evaluate(run.trainer.data.x_val, run.trainer.data.y_val)
+    assert set(logs) == {"loss", "accuracy"}
