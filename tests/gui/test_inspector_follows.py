@@ -132,3 +132,20 @@ def test_undoing_a_move_keeps_the_inspector_on_the_same_layer(window, qtbot):
     assert [s.type for s in model.layers][2:4] == ["Linear", "ReLU"]
     assert view.current_row() == 2
     assert_shows(window, 2)
+
+
+def test_undoing_a_delete_above_the_selected_layer_renumbers_it(window, qtbot):
+    model = moons_model(window)
+    view = window.designer.view
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    view.setFocus()
+    click_block(qtbot, view, 0)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)  # the first Linear goes
+    click_block(qtbot, view, 1)  # Linear(16) on the ReLU's 16 values
+    assert_shows(window, 1)
+
+    qtbot.keyClick(view, Qt.Key.Key_Z, CTRL)  # it comes back above
+    assert [s.type for s in model.layers][:3] == ["Linear", "ReLU", "Linear"]
+    assert view.current_row() == 2
+    assert_shows(window, 2)
