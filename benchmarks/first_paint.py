@@ -53,6 +53,8 @@ GUINET = (
     _PAINT_HOOK
     + """
 import guinet.cli  # the `guinet` entry point's own import
+from guinet.gui.platform_check import platform_problem
+assert platform_problem() is None  # what `guinet` asks before Qt starts
 from guinet.gui.app import create_application, show_main_window
 app = create_application()
 window = show_main_window()

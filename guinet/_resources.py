@@ -27,3 +27,27 @@ def resource(*parts: str) -> Path:
 
 def example_projects() -> list[Path]:
     return sorted(resource("examples").glob("*.guinet"))
+
+
+def example_title(path: Path) -> str:
+    """The example's own name (the project file's ``name``), or its file stem
+    spelled with spaces when the file has none or cannot be read."""
+    import json
+
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    return path.stem.replace("_", " ")
+
+
+def find_example(name: str) -> Path | None:
+    """The bundled example called ``name`` (its file stem, with or without
+    the ``.guinet`` suffix), or ``None``."""
+    stem = name[: -len(".guinet")] if name.endswith(".guinet") else name
+    for path in example_projects():
+        if path.stem == stem:
+            return path
+    return None

@@ -11,19 +11,58 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from guinet import __version__
+from guinet._resources import example_projects, example_title, find_example
 
 if TYPE_CHECKING:
+    from guinet.core.project import Project
     from guinet.core.training import TrainingControl
 
 SUBCOMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+#: One line per subcommand, for ``guinet COMMAND --help`` and ``guinet --help``.
+SUBCOMMAND_HELP = {
+    "summary": "print the layer table: output shapes and parameters",
+    "train": "train a project without the window; one line per epoch",
+    "examples": "list the bundled example projects (PROJECT can be their name)",
+}
+PROJECT_HELP = (
+    "a .guinet file, or the name of a bundled example such as iris_mlp "
+    "(guinet examples lists them); a file of that name wins"
+)
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"guinet: {message}", file=sys.stderr)
+    """One line on stderr, even for a message that lists several problems."""
+    print(f"guinet: {' '.join(message.split())}", file=sys.stderr)
     return code
+
+
+def project_source(arg: str) -> tuple[Path, bool]:
+    """Where a PROJECT argument points, and whether it is a bundled example:
+    an existing file wins, then an example's name (``iris_mlp``)."""
+    path = Path(arg)
+    if path.exists():
+        return path, False
+    example = find_example(arg)
+    if example is not None:
+        return example, True
+    return path, False
+
+
+def load_project(arg: str) -> Project:
+    """The project PROJECT names (see :func:`project_source`). An example is
+    an untitled copy, as File ▸ Open Example makes it: whatever it writes
+    (checkpoints) goes beside the working folder, never into the install."""
+    from guinet.core.project import Project
+
+    path, example = project_source(arg)
+    project = Project.load(path)
+    if example:
+        project.path = None
+    return project
 
 
 def _subcommand(
@@ -43,12 +82,12 @@ def _subcommand(
 @_subcommand("summary")
 def _summary(args: argparse.Namespace) -> int:
     from guinet.core.data import DataError
-    from guinet.core.project import Project, ProjectError
+    from guinet.core.project import ProjectError
     from guinet.core.session import Session
     from guinet.core.summary import summary_table
 
     try:
-        project = Project.load(args.project)
+        project = load_project(args.project)
     except ProjectError as exc:
         return _fail(str(exc))
     session = Session(project)
@@ -75,7 +114,7 @@ def _train(args: argparse.Namespace) -> int:
     from guinet.core.data import DataCancelled, DataError
     from guinet.core.model import ModelError
     from guinet.core.params import ParamError
-    from guinet.core.project import Project, ProjectError
+    from guinet.core.project import ProjectError
     from guinet.core.session import Session
     from guinet.core.training import (
         CheckpointError,
@@ -89,7 +128,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.epochs is not None and args.epochs < 1:
         return _fail(f"--epochs must be at least 1, not {args.epochs}")
     try:
-        project = Project.load(args.project)
+        project = load_project(args.project)
     except ProjectError as exc:
         return _fail(str(exc))
     checkpoint = None
@@ -166,6 +205,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+@_subcommand("examples")
+def _examples(args: argparse.Namespace) -> int:
+    examples = example_projects()
+    width = max((len(path.stem) for path in examples), default=0)
+    for path in examples:
+        print(f"{path.stem.ljust(width)}  {example_title(path)}")
+    return 0
+
+
 @contextlib.contextmanager
 def _stop_on_interrupt(control: TrainingControl) -> Iterator[None]:
     """The first Ctrl-C stops training after the batch; a second one aborts."""
@@ -194,15 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"guinet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    summary = sub.add_parser(
-        "summary", help="print the layer table: output shapes and parameters"
-    )
-    summary.add_argument("project", metavar="PROJECT")
-    train = sub.add_parser(
-        "train",
-        help="train a project without the window; one line per epoch",
-    )
-    train.add_argument("project", metavar="PROJECT")
+    summary = sub.add_parser("summary", help=SUBCOMMAND_HELP["summary"])
+    summary.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
+    train = sub.add_parser("train", help=SUBCOMMAND_HELP["train"])
+    train.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
     train.add_argument(
         "--epochs", type=int, metavar="N", help="train N epochs (overrides the project)"
     )
@@ -227,20 +270,31 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print a JSON summary as the last line of output",
     )
+    sub.add_parser(
+        "examples",
+        help=SUBCOMMAND_HELP["examples"],
+        description="List the example projects that ship with guinet: the name "
+        "to pass as PROJECT (guinet summary iris_mlp) and the example's title.",
+    )
     return parser
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
+    width = max(len(name) for name in SUBCOMMAND_HELP)
+    commands = "\n".join(
+        f"  {name.ljust(width)}  {text}" for name, text in SUBCOMMAND_HELP.items()
+    )
     parser = argparse.ArgumentParser(
         prog="guinet",
-        description="Design and train neural networks visually. Subcommands: "
-        + ", ".join(SUBCOMMANDS)
-        + " (see guinet COMMAND --help).",
+        usage="guinet [-h] [--version] [PROJECT]\n       guinet COMMAND [-h] ...",
+        description="Design and train neural networks visually. With no "
+        "subcommand, opens the window (on PROJECT if given).",
+        epilog=f"subcommands (guinet COMMAND --help says more):\n{commands}\n\n"
+        "PROJECT can be a bundled example's name: guinet examples lists them.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"guinet {__version__}")
-    parser.add_argument(
-        "project", metavar="PROJECT", nargs="?", help="a .guinet file to open"
-    )
+    parser.add_argument("project", metavar="PROJECT", nargs="?", help=PROJECT_HELP)
     return parser
 
 
@@ -252,10 +306,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             return SUBCOMMANDS[args.command](args)
         except KeyboardInterrupt:
             return _fail("interrupted", code=130)
-    args = build_gui_parser().parse_args(argv)
+    parser = build_gui_parser()
+    # Before argparse sees "--help": `guinet export --help` must not pass for
+    # the general help of a command that does not exist.
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    if first is not None and not _names_a_project(first):
+        parser.error(
+            f"{first!r} is neither a subcommand ({', '.join(SUBCOMMANDS)}) nor "
+            "a project file or a bundled example's name (guinet examples lists them)"
+        )
+    args = parser.parse_args(argv)
+    from guinet.gui.platform_check import platform_problem
+
+    problem = platform_problem()
+    if problem is not None:
+        return _fail(problem, code=1)
     from guinet.gui.app import run
 
-    return run(args.project)
+    if args.project is None:
+        return run(None)
+    path, example = project_source(args.project)
+    return run(path, example=example)
+
+
+def _names_a_project(arg: str) -> bool:
+    path, example = project_source(arg)
+    return example or path.exists()
 
 
 def main_gui() -> int:

@@ -77,6 +77,8 @@ def values_text(param: Param) -> str:
         text = noun if bounds == "any value" else f"{noun} {bounds}"
     elif kind == "str":
         text = "text"
+    elif kind == "texts":
+        text = "a list of texts"
     elif kind == "column":
         text = "a column name, or its number (0-based, negative from the end)"
     elif kind == "columns":
@@ -191,7 +193,11 @@ def _top_level() -> tuple[tuple[str, str], ...]:
             f"format number, `{FORMAT_VERSION}`. A newer number is refused with a "
             "message naming the file.",
         ),
-        ("name", "the project's title."),
+        (
+            "name",
+            "the project's title; without one (or with the file's own name) "
+            'it follows the file name: `my.guinet` is "my".',
+        ),
         ("data", "where the data comes from and how it is prepared (below)."),
         (
             "model.input_shape",

@@ -15,7 +15,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-KINDS = ("int", "float", "bool", "choice", "ints", "shape", "str", "column", "columns")
+KINDS = (
+    "int",
+    "float",
+    "bool",
+    "choice",
+    "ints",
+    "shape",
+    "str",
+    "texts",
+    "column",
+    "columns",
+)
 
 
 class ParamError(ValueError):
@@ -28,6 +39,7 @@ class Param:
 
     ``kind``:
       * ``int`` / ``float`` / ``bool`` / ``str`` — a plain value;
+      * ``texts`` — a list of strings (typed as comma-separated text);
       * ``choice`` — one of ``choices``;
       * ``ints`` — an int, or a list of ints (``kernel_size=3`` or ``[3, 5]``);
         strings listed in ``choices`` are allowed too (``padding="same"``);
@@ -110,6 +122,12 @@ class Param:
             if not isinstance(value, str):
                 raise ParamError(f"{self.name} must be text, not {value!r}")
             return value
+        if kind == "texts":
+            if isinstance(value, (list, tuple)) and all(
+                isinstance(v, str) for v in value
+            ):
+                return list(value)
+            raise ParamError(f"{self.name} must be a list of texts, not {value!r}")
         if kind == "choice":
             if value not in self.choices:
                 allowed = ", ".join(repr(c) for c in self.choices)
@@ -161,7 +179,8 @@ class Param:
 
     def problem(self, value: Any) -> str | None:
         """A sentence saying why ``value`` is out of range, or ``None``."""
-        if value is None or self.kind in ("bool", "str", "choice", "column", "columns"):
+        plain = ("bool", "str", "texts", "choice", "column", "columns")
+        if value is None or self.kind in plain:
             return None
         numbers: list[float]
         if self.kind in ("int", "float"):
@@ -201,7 +220,7 @@ class Param:
     def format(self, value: Any) -> str:
         if value is None:
             return self.none_label
-        if isinstance(value, list):
+        if isinstance(value, (list, tuple)):
             return ", ".join(str(v) for v in value)
         if isinstance(value, bool):
             return "yes" if value else "no"
@@ -212,6 +231,8 @@ class Param:
     def parse(self, text: str) -> Any:
         """Parse what a person typed into a line edit; raise :class:`ParamError`."""
         text = text.strip()
+        if self.kind == "texts":  # empty text: an empty list
+            return [part.strip() for part in text.split(",") if part.strip()]
         if not text or text.lower() == self.none_label.lower():
             if self.optional:
                 return None

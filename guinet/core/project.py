@@ -36,6 +36,8 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 #: own keys nest four deep; unknown keys are kept, but hundreds of levels
 #: only exhaust Python's recursion (on parse, copy and save).
 MAX_DEPTH = 64
+#: The name of a project that has neither a name of its own nor a file.
+UNTITLED = "Untitled"
 
 # Where a project file holds paths (relative to the file).
 PATH_FIELDS: tuple[tuple[str, ...], ...] = (
@@ -73,14 +75,15 @@ class Project:
 
     def __init__(
         self,
-        name: str = "Untitled",
+        name: str | None = None,
         model: ModelSpec | None = None,
         data: DataSpec | Mapping[str, Any] | None = None,
         training: TrainingSpec | Mapping[str, Any] | None = None,
         path: Path | None = None,
         raw: dict[str, Any] | None = None,
     ) -> None:
-        self.name = name
+        #: the name the person gave; ``None`` while it follows the file name
+        self._name = name
         self.model = model if model is not None else ModelSpec()
         self.data: DataSpec | None = _as_data(data)
         self.training: TrainingSpec = _as_training(
@@ -88,6 +91,14 @@ class Project:
         )
         self.path = Path(path).resolve() if path is not None else None
         self._raw: dict[str, Any] = raw if raw is not None else {}
+
+    @classmethod
+    def new(cls) -> Project:
+        """A project as a person starts one (the window, File ▸ New): with the
+        default data (:meth:`DataSpec.new`, two moons), so the Data page loads
+        and previews at once what it shows as chosen. ``Project()`` itself
+        has no data, as a file without a ``data`` section."""
+        return cls(data=DataSpec.new())
 
     @property
     def base_dir(self) -> Path:
@@ -99,7 +110,24 @@ class Project:
 
     @property
     def display_name(self) -> str:
-        return self.path.name if self.path is not None else "Untitled"
+        return self.path.name if self.path is not None else UNTITLED
+
+    @property
+    def name(self) -> str:
+        """The project's name (the file's ``name``). Until someone gives it
+        one, it follows the file: ``my.guinet`` is "my", and no file is
+        "Untitled"."""
+        if self._name is not None:
+            return self._name
+        return self.path.stem if self.path is not None else UNTITLED
+
+    @name.setter
+    def name(self, name: str) -> None:
+        self._name = name
+
+    @property
+    def has_own_name(self) -> bool:
+        return self._name is not None
 
     def set_name(self, name: str) -> None:
         self.name = name
@@ -187,9 +215,11 @@ class Project:
             model = ModelSpec.from_dict(raw.get("model", {"layers": []}))
         except ParamError as exc:
             raise ProjectError(f"{where}: {exc}") from None
-        name = raw.get("name", path.stem if path is not None else "Untitled")
-        if not isinstance(name, str):
+        name = raw.get("name")
+        if name is not None and not isinstance(name, str):
             raise ProjectError(f'{where}: "name" must be text')
+        if name == UNTITLED or (path is not None and name == path.stem):
+            name = None  # never named: it goes on following the file name
         data = raw.get("data")
         if data is not None and not isinstance(data, dict):
             raise ProjectError(f'{where}: "data" must be an object')
@@ -248,6 +278,8 @@ class Project:
         # Rebase a copy first: a failed Save As must leave the project as it was.
         old_dir = self.path.parent if self.path is not None else None
         out = self.to_dict()
+        if self._name is None:  # the name follows the file it is saved as
+            out["name"] = target.stem
         _rebase(out, old_dir, target.parent)
         try:
             atomic_write_text(target, dumps(out))

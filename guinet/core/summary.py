@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from guinet.core.model import ModelSpec, format_shape
+
+if TYPE_CHECKING:
+    from guinet.core.model import ModelAnalysis
 
 
 def human_bytes(size: float) -> str:
@@ -11,6 +16,19 @@ def human_bytes(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.2f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
+
+
+def params_size(analysis: ModelAnalysis) -> str:
+    """The parameters' size: what ``guinet summary`` calls "Total params" and
+    the Model page shows beside the count (the one place both take it from)."""
+    return human_bytes(analysis.param_bytes)
+
+
+def buffers_size(analysis: ModelAnalysis) -> str | None:
+    """The size of the buffers (BatchNorm's running statistics), if any: kept
+    apart from the parameters, which are what an optimizer trains."""
+    buffers = analysis.size_bytes - analysis.param_bytes
+    return human_bytes(buffers) if buffers else None
 
 
 def summary_table(model: ModelSpec, title: str = "") -> str:
@@ -56,14 +74,14 @@ def summary_table(model: ModelSpec, title: str = "") -> str:
     total, trainable = analysis.total_params, analysis.trainable_params
     per_param = analysis.param_bytes / total if total else 4
     frozen = total - trainable
-    out.append(f"Total params: {total:,} ({human_bytes(analysis.param_bytes)})")
+    out.append(f"Total params: {total:,} ({params_size(analysis)})")
     out.append(
         f"Trainable params: {trainable:,} ({human_bytes(trainable * per_param)})"
     )
     out.append(f"Non-trainable params: {frozen:,} ({human_bytes(frozen * per_param)})")
-    buffers = analysis.size_bytes - analysis.param_bytes
-    if buffers:
-        out.append(f"Buffers (running statistics): {human_bytes(buffers)}")
+    buffers = buffers_size(analysis)
+    if buffers is not None:
+        out.append(f"Buffers (running statistics): {buffers}")
     out.append(f"Output shape: {format_shape(analysis.output_shape)}")
     if analysis.error:
         out.append(f"✗ {analysis.error}")

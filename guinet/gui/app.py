@@ -31,16 +31,21 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def show_main_window(project: str | Path | None = None) -> MainWindow:
+def show_main_window(
+    project: str | Path | None = None, example: bool = False
+) -> MainWindow:
     """Show the window's frame now; after it paints, build the pages, open
-    ``project`` (a bad file is then a message in the open window) and start
-    loading torch in the background."""
+    ``project`` (a bad file is then a message in the open window; with
+    ``example``, as an untitled copy of a bundled example) and start loading
+    torch in the background."""
     window = MainWindow(deferred=True)
     window.show()
 
     def finish() -> None:
         window.build()
-        if project is not None:
+        if project is not None and example:
+            window.open_example(Path(project))
+        elif project is not None:
             window.open_path(project, ask=False)
         window.start_loading_torch()
 
@@ -48,7 +53,7 @@ def show_main_window(project: str | Path | None = None) -> MainWindow:
     return window
 
 
-def run(project: str | Path | None = None) -> int:
+def run(project: str | Path | None = None, example: bool = False) -> int:
     app = create_application()
-    window = show_main_window(project)  # noqa: F841 (kept alive until exec returns)
+    window = show_main_window(project, example)  # noqa: F841 (kept alive until exec returns)
     return app.exec()

@@ -11,6 +11,7 @@ Every edit is a :class:`~guinet.gui.commands.SetField`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,11 +85,21 @@ class PreparationForm(QGroupBox):
         )
         self.options.value_edited.connect(self._on_option_edited)
         form.addRow(self.options)
+        self.left_out: dict[str, str] = {}
 
     def show_section(
-        self, data: DataSpec | None, preview: Preview | None
+        self,
+        data: DataSpec | None,
+        preview: Preview | None,
+        left_out: Mapping[str, str] | None = None,
     ) -> str | None:
-        """Show ``data``; returns the target column's name, as shown."""
+        """Show ``data``; returns the target column's name, as shown.
+
+        ``left_out`` (column → why) names the columns the default features
+        leave out, as the last preparation found them: they show unticked
+        while the features are the default, and ticking back to exactly the
+        default choice writes the default (``null``) again.
+        """
         if data is not None:
             self.options.show_values(data)
         else:
@@ -111,6 +122,7 @@ class PreparationForm(QGroupBox):
         shown = target_name or (names[-1] if names else None)
         features = data.features if data is not None else None
         chosen = [column_name(f, names) for f in features or ()]
+        self.left_out = dict(left_out or {})
         self.features.blockSignals(True)
         self.features.clear()
         for name in names:
@@ -118,10 +130,17 @@ class PreparationForm(QGroupBox):
                 continue
             item = QListWidgetItem(name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            checked = features is None or name in chosen
+            default = name not in self.left_out
+            checked = default if features is None else name in chosen
             item.setCheckState(
                 Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
             )
+            why = self.left_out.get(name)
+            if why is not None and not checked:
+                item.setToolTip(
+                    f"Left out: it looks like a row number, an ID or free text "
+                    f"({why}). Tick it to use it anyway."
+                )
             self.features.addItem(item)
         self.features.blockSignals(False)
         self.features.setEnabled(bool(names))
@@ -137,7 +156,8 @@ class PreparationForm(QGroupBox):
     def _on_feature_toggled(self, _item: QListWidgetItem) -> None:
         items = [self.features.item(i) for i in range(self.features.count())]
         checked = [i.text() for i in items if i.checkState() == Qt.CheckState.Checked]
-        self.edits.set("features", None if len(checked) == len(items) else checked)
+        default = [i.text() for i in items if i.text() not in self.left_out]
+        self.edits.set("features", None if checked == default else checked)
 
     @Slot(str, object)
     def _on_option_edited(self, name: str, value: Any) -> None:

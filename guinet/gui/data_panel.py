@@ -11,6 +11,7 @@ as every other page does.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QUndoStack
 
     from guinet.core.data import PreparedData
+    from guinet.core.data.spec import DataSpec
     from guinet.core.project import Project
     from guinet.core.session import Session
 
@@ -41,6 +43,7 @@ class DataPanel(QWidget):
         self.undo_stack = undo_stack
         self.project: Project | None = None
         self._notice = ""
+        self._last_left_out: tuple[str, dict[str, str]] = ("", {})
         self.edits = DataEdits(session, undo_stack)
         self.loader = DataLoader(session, self)
         self.task = self.loader.task
@@ -143,8 +146,22 @@ class DataPanel(QWidget):
     @Slot()
     def _render_columns(self) -> None:
         preview = self.loader.current_preview()
-        shown = self.preparation.show_section(self.session.project.data, preview)
+        data = self.session.project.data
+        shown = self.preparation.show_section(data, preview, self._left_out(data))
         self.results.show_preview(preview, shown)
+
+    def _left_out(self, data: DataSpec | None) -> dict[str, str]:
+        """The columns the default features leave out, as last prepared with
+        them for this source and target (kept while the features are chosen
+        by hand, or a new preparation runs)."""
+        prepared = self.session.prepared
+        if data is None:
+            return {}
+        key = json.dumps([data.source, data.target], sort_keys=True, default=str)
+        if prepared is not None and data.features is None:
+            self._last_left_out = (key, dict(prepared.report.left_out))
+        last_key, left_out = self._last_left_out
+        return left_out if last_key == key else {}
 
     @Slot()
     def _render_data(self) -> None:
@@ -156,6 +173,8 @@ class DataPanel(QWidget):
         )
         rows = prepared.report.rows if prepared is not None else {}
         self.split.counts.setText(" · ".join(f"{k} {v:,}" for k, v in rows.items()))
+        if prepared is not None and prepared.report.left_out:
+            self._render_columns()  # the columns left out show unticked
         self._render_message()
 
     def _render_message(self) -> None:

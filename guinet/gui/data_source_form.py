@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from guinet.core.data import BUILTIN_DATASETS, DataError
 from guinet.core.data.kinds import SOURCE_KINDS, file_kinds
 from guinet.core.data.sources import source_kind
+from guinet.core.data.spec import DEFAULT_SOURCE
 from guinet.gui.commands import SetField, set_field
 from guinet.gui.param_form import ParamForm
 from guinet.gui.wheel_guard import guard
@@ -110,6 +111,7 @@ class SourceForm(QGroupBox):
                 self.kind.addItem(declared.label, key)
             elif self.kind.findData(FILE) < 0:
                 self.kind.addItem("File", FILE)
+        self.kind.setPlaceholderText("Choose the data…")
         self.kind.activated.connect(self._on_kind_chosen)
         form.addRow("Kind", self.kind)
 
@@ -151,6 +153,12 @@ class SourceForm(QGroupBox):
     # -- rendering ---------------------------------------------------------------
     def show_section(self, data: DataSpec | None) -> None:
         source = (data.source if data is not None else None) or {}
+        if not source:  # nothing chosen: show nothing as chosen
+            self.kind.setCurrentIndex(-1)
+            self.form.setRowVisible(self.dataset_row, False)
+            self.form.setRowVisible(self.path_row, False)
+            self.form.setRowVisible(self.options, False)
+            return
         key = str(source.get("kind") or "builtin")
         declared = SOURCE_KINDS.get(key)
         builtin = declared is None or not declared.has_path
@@ -211,7 +219,7 @@ class SourceForm(QGroupBox):
 
     @Slot()
     def _on_dataset_chosen(self, _row: int = 0) -> None:
-        key = self.dataset.currentData()
+        key = self.dataset.currentData() or DEFAULT_SOURCE["name"]
         spec = BUILTIN_DATASETS[key]
         source: dict[str, Any] = {"kind": "builtin", "name": key}
         source.update({p.name: p.default for p in spec.params})

@@ -18,7 +18,7 @@ from guinet.core.layers import LAYERS
 from guinet.core.model import LayerSpec, ModelSpec, format_shape
 from guinet.core.params import Param, ParamError
 from guinet.core.session import Finding, Session
-from guinet.core.summary import human_bytes
+from guinet.core.summary import buffers_size, params_size
 from guinet.gui import commands, torch_loader
 from guinet.gui.inspector import LayerInspector
 from guinet.gui.layer_stack import LayerStackModel, LayerStackView
@@ -140,9 +140,12 @@ class TotalsBar(QWidget):
             f"<b>{layers}</b> layer{'s' if layers != 1 else ''} · "
             f"<b>{analysis.total_params:,}</b> parameters "
             f"({analysis.trainable_params:,} trainable, "
-            f"{human_bytes(analysis.size_bytes)}) · "
-            f"output <b>{format_shape(analysis.output_shape)}</b>"
+            f"{params_size(analysis)}) · "
         )
+        buffers = buffers_size(analysis)
+        if buffers is not None:
+            text += f"{buffers} of running statistics · "
+        text += f"output <b>{format_shape(analysis.output_shape)}</b>"
         problem = analysis.first_error
         if problem is not None:
             index, message = problem

@@ -215,6 +215,8 @@ class TextEditor(ParamEditor):
             hints.append("e.g. 3 or 3, 5")
         elif param.kind == "shape":
             hints.append("e.g. 1, 28, 28")
+        elif param.kind == "texts":
+            hints.append("separated by commas, e.g. ?, NA")
         if param.choices:
             hints.append(" / ".join(str(c) for c in param.choices))
         if param.optional:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSplitter,
     QTabWidget,
     QWidget,
 )
 
 from guinet import __version__
-from guinet._resources import example_projects, resource
+from guinet._resources import example_projects, example_title, resource
 
 if TYPE_CHECKING:
     from guinet.core.project import Project
@@ -38,6 +39,36 @@ if TYPE_CHECKING:
 SUFFIX = ".guinet"  # guinet.core.project.SUFFIX, repeated to keep start-up light
 MAX_RECENT = 10
 FILE_FILTER = f"guinet projects (*{SUFFIX});;All files (*)"
+#: The size a window opens at on a screen with room for it.
+DEFAULT_SIZE = (1180, 760)
+#: Room left around a fitted window for its frame (sides) and title bar plus
+#: frame (height), which Qt cannot know before the window is shown.
+FRAME_ROOM = (16, 48)
+
+
+def fitted_geometry(
+    available: QRect, width: int = DEFAULT_SIZE[0], height: int = DEFAULT_SIZE[1]
+) -> QRect:
+    """``width`` × ``height``, or smaller on a small screen (a 1280×720
+    classroom projector), centred in the screen's ``available`` area."""
+    width = min(width, available.width() - FRAME_ROOM[0])
+    height = min(height, available.height() - FRAME_ROOM[1])
+    rect = QRect(0, 0, width, height)
+    rect.moveCenter(available.center())
+    # the title bar goes above the client area: keep it on the screen
+    title_bar = FRAME_ROOM[1] - FRAME_ROOM[0] // 2
+    rect.moveTop(max(rect.top(), available.top() + title_bar))
+    return rect
+
+
+def saved_geometry_fits(saved: QRect) -> bool:
+    """Whether a remembered window rectangle lies inside the available area
+    of a screen there is now (a projector instead of the office monitor, a
+    monitor unplugged: then the window is fitted again)."""
+    if saved.isEmpty():
+        return False
+    screen = QGuiApplication.screenAt(saved.center())
+    return screen is not None and screen.availableGeometry().contains(saved)
 
 
 def settings() -> QSettings:
@@ -82,21 +113,74 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.setWindowTitle("guinet")
-        self._fit_to_screen(1180, 760)
+        self._restore_geometry()
         self.built = False
         self._initial_project = project
         if not deferred:
             self.build()
 
+    # -- window geometry, remembered across launches ------------------------------
+    def _restore_geometry(self) -> None:
+        """The last session's geometry when it fits a screen there is now;
+        otherwise fit the screen the window opens on."""
+        store = settings()
+        saved = store.value("window/geometry")
+        if isinstance(saved, QRect) and saved_geometry_fits(saved):
+            self.setGeometry(saved)
+            if store.value("window/maximized", False, type=bool):
+                self.setWindowState(Qt.WindowState.WindowMaximized)
+            return
+        self._fit_to_screen(*DEFAULT_SIZE)
+
     def _fit_to_screen(self, width: int, height: int) -> None:
         """Open at ``width`` × ``height``, or smaller on a small screen (a
         1280×720 classroom projector), leaving room for the window frame."""
         screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is not None:
-            room = screen.availableGeometry()
-            width = min(width, room.width() - 16)
-            height = min(height, room.height() - 48)
-        self.resize(width, height)
+        if screen is None:
+            self.resize(width, height)
+            return
+        self.setGeometry(fitted_geometry(screen.availableGeometry(), width, height))
+
+    def splitters(self, shown_only: bool = False) -> dict[str, QSplitter]:
+        """Every page's splitters, keyed ``page/n`` in creation order (with
+        ``shown_only``, those of the pages shown this session)."""
+        if not self.built:
+            return {}
+        pages = {
+            "data": self.data_panel,
+            "model": self.designer,
+            "train": self.training_panel,
+        }
+        found: dict[str, QSplitter] = {}
+        for name, page in pages.items():
+            if shown_only and page not in self._pages_shown:
+                continue  # never laid out: keep what an earlier session saved
+            for i, splitter in enumerate(page.findChildren(QSplitter)):
+                found[f"{name}/{i}"] = splitter
+        return found
+
+    @Slot(int)
+    def _note_page_shown(self, index: int) -> None:
+        page = self.tabs.widget(index)
+        if page is not None:
+            self._pages_shown.add(page)
+
+    def _restore_splitters(self) -> None:
+        store = settings()
+        for key, splitter in self.splitters().items():
+            state = store.value(f"splitters/{key}")
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+
+    def save_window_state(self) -> None:
+        """Remember the geometry and the splitter sizes for the next launch."""
+        store = settings()
+        maximized = self.isMaximized()
+        geometry = self.normalGeometry() if maximized else self.geometry()
+        store.setValue("window/geometry", geometry)
+        store.setValue("window/maximized", maximized)
+        for key, splitter in self.splitters(shown_only=True).items():
+            store.setValue(f"splitters/{key}", splitter.saveState())
 
     def call_after_first_paint(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` on the event-loop turn after the window first paints."""
@@ -132,6 +216,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.designer, "Model")
         self.tabs.addTab(self.training_panel, "Train")
         self.tabs.setCurrentWidget(self.designer)
+        #: pages shown this session: only their splitters have real sizes
+        self._pages_shown: set[QWidget] = {self.designer}
+        self.tabs.currentChanged.connect(self._note_page_shown)
         self.designer.status_message.connect(self._show_status)
         self.training_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)
@@ -142,7 +229,8 @@ class MainWindow(QMainWindow):
         self.torch_loader: TorchLoader = TorchLoader(self)
         self.torch_loader.loaded.connect(self._on_torch_loaded)
         self.built = True
-        self._bind(self._initial_project or Project())
+        self._restore_splitters()
+        self._bind(self._initial_project or Project.new())
         self._initial_project = None
 
     # -- start-up ---------------------------------------------------------------
@@ -172,7 +260,10 @@ class MainWindow(QMainWindow):
     def _create_actions(self) -> None:
         key = QKeySequence.StandardKey
         self.new_action = self._action(
-            "&New", self.new_project, key.New, "Start an empty project"
+            "&New",
+            self.new_project,
+            key.New,
+            "Start a new project (on the two-moons data)",
         )
         self.open_action = self._action("&Open…", self.open_dialog, key.Open)
         self.save_action = self._action("&Save", self.save, key.Save)
@@ -213,9 +304,12 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addMenu(self.recent_menu)
-        examples = QMenu("Open &Example", self)
+        self.examples_menu = examples = QMenu("Open &Example", self)
         for path in example_projects():
-            action = examples.addAction(path.stem.replace("_", " "))
+            # the example's title, as its file names it ("&" is not a mnemonic)
+            action = examples.addAction(example_title(path).replace("&", "&&"))
+            action.setStatusTip(f"{path.stem}: opens as an untitled copy")
+            action.setData(str(path))
             action.triggered.connect(lambda _=False, p=path: self.open_example(p))
         file_menu.addMenu(examples)
         file_menu.addSeparator()
@@ -305,7 +399,7 @@ class MainWindow(QMainWindow):
         if self.maybe_save():
             from guinet.core.project import Project
 
-            self._bind(Project())
+            self._bind(Project.new())
             self.statusBar().showMessage("New project", 3000)
 
     @Slot()
@@ -430,6 +524,7 @@ class MainWindow(QMainWindow):
         if not self.built:
             event.accept()
         elif self.maybe_save():
+            self.save_window_state()
             self.training_panel.stop_training()
             self.data_panel.stop()
             self.torch_loader.wait(5)

@@ -144,8 +144,10 @@ def test_a_new_project_has_defaults_and_no_file(tmp_path: Path) -> None:
         project.save()
     path = project.save(tmp_path / "new.guinet")
     assert project.display_name == "new.guinet"
+    # never named: the name follows the file
+    assert project.name == "new"
     # The default checkpoints/ folder means "beside the file", wherever guinet runs.
-    assert Project.load(path).to_dict() == out
+    assert Project.load(path).to_dict() == {**out, "name": "new"}
     assert (
         project.resolve(project.training.to_dict()["checkpoint"]["dir"])
         == (tmp_path / "checkpoints").resolve()
@@ -171,6 +173,34 @@ def test_missing_sections_take_defaults_and_the_name_comes_from_the_file(
     assert len(project.model.layers) == 0
     assert project.data is None
     assert project.training.to_dict() == default_training()
+
+
+def test_a_project_without_a_name_of_its_own_follows_its_file(tmp_path: Path):
+    project = Project()
+    assert project.name == "Untitled" and not project.has_own_name
+    project.save(tmp_path / "my.guinet")
+    assert project.name == "my"
+    assert json.loads((tmp_path / "my.guinet").read_text())["name"] == "my"
+    reopened = Project.load(tmp_path / "my.guinet")
+    assert reopened.name == "my" and not reopened.has_own_name
+    reopened.save(tmp_path / "other.guinet")  # Save As: the name follows
+    assert reopened.name == "other"
+    assert json.loads((tmp_path / "other.guinet").read_text())["name"] == "other"
+    # a file an older guinet saved as "Untitled" was never named either
+    old = write(tmp_path / "old.guinet", {"guinet": 1, "name": "Untitled"})
+    assert Project.load(old).name == "old"
+
+
+def test_a_name_of_its_own_is_kept_whatever_the_file(tmp_path: Path) -> None:
+    named = Project.load(write(tmp_path / "a.guinet", {"guinet": 1, "name": "Iris"}))
+    assert named.has_own_name
+    named.save(tmp_path / "b.guinet")
+    assert named.name == "Iris"
+    assert json.loads((tmp_path / "b.guinet").read_text())["name"] == "Iris"
+    fresh = Project()
+    fresh.set_name("Moons")
+    fresh.save(tmp_path / "c.guinet")
+    assert fresh.name == "Moons"
 
 
 def test_setters_announce_changes() -> None:

@@ -19,9 +19,11 @@ def qapp_cls():
     return QApplication
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory):
-    """Recent files and window state go to a temporary folder, never the user's."""
+    """Recent files and window state go to a temporary folder, never the
+    user's, and a fresh one per test: a window one test closes (and whose
+    geometry and splitter sizes it remembers) never shapes the next test's."""
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setPath(
         QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder)

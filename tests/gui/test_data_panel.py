@@ -244,8 +244,9 @@ def test_data_choices_are_saved_and_restored_with_relative_paths(
     assert data["source"]["path"] == "people.csv"
     assert data["missing"] == "drop"
 
-    window.new_action.trigger()
-    assert window.project.data is None
+    window.new_action.trigger()  # a new project starts with the default data
+    assert window.project.data.source["name"] == "moons"
+    assert option(options, "missing").value() == "fill"
     load(qtbot, panel, lambda: window.open_path(saved))
     assert option(options, "missing").value() == "drop"
     assert panel.prepared is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
@@ -164,10 +165,12 @@ def test_command_line_opens_the_window_on_a_project(
 
     opened = {}
     monkeypatch.setattr(
-        app, "run", lambda project=None: opened.setdefault("path", project) and 0
+        app,
+        "run",
+        lambda project=None, example=False: opened.setdefault("path", project) and 0,
     )
     cli.main([str(path)])
-    assert opened["path"] == str(path)
+    assert Path(opened["path"]) == path
 
     shown = app.show_main_window(path)
     try:

@@ -325,8 +325,8 @@ def test_settings_land_in_project_training_and_undo(window, qtbot, tmp_path):
     assert form.device.currentData() == "cuda:3"
     assert "not available" in form.device.currentText()
     panel.check()
-    assert "cuda:3" in panel.message.text()  # with "no data": every error at once
-    assert "No data yet" in panel.message.text()
+    assert "cuda:3" in panel.message.text()  # with no layers: every error at once
+    assert "no layers yet" in panel.message.text()
 
     path = tmp_path / "settings.guinet"
     window._save_to(path)
@@ -362,9 +362,12 @@ def test_a_diverging_run_says_why_in_the_status(window, panel, qtbot):
     assert_idle(panel)
 
 
-def test_a_broken_model_and_missing_data_are_reported(window, qtbot):
+def test_a_broken_model_and_missing_data_are_reported(window, qtbot, tmp_path):
     panel = window.training_panel
     window.tabs.setCurrentWidget(panel)
+    bare = tmp_path / "bare.guinet"  # a project file with no data section
+    bare.write_text('{"guinet": 1}')
+    window.open_path(bare, ask=False)
     panel.check()
     assert "No data yet" in panel.problem_text
     train(qtbot, panel)

@@ -1,8 +1,8 @@
 """Columns of a table: choosing them, typing them, and encoding them as numbers.
 
 A column is a number column, a yes/no column, or a category column (text,
-one-hot encoded). Text that sneaks into a number column is an error that
-names the column, the value and its row, never a silent category.
+one-hot encoded); :mod:`guinet.core.data.screening` tells which, and says
+which columns are IDs rather than features.
 :class:`TableEncoder` is fitted on the training rows and then turns any table
 with the same columns into a float32 matrix, so separate validation/test
 files and later predictions are encoded exactly like the training data.
@@ -22,9 +22,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from guinet.core.data.sources import Table
-
-MAX_CATEGORIES = 50  # more distinct texts than this may be an ID column…
-ID_SHARE = 0.5  # …when they are also more than half the rows
 
 
 def column_list(names: Sequence[str], limit: int = 20) -> str:
@@ -92,38 +89,6 @@ def choose_columns(
 
 def _distinct(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
-
-
-def column_kind(table: Table, column: str) -> str:
-    """``"number"``, ``"bool"`` or ``"category"``; numbers stored as text are
-    converted in place; a stray text value in a number column raises."""
-    import pandas as pd
-
-    series = table.frame[column]
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return "bool"
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        return "number"
-    present = series.notna().to_numpy()
-    values = series[present].astype(str).str.strip()
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna().to_numpy() & (values != "").to_numpy()
-    if len(values) and not bad.any():
-        converted = np.full(len(series), np.nan)
-        converted[present] = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
-        table.frame[column] = converted
-        return "number"
-    if len(values) and (~bad).sum() >= 0.5 * len(values):
-        row = int(np.flatnonzero(present)[np.argmax(bad)])
-        raise DataError(
-            f"Column {column!r} of {table.name} holds numbers, but {table.where(row)} "
-            f"has {values.iloc[int(np.argmax(bad))]!r}; correct that value or "
-            "delete it to mark it missing."
-        )
-    texts = set(values.unique())
-    if texts <= {"True", "False", "true", "false"} and len(texts) == 2:
-        return "bool"
-    return "category"
 
 
 def category_texts(series: pd.Series) -> pd.Series:

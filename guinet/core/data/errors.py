@@ -82,3 +82,16 @@ class Progress:
         value = max(value, self._last[1])
         self._last[0], self._last[1] = now, value
         self._progress(value, message)
+
+
+def raise_problems(name: str, problems: list[str]) -> None:
+    """Raise one :class:`DataError` telling every problem of ``name`` at once.
+
+    A single problem keeps its own sentence; several are listed one a line,
+    so a person fixes a file in one pass instead of one error at a time.
+    """
+    if len(problems) == 1:
+        raise DataError(problems[0])
+    if problems:
+        listed = "\n".join(f"• {p}" for p in problems)
+        raise DataError(f"{name} has {len(problems)} problems to fix:\n{listed}")

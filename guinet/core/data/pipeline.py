@@ -20,7 +20,7 @@ from guinet.core.data.errors import CancelledFn, Progress, ProgressFn
 from guinet.core.data.preparers import ArrayPrep, Choice, TablePrep, describe
 from guinet.core.data.result import SPLITS, DataReport, MissingReport, PreparedData
 from guinet.core.data.sources import ArraySet, Table, load_source
-from guinet.core.data.spec import DataSpec
+from guinet.core.data.spec import MISSING, DataSpec
 from guinet.core.data.split import split_indices
 from guinet.core.data.targets import Targets, encode_targets, map_targets
 
@@ -62,7 +62,9 @@ def prepare(
     if isinstance(raw, ArraySet):
         report.skipped_files.extend(raw.skipped)
 
-    choice = Choice(config.target, config.features, config.missing)
+    choice = Choice(
+        config.target, config.features, config.missing, tuple(config.missing_values)
+    )
     part: TablePrep | ArrayPrep = (
         TablePrep(raw, choice, report.missing)
         if isinstance(raw, Table)
@@ -103,11 +105,15 @@ def prepare(
                     "(encoded as all zeros)"
                 )
         if report.missing.found != found_before:
-            report.notes.append(
-                f'missing values in {where} handled with the "{config.missing}" policy'
-            )
+            policy = MISSING.choice_label(config.missing)
+            report.notes.append(f"missing values in {where}: {policy}")
 
     report.missing.filled = dict(part.filled)
+    if isinstance(part, TablePrep):
+        report.left_out = dict(part.left_out)
+        report.missing.marked = dict(part.marked)
+        report.missing.marks = sorted(part.marks)
+        report.text_numbers = dict(part.numbers_in_text)
     report.rows = {name: int(len(xs[name])) for name in SPLITS}
     if targets.labels is not None:
         report.class_counts = {

@@ -15,18 +15,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from guinet.core.data.columns import (
-    ID_SHARE,
-    MAX_CATEGORIES,
     TableEncoder,
     category_texts,
     choose_columns,
-    column_kind,
     numbers_of,
     resolve_column,
 )
-from guinet.core.data.errors import DataError
+from guinet.core.data.errors import DataError, raise_problems
 from guinet.core.data.result import MissingReport
+from guinet.core.data.screening import (
+    TEXT,
+    ColumnRead,
+    identifier_reason,
+    read_column,
+    stray_text_message,
+)
 from guinet.core.data.sources import ArraySet, Table
+from guinet.core.data.spec import MISSING, MISSING_VALUES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,15 +46,18 @@ class Choice:
     target: Any
     features: Any
     missing: str
+    missing_values: tuple[str, ...] = tuple(MISSING_VALUES.default)
 
 
 def missing_message(name: str, found: dict[str, int]) -> str:
+    """Missing values under "stop and report": said in the menu's own words."""
     items = list(found.items())
     listed = ", ".join(f"{c} ({n:,})" for c, n in items[:5])
     more = f" and {len(items) - 5} more columns" if len(items) > 5 else ""
+    drop, fill = MISSING.choice_label("drop"), MISSING.choice_label("fill")
     return (
         f"{name} has missing values in {listed}{more}; fill them in, or set "
-        'missing to "drop" (skip those rows) or "fill" (use training means).'
+        f"{MISSING.title} to “{drop}” or “{fill}”."
     )
 
 
@@ -58,6 +66,10 @@ class TablePrep:
 
     ``kinds`` (the training table's column kinds) marks a separate
     validation/test table, whose columns must hold the same kinds of values.
+    Every problem found in the table is raised at once, in one
+    :class:`DataError`. With the default features (every column but the
+    target) a column that looks like a row number, an ID or free text is
+    left out, in :attr:`left_out` with the reason.
     """
 
     def __init__(
@@ -70,44 +82,87 @@ class TablePrep:
         self.table = table
         self.choice = choice
         self.name = table.name
-        self.target_cols, self.feature_cols = choose_columns(
-            table, choice.target, choice.features
-        )
-        self.kinds = {c: column_kind(table, c) for c in self.feature_cols}
-        self.target_kinds = {c: column_kind(table, c) for c in self.target_cols}
+        self.target_cols, chosen = choose_columns(table, choice.target, choice.features)
+        self.left_out: dict[str, str] = {}
+        self.marked: dict[str, int] = {}
+        self.marks: set[str] = set()
+        self.numbers_in_text: dict[str, int] = {}
+        problems: list[str] = []
+        self.kinds = self._read_features(chosen, kinds is None, problems)
+        self.feature_cols = [c for c in chosen if c in self.kinds]
+        self.target_kinds: dict[str, str] = {}
+        for column in self.target_cols:
+            read = self._read(column)
+            if read.kind == "mixed":
+                problems.append(stray_text_message(table, column, read))
+            else:
+                self.target_kinds[column] = read.kind
+        if not chosen or (not self.feature_cols and not problems):
+            raise DataError(self._no_features_message())
         if kinds is not None:
-            self._match_kinds(kinds)
-        else:
-            self._refuse_identifiers()
+            problems.extend(self._match_kinds(kinds))
         self.clean = self._clean_numbers()
-        self._refuse_huge()
-        self.frame = self._apply_missing(missing)
+        problems.extend(self._huge_values())
+        self.frame = self._apply_missing(missing, problems)
+        raise_problems(self.name, problems)
         self.encoder: TableEncoder | None = None
         self.filled: dict[str, int] = {}
 
     # -- checks -----------------------------------------------------------------
-    def _match_kinds(self, kinds: dict[str, str]) -> None:
+    def _read(self, column: str) -> ColumnRead:
+        read = read_column(self.table, column, self.choice.missing_values)
+        if read.marked:
+            self.marked[column] = read.marked
+            self.marks.update(read.marks)
+        return read
+
+    def _read_features(
+        self, chosen: list[str], training: bool, problems: list[str]
+    ) -> dict[str, str]:
+        """Kinds of the usable feature columns; IDs left out (by default) or
+        refused (when chosen), numbers with stray text refused."""
+        kinds: dict[str, str] = {}
+        chosen_by_hand = self.choice.features is not None
+        for column in chosen:
+            read = self._read(column)
+            reason = identifier_reason(self.table, column, read) if training else None
+            if reason is not None and not chosen_by_hand:
+                self.left_out[column] = reason
+            elif reason is not None and read.kind in (TEXT, "mixed"):
+                what = "text" if read.kind == TEXT else "numbers and text"
+                problems.append(
+                    f"Column {column!r} of {self.name} holds {what} with "
+                    f"{read.distinct:,} different values in {read.present:,} rows, "
+                    "so it looks like a name or an ID rather than a category; "
+                    "leave it out of the features."
+                )
+            elif read.kind == "mixed":
+                problems.append(stray_text_message(self.table, column, read))
+            else:
+                kinds[column] = read.kind
+                if read.kind == TEXT and read.numbers:
+                    self.numbers_in_text[column] = read.numbers
+        return kinds
+
+    def _no_features_message(self) -> str:
+        if not self.left_out:
+            return f"{self.name} has no columns left to use as features."
+        reasons = "; ".join(f"{c!r}: {r}" for c, r in self.left_out.items())
+        return (
+            f"{self.name} has no columns left to use as features: every column "
+            f"but the target looks like a row number, an ID or free text ({reasons})."
+        )
+
+    def _match_kinds(self, kinds: dict[str, str]) -> list[str]:
+        problems = []
         for column, kind in self.kinds.items():
             expected = kinds.get(column, kind)
             if {kind, expected} != {kind} and {kind, expected} != {"number", "bool"}:
-                raise DataError(
-                    f"Column {column!r} holds {kind} values in {self.name} "
-                    f"but {expected} values in the training data."
+                problems.append(
+                    f"Column {column!r} holds {_words(kind)} values in {self.name} "
+                    f"but {_words(expected)} values in the training data."
                 )
-
-    def _refuse_identifiers(self) -> None:
-        frame = self.table.frame
-        for column, kind in self.kinds.items():
-            if kind != "category":
-                continue
-            present = int(frame[column].notna().sum())
-            distinct = int(category_texts(frame[column]).nunique())
-            if distinct > MAX_CATEGORIES and distinct > ID_SHARE * present:
-                raise DataError(
-                    f"Column {column!r} of {self.name} holds text with {distinct:,} "
-                    f"different values in {present:,} rows, so it looks like a name or "
-                    "an ID rather than a category; leave it out of the features."
-                )
+        return problems
 
     def _clean_numbers(self) -> set[str]:
         """Number columns with no missing, infinite or too large value.
@@ -132,9 +187,10 @@ class TablePrep:
                         clean.add(column)
         return clean
 
-    def _refuse_huge(self) -> None:
+    def _huge_values(self) -> list[str]:
         frame = self.table.frame
         kinds = {**self.kinds, **self.target_kinds}
+        problems = []
         for column, kind in kinds.items():
             if (
                 kind != "number"
@@ -155,15 +211,16 @@ class TablePrep:
                     if np.isinf(values[row])
                     else f"the value {values[row]:g}, too large for the network,"
                 )
-                raise DataError(
+                problems.append(
                     f"Column {column!r} of {self.name} has {what} in "
                     f"{self.table.where(row)}; replace it with an ordinary number."
                 )
+        return problems
 
-    def _apply_missing(self, report: MissingReport) -> pd.DataFrame:
+    def _apply_missing(self, report: MissingReport, problems: list[str]) -> Any:
         frame = self.table.frame
         used = self.feature_cols + [
-            c for c in self.target_cols if c not in self.feature_cols
+            c for c in self.target_kinds if c not in self.feature_cols
         ]
         found: dict[str, int] = {}
         for column in used:
@@ -179,14 +236,16 @@ class TablePrep:
             return frame
         policy = self.choice.missing
         if policy == "error":
-            raise DataError(missing_message(self.name, found))
-        check = used if policy == "drop" else self.target_cols
+            problems.append(missing_message(self.name, found))
+            return frame
+        check = used if policy == "drop" else list(self.target_kinds)
         gaps = frame[check].isna().any(axis=1).to_numpy()
         if gaps.all():
-            raise DataError(
+            problems.append(
                 f"Every row of {self.name} has a missing value, so no row "
                 "is left to learn from."
             )
+            return frame
         if gaps.any():
             report.rows_dropped += int(gaps.sum())
             frame = frame[~gaps].reset_index(drop=True)
@@ -260,7 +319,12 @@ class TablePrep:
         """(features, raw target values, class names) of a separate source."""
         if not isinstance(raw, Table):
             raise DataError(f"{raw.name} must be a table like the training file.")
-        choice = Choice(self.target_cols, self.feature_cols, self.choice.missing)
+        choice = Choice(
+            self.target_cols,
+            self.feature_cols,
+            self.choice.missing,
+            self.choice.missing_values,
+        )
         other = TablePrep(raw, choice, report, kinds=self.kinds)
         assert self.encoder is not None
         return self.encoder.transform(other.frame), other.target_values(), None
@@ -410,6 +474,10 @@ class ArrayPrep:
             gaps = np.isnan(x)
             x[gaps] = np.broadcast_to(self.means, x.shape)[gaps]
         return x, other.y, raw.class_names
+
+
+def _words(kind: str) -> str:
+    return {"category": "text", "bool": "yes/no"}.get(kind, kind)
 
 
 def describe(raw: Table | ArraySet) -> str:

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from guinet.core.data.columns import MAX_CATEGORIES
 from guinet.core.data.errors import DataError, Progress
+from guinet.core.data.screening import MAX_CATEGORIES
 from guinet.core.data.sources import ArraySet, resolve_path, source_kind
 
 

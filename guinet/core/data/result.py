@@ -27,25 +27,57 @@ if TYPE_CHECKING:
     from guinet.core.data.columns import TableEncoder
 
 SPLITS = ("train", "validation", "test")
+SHOWN_CATEGORIES = 8  # one-hot categories named in a report line
 
 
 @dataclass
 class MissingReport:
-    """Missing values: how many were found per column and what was done."""
+    """Missing values: how many were found per column and what was done.
 
-    policy: str = "error"
+    ``marked`` counts, per column, the cells that were missing because they
+    held one of the missing-value ``marks`` (``"?"``, ``"-"`` …); they are
+    also counted in ``found``.
+    """
+
+    policy: str = "fill"
     found: dict[str, int] = field(default_factory=dict)
     rows_dropped: int = 0
     filled: dict[str, int] = field(default_factory=dict)
+    marked: dict[str, int] = field(default_factory=dict)
+    marks: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return sum(self.found.values())
 
+    def lines(self) -> list[str]:
+        out = []
+        if self.marked:
+            marks = " and ".join(f'"{m}"' for m in self.marks)
+            cells = ", ".join(f"{c} ({n:,})" for c, n in self.marked.items())
+            out.append(f"read {marks} as missing: {cells}")
+        if self.total:
+            cols = ", ".join(f"{c} ({n:,})" for c, n in self.found.items())
+            out.append(f"missing values found: {cols}")
+            if self.rows_dropped:
+                out.append(f"dropped {_rows(self.rows_dropped)} with missing values")
+            if self.filled:
+                cols = ", ".join(f"{c} {n:,}" for c, n in self.filled.items())
+                out.append(
+                    f"filled {sum(self.filled.values()):,} missing values ({cols}) "
+                    "with the training split's mean / most frequent value"
+                )
+        return out
+
 
 @dataclass
 class DataReport:
-    """Everything a person should know about how their data was read and split."""
+    """Everything a person should know about how their data was read and split.
+
+    ``left_out`` names the columns left out of the default features because
+    they look like a row number, an ID or free text, each with the reason;
+    ``text_numbers`` counts the values that read as numbers in text columns.
+    """
 
     source: str = ""
     rows: dict[str, int] = field(default_factory=dict)
@@ -54,6 +86,8 @@ class DataReport:
     skipped_files: list[str] = field(default_factory=list)
     encodings: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    left_out: dict[str, str] = field(default_factory=dict)
+    text_numbers: dict[str, int] = field(default_factory=dict)
 
     @property
     def skipped_count(self) -> int:
@@ -67,17 +101,13 @@ class DataReport:
             if counts and self.rows.get(split, 1):
                 spread = ", ".join(f"{name} {n:,}" for name, n in counts.items())
                 out.append(f"classes in {split}: {spread}")
-        missing = self.missing
-        if missing.total:
-            cols = ", ".join(f"{c} ({n:,})" for c, n in missing.found.items())
-            out.append(f"missing values found: {cols}")
-            if missing.rows_dropped:
-                out.append(f"dropped {_rows(missing.rows_dropped)} with missing values")
-            if missing.filled:
-                out.append(
-                    f"filled {sum(missing.filled.values()):,} missing values "
-                    "with training-split means / most frequent values"
-                )
+        if self.left_out:
+            out.append(
+                "left out of the features, as they look like a row number, an ID "
+                "or free text: "
+                + "; ".join(f"{c} ({why})" for c, why in self.left_out.items())
+            )
+        out.extend(self.missing.lines())
         if self.skipped_files:
             out.append(
                 f"skipped {self.skipped_count:,} unreadable file(s): "
@@ -85,13 +115,26 @@ class DataReport:
                 + (" …" if self.skipped_count > 5 else "")
             )
         for column, categories in self.encodings.items():
-            out.append(f"{column}: one-hot over {', '.join(categories)}")
+            out.append(_one_hot_line(column, categories, self.text_numbers))
         out.extend(self.notes)
         return out
 
 
 def _rows(n: int) -> str:
     return f"{n:,} row{'' if n == 1 else 's'}"
+
+
+def _one_hot_line(column: str, categories: list[str], numbers: dict[str, int]) -> str:
+    """What became of a text column: one 0/1 feature per value, said plainly."""
+    shown = ", ".join(categories[:SHOWN_CATEGORIES])
+    if len(categories) > SHOWN_CATEGORIES:
+        shown += f", … ({len(categories) - SHOWN_CATEGORIES:,} more)"
+    n = len(categories)
+    line = f"{column}: text, one-hot encoded as {n} feature{'s' * (n != 1)} ({shown})"
+    count = numbers.get(column, 0)
+    if count:
+        line += f"; {count:,} of its values are numbers, each taken as a category"
+    return line
 
 
 @dataclass(frozen=True)

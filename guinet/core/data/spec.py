@@ -44,8 +44,10 @@ SCALING = Param(
 MISSING = Param(
     "missing",
     "choice",
-    "error",
-    "What to do with empty cells.",
+    "fill",
+    "What to do with missing values (empty cells and the missing-value marks): "
+    "fill them from the training rows (rows without a target are dropped), drop "
+    "every row that has one, or stop and list them.",
     choices=("error", "drop", "fill"),
     choice_labels=(
         "Stop and report them",
@@ -53,6 +55,18 @@ MISSING = Param(
         "Fill (training mean / most frequent)",
     ),
     label="Missing values",
+    advanced=True,
+)
+#: The texts the UCI files and many exports write for "no value". pandas
+#: already reads empty cells, NA, N/A, n/a, null and NaN as missing in text
+#: tables; these marks also apply to Excel and Parquet text and to "?" and "-".
+MISSING_VALUES = Param(
+    "missing_values",
+    "texts",
+    ("?", "NA", "n/a", "-"),
+    "Cell texts that mean a value is missing, besides empty cells (the UCI "
+    'files mark them with "?"); compared after trimming spaces.',
+    label="Missing-value marks",
     advanced=True,
 )
 
@@ -68,7 +82,9 @@ DATA_PARAMS: tuple[Param, ...] = (
         "features",
         "columns",
         None,
-        "The input columns; empty means every column but the target.",
+        "The input columns; empty means every column but the target, leaving "
+        "out those that look like a row number, an ID or free text (the data "
+        "report names them).",
         optional=True,
         none_label="all but the target",
         label="Features",
@@ -76,6 +92,7 @@ DATA_PARAMS: tuple[Param, ...] = (
     TASK,
     SCALING,
     MISSING,
+    MISSING_VALUES,
 )
 
 SPLIT_PARAMS: tuple[Param, ...] = (
@@ -158,6 +175,7 @@ class DataSpec(Section):
     task: str
     scaling: str
     missing: str
+    missing_values: list[str] | tuple[str, ...]
     split: SplitSpec
 
     def _validate(self) -> None:

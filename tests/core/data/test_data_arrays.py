@@ -116,8 +116,8 @@ def test_npz_missing_values_are_counted_and_filled(tmp_path: Path) -> None:
     x[3, 1] = np.nan
     np.savez(tmp_path / "d.npz", x=x, y=np.arange(20) % 2)
     with pytest.raises(DataError, match=r"missing values in x1 \(1\)"):
-        arrays(tmp_path)
-    data = arrays(tmp_path, missing="fill", scaling="none")
+        arrays(tmp_path, missing="error")
+    data = arrays(tmp_path, scaling="none")  # filled by default
     assert data.report.missing.found == {"x1": 1}
     assert data.report.missing.filled == {"inputs": 1}
     assert not np.isnan(data.x_train).any()

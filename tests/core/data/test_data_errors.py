@@ -144,16 +144,40 @@ def test_nan_values_error_names_columns_and_counts(tmp_path: Path) -> None:
     with pytest.raises(
         DataError, match=r"d.csv has missing values in b \(2\), y \(1\)"
     ):
-        csv(tmp_path, "b,y\n1,0\nNaN,1\n,0\n4,\n")
+        csv(tmp_path, "b,y\n1,0\nNaN,1\n,0\n4,\n", missing="error")
 
 
-def test_identifier_column_is_refused(tmp_path: Path) -> None:
+def test_missing_values_error_speaks_the_menus_words(tmp_path: Path) -> None:
+    from guinet.core.data.spec import MISSING
+
+    with pytest.raises(DataError) as caught:
+        csv(tmp_path, "b,y\n1,0\n,1\n3,0\n", missing="error")
+    message = str(caught.value)
+    for choice in ("drop", "fill"):
+        assert f"\u201c{MISSING.choice_label(choice)}\u201d" in message
+    assert MISSING.title in message
+    assert '"drop"' not in message and '"fill"' not in message
+
+
+def test_an_identifier_column_alone_leaves_no_features(tmp_path: Path) -> None:
     rows = "".join(f"person {i},{i % 2}\n" for i in range(120))
     with pytest.raises(
         DataError,
-        match="'name' of d.csv holds text with 120 different values in 120 rows",
+        match=r"d.csv has no columns left to use as features: every column but the "
+        r"target looks like a row number, an ID or free text \('name': 120 "
+        r"different values in 120 rows\)",
     ):
         csv(tmp_path, "name,y\n" + rows)
+
+
+def test_an_identifier_column_chosen_by_hand_is_refused(tmp_path: Path) -> None:
+    rows = "".join(f"person {i},{i},{i % 2}\n" for i in range(120))
+    with pytest.raises(
+        DataError,
+        match="'name' of d.csv holds text with 120 different values in 120 rows, so "
+        "it looks like a name or an ID",
+    ):
+        csv(tmp_path, "name,x,y\n" + rows, features=["name", "x"])
 
 
 def test_class_too_small_to_stratify(tmp_path: Path) -> None:

@@ -59,12 +59,16 @@ def test_outliers_in_held_out_rows_do_not_move_the_scaler(tmp_path: Path) -> Non
     frame = numbers(100)
     frame.insert(0, "row", np.arange(100.0))
     name = write(tmp_path, frame)
-    raw = prepare(section(name, scaling="none"), tmp_path)
+    raw = prepare(section(name, scaling="none", features=["row"]), tmp_path)
     held_out = np.concatenate([raw.x_val[:, 0], raw.x_test[:, 0]]).astype(int)
     shifted = frame.copy()
     shifted.loc[held_out, "b"] += 1e4  # wild values in validation and test rows
-    before = prepare(section(name), tmp_path)
-    after = prepare(section(write(tmp_path, shifted, "e.csv")), tmp_path)
+    # the row numbers are a feature here only because they are chosen by hand
+    features = ["row", "a", "b", "c"]
+    before = prepare(section(name, features=features), tmp_path)
+    after = prepare(
+        section(write(tmp_path, shifted, "e.csv"), features=features), tmp_path
+    )
     np.testing.assert_array_equal(after.scaler.offset, before.scaler.offset)
     np.testing.assert_array_equal(after.scaler.scale, before.scaler.scale)
     np.testing.assert_array_equal(after.x_train, before.x_train)
@@ -221,9 +225,19 @@ def gappy(tmp_path: Path) -> str:
     return write(tmp_path, frame)
 
 
-def test_missing_values_error_by_default(tmp_path: Path) -> None:
+def test_missing_values_error_when_asked(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"missing values in a \(6\), kind \(3\)"):
-        prepare(section(gappy(tmp_path)), tmp_path)
+        prepare(section(gappy(tmp_path), missing="error"), tmp_path)
+
+
+def test_missing_values_are_filled_by_default_and_said(tmp_path: Path) -> None:
+    data = prepare(section(gappy(tmp_path)), tmp_path)
+    assert data.report.missing.filled == {"a": 6, "kind": 3}
+    assert not np.isnan(data.x_train).any()
+    assert (
+        "filled 9 missing values (a 6, kind 3) with the training split's mean / "
+        "most frequent value" in data.report.lines()
+    )
 
 
 def test_missing_values_dropped_and_counted(tmp_path: Path) -> None:

@@ -1,0 +1,177 @@
+"""The ``guinet`` command's routing: subcommands, projects, bundled examples.
+
+An argument that is neither a subcommand nor a project is an argparse error
+(exit 2) naming the subcommands, before ``--help`` or the window; a bundled
+example's name works wherever a project path does; a real file wins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from guinet import cli
+from guinet._resources import example_projects, example_title, find_example
+
+ROOT = Path(__file__).resolve().parent.parent
+IRIS_TITLE = "Iris flowers — three classes from four measurements"
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, bool]]:
+    """Stands in for the window: records what ``guinet [PROJECT]`` would open."""
+    from guinet.gui import app, platform_check
+
+    calls: list[tuple[object, bool]] = []
+
+    def run(project: object = None, example: bool = False) -> int:
+        calls.append((project, example))
+        return 0
+
+    monkeypatch.setattr(app, "run", run)
+    monkeypatch.setattr(platform_check, "platform_problem", lambda: None)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["export", "--help"], ["tune", "--help"], ["export"], ["no-such.guinet"]],
+    ids=["export-help", "tune-help", "export", "missing-file"],
+)
+def test_an_unknown_word_is_a_cli_error_naming_the_subcommands(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    opened: list[tuple[object, bool]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    assert stop.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # not the general help
+    assert err.startswith("usage: guinet")
+    last = err.splitlines()[-1]
+    assert last.startswith(f"guinet: error: '{argv[0]}' is neither a subcommand")
+    for name in ("summary", "train", "examples"):
+        assert name in last
+    assert opened == []  # no window
+
+
+def test_help_says_how_to_list_the_examples(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "guinet examples" in out
+    for name in ("summary", "train", "examples"):
+        assert f"  {name}  " in out or f"  {name} " in out
+    with pytest.raises(SystemExit):
+        cli.main(["summary", "--help"])
+    assert "guinet examples lists them" in " ".join(capsys.readouterr().out.split())
+
+
+def test_examples_lists_each_name_and_title(capsys: pytest.CaptureFixture[str]):
+    assert cli.main(["examples"]) == 0
+    rows = [line.split(None, 1) for line in capsys.readouterr().out.splitlines()]
+    assert rows == [[p.stem, example_title(p)] for p in example_projects()]
+    assert ["iris_mlp", IRIS_TITLE] in rows
+
+
+def test_summary_finds_a_bundled_example_by_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("iris_mlp", "iris_mlp.guinet"):
+        assert cli.main(["summary", name]) == 0
+        out, err = capsys.readouterr()
+        assert err == ""
+        assert f'Model: "{IRIS_TITLE}"' in out
+        assert "Total params: 131" in out
+
+
+def test_a_real_file_wins_over_an_example_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("iris_mlp").write_text(
+        json.dumps(
+            {
+                "guinet": 1,
+                "name": "mine",
+                "model": {"input_shape": [2], "layers": [{"type": "ReLU"}]},
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert cli.main(["summary", "iris_mlp"]) == 0
+    assert 'Model: "mine"' in capsys.readouterr().out
+
+
+def test_an_example_is_an_untitled_copy_so_nothing_writes_into_the_install():
+    project = cli.load_project("moons_mlp")
+    assert project.path is None
+    assert project.name == "Two moons — a five-layer MLP"
+
+
+def test_train_takes_an_example_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "iris_mlp", "--epochs", "1", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Training {IRIS_TITLE} on cpu")
+    assert "epoch 1/1" in out
+    examples = find_example("iris_mlp")
+    assert examples is not None
+    assert not (examples.parent / "checkpoints").exists()
+
+
+def test_the_window_opens_an_example_by_name_and_a_file_by_path(
+    opened: list[tuple[object, bool]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["moons_mlp"]) == 0
+    assert opened == [(find_example("moons_mlp"), True)]
+    Path("mine.guinet").write_text('{"guinet": 1}', encoding="utf-8")
+    assert cli.main(["mine.guinet"]) == 0
+    assert opened[-1] == (Path("mine.guinet"), False)
+    assert cli.main([]) == 0
+    assert opened[-1] == (None, False)
+
+
+def test_a_platform_problem_is_one_line_and_exit_1(
+    opened: list[tuple[object, bool]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from guinet.gui import platform_check
+
+    monkeypatch.setattr(platform_check, "platform_problem", lambda: "no display")
+    assert cli.main([]) == 1
+    assert capsys.readouterr().err == "guinet: no display\n"
+    assert opened == []
+
+
+def test_export_help_in_a_real_process_is_exit_2_not_the_general_help(
+    tmp_path: Path,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "guinet", "export", "--help"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "is neither a subcommand (summary, train, examples" in result.stderr
