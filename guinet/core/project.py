@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -264,7 +265,12 @@ class Project:
                 f"lists more than {MAX_DEPTH} deep"
             ) from None
         except ValueError as exc:  # e.g. an integer of thousands of digits
-            reason = str(exc).split(";")[0]
+            digits = re.search(r"value has (\d+) digits", str(exc))
+            reason = (
+                f"it holds a number of {digits[1]} digits"
+                if digits
+                else str(exc).split(";")[0]
+            )
             raise ProjectError(
                 f"{path.name} is not a valid project file: {reason}"
             ) from None

@@ -112,7 +112,11 @@ def test_an_integer_of_thousands_of_digits_is_not_a_project(
     with pytest.raises(ProjectError, match="not a valid project file: .*5000 digits"):
         Project.load(path)
     code, err = summary(path, capsys)
-    assert code == 2 and "digits.guinet is not a valid project file" in err
+    assert code == 2
+    assert err == (
+        "guinet: digits.guinet is not a valid project file: it holds a number "
+        "of 5000 digits"
+    )
 
 
 def test_a_file_over_the_size_cap_is_refused_before_reading(
