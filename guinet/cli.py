@@ -102,6 +102,8 @@ def _summary(args: argparse.Namespace) -> int:
     problem = model.problem()
     if problem is not None:
         return _fail(f"{project.display_name}: {problem[1]}", code=1)
+    for finding in session.memory_findings():  # a table, but it cannot train here
+        return _fail(f"{project.display_name}: {finding.message}", code=1)
     return 0
 
 

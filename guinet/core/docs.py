@@ -25,8 +25,9 @@ from typing import Any
 from guinet.core.data.builtin import BUILTIN_DATASETS
 from guinet.core.data.spec import DataSpec, SplitSpec
 from guinet.core.layers import CATEGORIES, LAYERS
+from guinet.core.model import MAX_LAYERS
 from guinet.core.params import Param
-from guinet.core.project import FORMAT_VERSION
+from guinet.core.project import FORMAT_VERSION, MAX_DEPTH, MAX_FILE_BYTES
 from guinet.core.sections import ComponentSlot, Section
 from guinet.core.training.checkpoints import CheckpointSettings
 from guinet.core.training.config import AUTO_LOSSES, TrainingSpec
@@ -250,6 +251,14 @@ reads ({FORMAT_VERSION}) is refused, with a message saying to update guinet.
 Older formats are brought up to date on load by the migration hook
 (`guinet.core.project.MIGRATIONS`: format number → the function that turns a
 file of that format into the next one), and saved in the current format.
+
+**Limits.** A project file is refused, with a message naming it, when it is
+larger than {MAX_FILE_BYTES // 2**20} MB, nests objects or lists more than \
+{MAX_DEPTH} deep, holds an
+integer too long for Python to read, or lists more than {MAX_LAYERS:,} layers.
+A model that needs more memory than the machine (or the GPU it would train
+on) has — weights, gradients, optimizer state and one batch's activations,
+counted on the meta device — is a model error before anything is built.
 
 **Checkpoint files** hold tensors and JSON only (model, optimizer, scheduler
 and early-stopping state, epoch, random-number states, the curves, and the

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
+import json
+import math
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +33,12 @@ _UNSET = object()
 
 class ModelError(ValueError):
     """A model that cannot be built, with the reason a person can act on."""
+
+
+#: The most layers a model may have. A real network has tens or hundreds; a
+#: file with millions (a mutated or hostile one) would take minutes and
+#: gigabytes to analyse, so it is refused before one layer is built.
+MAX_LAYERS = 10_000
 
 
 def format_shape(shape: Shape | None) -> str:
@@ -253,6 +262,13 @@ class ModelAnalysis:
         return sum(info.param_bytes for info in self.layers)
 
     @property
+    def widest_values(self) -> int:
+        """The most values one sample holds at any point: the input or a
+        layer's output (what sizes a batch's memory)."""
+        shapes = (self.input_shape, *(info.output_shape for info in self.layers))
+        return max((math.prod(shape) for shape in shapes if shape), default=1)
+
+    @property
     def first_error(self) -> tuple[int | None, str] | None:
         """``(layer index or None, message)`` of the first problem."""
         if self.error is not None:
@@ -339,10 +355,31 @@ class ModelSpec:
             raise ModelError(problem[1])
         import torch
 
-        modules = [
-            _make_module(spec, info.input_shape or (), device)
-            for spec, info in zip(self.layers, analysis.layers, strict=True)
-        ]
+        from guinet.core.memory import machine_memory
+        from guinet.core.summary import human_bytes
+
+        # a last guard for every path that builds (training, resuming,
+        # exporting): never start allocating what cannot fit
+        machine = machine_memory()
+        target = torch.device(device) if device is not None else None
+        in_ram = target is None or target.type in ("cpu", "mps")
+        if in_ram and machine is not None and analysis.size_bytes > machine.available:
+            raise ModelError(
+                f"the model's weights need {human_bytes(analysis.size_bytes)}, "
+                f"more than the {human_bytes(machine.available)} of memory "
+                "free on this machine; make its layers smaller"
+            )
+        try:
+            modules = [
+                _make_module(spec, info.input_shape or (), device)
+                for spec, info in zip(self.layers, analysis.layers, strict=True)
+            ]
+        except (MemoryError, torch.OutOfMemoryError) as exc:
+            raise ModelError(_no_memory(analysis.size_bytes, exc)) from None
+        except RuntimeError as exc:
+            if "allocat" not in str(exc):
+                raise
+            raise ModelError(_no_memory(analysis.size_bytes, exc)) from None
         return torch.nn.Sequential(*modules)
 
     # -- project file ---------------------------------------------------------
@@ -353,6 +390,11 @@ class ModelSpec:
         raw_layers = data.get("layers", [])
         if not isinstance(raw_layers, list):
             raise ParamError('"model.layers" must be a list')
+        if len(raw_layers) > MAX_LAYERS:
+            raise ParamError(
+                f'"model.layers" holds {len(raw_layers):,} layers; guinet '
+                f"opens models of at most {MAX_LAYERS:,}"
+            )
         layers = []
         for i, raw in enumerate(raw_layers):
             try:
@@ -399,9 +441,20 @@ def analyze(layers: list[LayerSpec], input_shape: Shape | None) -> ModelAnalysis
 
     shape: Shape = tuple(input_shape)
     integer = bool(layers) and layers[0].layer_type.integer_input
-    x = torch.empty(
-        (2, *shape), device="meta", dtype=torch.long if integer else torch.float32
-    )
+    dtype = "int64" if integer else "float32"
+    try:
+        torch.empty((2, *shape), device="meta", dtype=getattr(torch, dtype))
+    except (RuntimeError, TypeError, OverflowError, ValueError):
+        # sizes past 2**63, or a product that overflows torch's index type
+        infos = tuple(
+            LayerInfo(i, None, None, error=err) for i, err in enumerate(param_errors)
+        )
+        return ModelAnalysis(
+            shape,
+            infos,
+            error=f"the input shape {format_shape(shape)} is too large for PyTorch; "
+            "each sample must hold fewer than 2**62 values",
+        )
     infos_list: list[LayerInfo] = []
     failed = False
     for i, spec in enumerate(layers):
@@ -411,41 +464,87 @@ def analyze(layers: list[LayerSpec], input_shape: Shape | None) -> ModelAnalysis
             continue
         if error is None:
             error = _shape_error(spec, shape, i)
+        probe = None
         if error is None:
-            try:
-                # A probe, not a run: torch's hints (e.g. padding="same" with an
-                # even kernel) must not turn into layer errors when warnings are
-                # errors, and are shown, if ever, when the real model runs.
-                with warnings.catch_warnings(), torch.no_grad():
-                    warnings.simplefilter("ignore")
-                    module = _make_module(spec, shape, "meta")
-                    module.eval()
-                    y = module(x)
-            except Exception as exc:  # torch's own words, when our checks missed a case
-                error = _torch_message(exc)
-        if error is not None:
+            probe = _probe(
+                id(spec.layer_type), spec.type, _params_key(spec), shape, dtype
+            )
+            error = probe.error
+        if error is not None or probe is None or probe.output_shape is None:
             failed = True
             infos_list.append(LayerInfo(i, shape, None, error=error))
             continue
-        params = sum(p.numel() for p in module.parameters())
-        trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
-        param_bytes = sum(p.numel() * p.element_size() for p in module.parameters())
-        size = param_bytes + sum(b.numel() * b.element_size() for b in module.buffers())
-        out_shape = tuple(y.shape[1:])
         infos_list.append(
             LayerInfo(
                 i,
                 shape,
-                out_shape,
-                params,
-                trainable,
-                size,
-                param_bytes,
+                probe.output_shape,
+                probe.params,
+                probe.trainable,
+                probe.size_bytes,
+                probe.param_bytes,
                 _inferred(spec, shape),
             )
         )
-        x, shape = y, out_shape
+        shape, dtype = probe.output_shape, probe.dtype
     return ModelAnalysis(tuple(input_shape), tuple(infos_list))
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """What running one layer on a meta tensor showed."""
+
+    error: str | None = None
+    output_shape: Shape | None = None
+    dtype: str = "float32"
+    params: int = 0
+    trainable: int = 0
+    size_bytes: int = 0
+    param_bytes: int = 0
+    #: The declaration probed: held so that its ``id`` (part of the cache
+    #: key) cannot be reused by a new declaration of the same name.
+    layer_type: LayerType | None = field(default=None, compare=False, repr=False)
+
+
+def _params_key(spec: LayerSpec) -> str:
+    return json.dumps(spec.params, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _probe(type_id: int, key: str, params: str, shape: Shape, dtype: str) -> _Probe:
+    """Build the layer ``key(**params)`` for ``shape`` on the meta device and
+    run it. Cached: a stack is analysed again after every edit, and a layer
+    whose declaration (``type_id``), arguments and input have not changed
+    answers the same (and a file of thousands of repeated layers costs one
+    probe, not thousands)."""
+    import torch
+
+    spec = LayerSpec(key, json.loads(params))
+    layer_type = spec.layer_type
+    try:
+        # A probe, not a run: torch's hints (e.g. padding="same" with an
+        # even kernel) must not turn into layer errors when warnings are
+        # errors, and are shown, if ever, when the real model runs.
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            module = _make_module(spec, shape, "meta")
+            module.eval()
+            x = torch.empty((2, *shape), device="meta", dtype=getattr(torch, dtype))
+            y = module(x)
+    except Exception as exc:  # torch's own words, when our checks missed a case
+        return _Probe(_torch_message(exc), layer_type=layer_type)
+    parameters = list(module.parameters())
+    param_bytes = sum(p.numel() * p.element_size() for p in parameters)
+    return _Probe(
+        output_shape=tuple(y.shape[1:]),
+        dtype=str(y.dtype).removeprefix("torch."),
+        params=sum(p.numel() for p in parameters),
+        trainable=sum(p.numel() for p in parameters if p.requires_grad),
+        size_bytes=param_bytes
+        + sum(b.numel() * b.element_size() for b in module.buffers()),
+        param_bytes=param_bytes,
+        layer_type=layer_type,
+    )
 
 
 def _param_error(spec: LayerSpec) -> str | None:
@@ -503,6 +602,16 @@ def _make_module(spec: LayerSpec, shape: Shape, device: Any) -> torch.nn.Module:
     cls = spec.layer_type.torch_class()
     with torch.device(device or "cpu"):
         return cls(**kwargs)
+
+
+def _no_memory(size: int, exc: BaseException) -> str:
+    from guinet.core.summary import human_bytes
+
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
+    return (
+        f"there is not enough memory to build the model ({human_bytes(size)} of "
+        f"weights): {reason}; make its layers smaller"
+    )
 
 
 def _torch_message(exc: Exception) -> str:

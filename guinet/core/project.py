@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
+import stat
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -27,6 +29,15 @@ from guinet.core.training.config import TrainingSpec
 
 FORMAT_VERSION = 1
 SUFFIX = ".guinet"
+#: The largest project file guinet reads. A real one is a few kilobytes (ten
+#: thousand layers, the most a model may have, write about 2 MB); parsing a
+#: file of tens of megabytes takes seconds and gigabytes before anything
+#: could be said about it.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: The deepest nesting of objects and lists a project file may have. guinet's
+#: own keys nest four deep; unknown keys are kept, but hundreds of levels
+#: only exhaust Python's recursion (on parse, copy and save).
+MAX_DEPTH = 64
 #: The name of a project that has neither a name of its own nor a file.
 UNTITLED = "Untitled"
 
@@ -185,6 +196,11 @@ class Project:
     @classmethod
     def from_dict(cls, raw: Any, path: Path | None = None) -> Project:
         where = path.name if path is not None else "project"
+        if _depth(raw) > MAX_DEPTH:
+            raise ProjectError(
+                f"{where} is not a valid project file: it nests objects or lists "
+                f"more than {MAX_DEPTH} deep"
+            )
         if not isinstance(raw, dict) or "guinet" not in raw:
             raise ProjectError(
                 f'{where} is not a guinet project (it has no "guinet" format number)'
@@ -234,7 +250,7 @@ class Project:
     def load(cls, path: str | os.PathLike[str]) -> Project:
         path = Path(path)
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = _read_limited(path).decode("utf-8-sig")
         except FileNotFoundError:
             raise ProjectError(f"{path}: no such file") from None
         except IsADirectoryError:
@@ -251,6 +267,21 @@ class Project:
             raise ProjectError(
                 f"{path.name} is not valid JSON "
                 f"(line {exc.lineno}, column {exc.colno}: {exc.msg})"
+            ) from None
+        except RecursionError:
+            raise ProjectError(
+                f"{path.name} is not a valid project file: it nests objects or "
+                f"lists more than {MAX_DEPTH} deep"
+            ) from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            digits = re.search(r"value has (\d+) digits", str(exc))
+            reason = (
+                f"it holds a number of {digits[1]} digits"
+                if digits
+                else str(exc).split(";")[0]
+            )
+            raise ProjectError(
+                f"{path.name} is not a valid project file: {reason}"
             ) from None
         return cls.from_dict(raw, path.resolve())
 
@@ -280,6 +311,47 @@ class Project:
         self.training = _as_training(sections["training"])
         self.path = target
         return target
+
+
+def _read_limited(path: Path) -> bytes:
+    """The file's bytes, refused past :data:`MAX_FILE_BYTES` before reading
+    them (a regular file's size is known; anything else is no project)."""
+    info = path.stat()
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ProjectError(f"{path} is not a regular file, so not a project file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ProjectError(
+            f"{path.name} is not a valid project file: it is "
+            f"{info.st_size / 2**20:,.1f} MB, and a project file is at most "
+            f"{MAX_FILE_BYTES // 2**20} MB"
+        )
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
+        raise ProjectError(
+            f"{path.name} is not a valid project file: it is larger than "
+            f"{MAX_FILE_BYTES // 2**20} MB"
+        )
+    return data
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep ``value`` nests dicts and lists, counted without recursion
+    (and no further than ``limit + 1``)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        deepest = max(deepest, depth)
+        if depth > limit:
+            break
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _rebase(sections: dict[str, Any], old_dir: Path | None, new_dir: Path) -> None:

@@ -405,6 +405,9 @@ class Session:
         if problem is not None:
             index, text = problem
             return [Finding("model", "error", text, layer=index, error=ModelError)]
+        too_big = self.memory_findings()
+        if too_big:
+            return too_big
         prepared = self.prepared
         if prepared is None:
             return []
@@ -438,6 +441,65 @@ class Session:
                 for i, layer in enumerate(layers)
             ),
         )
+
+    def memory_findings(self) -> list[Finding]:
+        """Refuse, before a byte is allocated, a model whose weights, gradients,
+        optimizer state and one batch's activations cannot fit where it would
+        train (the meta-device analysis knows all of them). Empty while the
+        model has a problem of its own. Imports torch."""
+        from guinet.core.memory import device_memory, training_need
+        from guinet.core.summary import human_bytes
+        from guinet.core.training.devices import resolve_device
+        from guinet.core.training.optimizers import OPTIMIZERS
+
+        analysis = self._model_view().analyze()
+        if analysis.input_shape is None or not analysis.ok:
+            return []
+        training = self.project.training
+        try:
+            device = resolve_device(training.device)
+        except DeviceError:
+            device = None  # the device finding says so; count the machine's memory
+        memory = device_memory(device)
+        if memory is None:
+            return []
+        batch = training.batch_size
+        prepared = self.prepared
+        if prepared is not None and len(prepared.x_train):
+            batch = min(batch, len(prepared.x_train))
+        optimizer = training.optimizer
+        declared = OPTIMIZERS.get(optimizer.type) if optimizer is not None else None
+        try:
+            state = declared.state_tensors(optimizer.params) if declared else 0
+        except (KeyError, TypeError, ValueError):  # its own finding says why
+            state = 0
+        need = training_need(analysis, batch, state)
+        if need.total <= memory.available:
+            return []
+        owner = (
+            "this GPU" if getattr(device, "type", None) == "cuda" else "this machine"
+        )
+        if need.total > memory.total:
+            limit = f"{owner}'s {human_bytes(memory.total)}"
+        else:
+            limit = (
+                f"the {human_bytes(memory.available)} {owner} has free now "
+                f"(of {human_bytes(memory.total)}; closing other programs may help)"
+            )
+        activations = (
+            f" and {human_bytes(need.activations)} for the activations of a batch "
+            f"of {need.batch_size}"
+            if need.activations >= need.state // 10
+            else ""
+        )
+        message = (
+            f"the model needs {human_bytes(need.state)} for its parameters and "
+            f"training state (weights, gradients, optimizer state){activations}, "
+            f"more than {limit}: make its layers smaller or use fewer of them"
+        )
+        if need.activations > need.state:
+            message += ", or lower the batch size"
+        return [Finding("model", "error", message, error=ModelError)]
 
     def _loss_findings(self, model: ModelSpec, prepared: PreparedData) -> list[Finding]:
         from guinet.core.training.compat import plan_for_data

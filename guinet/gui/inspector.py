@@ -13,14 +13,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guinet.core.model import ModelSpec, format_shape
+from guinet.core.model import LayerSpec, ModelSpec, format_shape
 from guinet.gui.editors import ParamEditor
 from guinet.gui.layer_stack import LayerStackModel
 from guinet.gui.param_form import ParamForm
 
 
 class LayerInspector(QScrollArea):
-    """Shows one layer; edits become :attr:`param_edited` requests (undoable)."""
+    """Shows one layer; edits become :attr:`param_edited` requests (undoable).
+
+    It follows the layer, not the row: after a reorder (a drag, Alt+Up/Down,
+    an undone move) the layer shown may sit at another row, and every model
+    change is followed by fresh analysis, which is when :attr:`row` is found
+    again — so the number, the facts and the edits all belong to that layer.
+    """
 
     param_edited = Signal(int, str, object)  # (row, name, value)
 
@@ -32,6 +38,8 @@ class LayerInspector(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._stack_model: LayerStackModel | None = None
         self.row: int | None = None
+        #: The layer shown (by identity), whatever row it has moved to.
+        self.layer: LayerSpec | None = None
         self.editors: dict[str, ParamEditor] = {}
         self._show_placeholder()
 
@@ -64,10 +72,11 @@ class LayerInspector(QScrollArea):
         spec = self.spec
         if spec is None or row is None or not 0 <= row < len(spec.layers):
             self.row = None
+            self.layer = None
             self._show_placeholder()
             return
         self.row = row
-        layer = spec.layers[row]
+        layer = self.layer = spec.layers[row]
         layer_type = layer.layer_type
         page = QWidget()
         page.setObjectName("inspectorPage")
@@ -119,9 +128,29 @@ class LayerInspector(QScrollArea):
         if row == self.row and spec is not None and name in self.editors:
             self.editors[name].set_value(spec.layers[row].value(name))
 
+    def _at_its_row(self) -> bool:
+        """Whether the layer shown is still at :attr:`row`; if it has moved,
+        show it again where it is now (or the placeholder if it is gone)."""
+        layers = self.spec.layers if self.spec is not None else None
+        row = self.row
+        if layers is None or row is None:
+            return False
+        if row < len(layers) and layers[row] is self.layer:
+            return True
+        try:
+            found: int | None = (
+                layers.index(self.layer) if self.layer is not None else None
+            )
+        except ValueError:
+            found = None
+        self.show_layer(found)
+        return False
+
     @Slot()
     def _on_analysis_changed(self) -> None:
         if self.row is None or self._stack_model is None:
+            return
+        if not self._at_its_row():
             return
         info = self._stack_model.info(self.row)
         if info is None:

@@ -78,10 +78,11 @@ def settings() -> QSettings:
 
 
 def redo_shortcuts(platform: list[QKeySequence]) -> list[QKeySequence]:
-    """Ctrl+Shift+Z everywhere, plus the platform's own redo keys — each once:
-    X11's standard redo *is* Ctrl+Shift+Z, and a key listed twice on one
-    action is "ambiguous" to Qt, which then does nothing at all."""
-    keys = [QKeySequence("Ctrl+Shift+Z")]
+    """Ctrl+Shift+Z and Ctrl+Y everywhere (X11's own list has no Ctrl+Y; the
+    teacher from Windows presses it), plus the platform's redo keys — each
+    once: X11's standard redo *is* Ctrl+Shift+Z, and a key listed twice on
+    one action is "ambiguous" to Qt, which then does nothing at all."""
+    keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
     for binding in platform:
         if binding not in keys:
             keys.append(binding)

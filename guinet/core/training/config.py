@@ -63,6 +63,8 @@ SETTINGS: tuple[Param, ...] = (
         0,
         "Seed for the initial weights and the batch order; the same seed gives "
         "the same run. Empty means a different run each time.",
+        minimum=0,
+        maximum=2**31 - 1,
         optional=True,
         none_label="random",
     ),

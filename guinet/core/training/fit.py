@@ -45,7 +45,7 @@ from guinet.core.training.control import TrainingControl
 from guinet.core.training.devices import resolve_device
 from guinet.core.training.early_stopping import EarlyStopping, EarlyStoppingStatus
 from guinet.core.training.errors import ConfigError
-from guinet.core.training.trainer import Trainer
+from guinet.core.training.trainer import EVAL_VALUES, Trainer
 
 if TYPE_CHECKING:
     from guinet.core.project import Project
@@ -313,6 +313,11 @@ def build_run(
         monitor=_monitor(config),
         flat=flat,
     )
+    # validation batches are sized by the widest layer, not the input alone:
+    # two inputs into Linear(10000) must not evaluate 200,000 rows at once
+    # (gigabytes of hidden outputs)
+    widest = spec.analyze().widest_values
+    trainer.eval_batch_size = max(config.batch_size, EVAL_VALUES // widest)
     if config.scheduler is not None:
         trainer.schedule = build_scheduler(
             config.scheduler, optimizer, config.epochs, trainer.batches_per_epoch

@@ -16,16 +16,23 @@ class OptimizerType(ComponentType):
     ``elementwise``: each weight's update depends on that weight alone, so the
     engine may train all weights as one flat tensor (see :mod:`.fastpath`).
     ``check``: arguments that do not work together, given every argument's
-    value, as one sentence (or ``None``)."""
+    value, as one sentence (or ``None``). ``state``: how many weight-sized
+    tensors it keeps per trainable weight, given every argument's value (Adam
+    keeps two running averages): what the memory check counts."""
 
     module: str = "torch.optim"
     fused: bool = False
     elementwise: bool = True
     check: Callable[[dict[str, Any]], str | None] | None = None
+    state: Callable[[dict[str, Any]], int] = lambda args: 0
 
     def problem(self, values: dict[str, Any]) -> str | None:
         """What is wrong with this combination of arguments, if anything."""
         return self.check(self.arguments(values)) if self.check else None
+
+    def state_tensors(self, values: dict[str, Any]) -> int:
+        """Weight-sized tensors of optimizer state per trainable weight."""
+        return self.state(self.arguments(values))
 
 
 OPTIMIZERS: Registry[OptimizerType] = Registry("optimizer")
@@ -107,6 +114,7 @@ optimizer(
         _weight_decay(),
     ),
     fused=True,
+    state=lambda args: 1 if args["momentum"] > 0 else 0,
     check=lambda args: (
         "SGD nesterov needs momentum > 0 (e.g. 0.9); set momentum or turn nesterov off"
         if args["nesterov"] and args["momentum"] <= 0
@@ -122,6 +130,7 @@ optimizer(
     ),
     params=(_lr(0.001), _weight_decay(), _eps(1e-8), _AMSGRAD),
     fused=True,
+    state=lambda args: 3 if args["amsgrad"] else 2,
 )
 optimizer(
     key="AdamW",
@@ -132,6 +141,7 @@ optimizer(
     ),
     params=(_lr(0.001), _weight_decay(0.01), _eps(1e-8), _AMSGRAD),
     fused=True,
+    state=lambda args: 3 if args["amsgrad"] else 2,
 )
 optimizer(
     key="RMSprop",
@@ -171,6 +181,7 @@ optimizer(
         _weight_decay(),
         _eps(1e-8),
     ),
+    state=lambda args: 1 + (args["momentum"] > 0) + bool(args["centered"]),
 )
 optimizer(
     key="Adagrad",
@@ -193,4 +204,5 @@ optimizer(
         _eps(1e-10),
     ),
     fused=True,
+    state=lambda args: 1,
 )
