@@ -72,13 +72,18 @@ def test_the_readme_quotes_the_list() -> None:
     assert "resources/system-packages.txt" in readme
 
 
-def test_ci_installs_from_the_list() -> None:
-    """Run the part of .ci/run that reads the list, and compare with Python's."""
-    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    start = script.index("PACKAGE_LIST=")
+SYSTEM_LIBS = ROOT / "packaging" / "system-libs.sh"
+
+
+def test_the_install_script_reads_the_list() -> None:
+    """Run the part of packaging/system-libs.sh that reads the list, and
+    compare with Python's."""
+    script = SYSTEM_LIBS.read_text(encoding="utf-8")
+    start = script.index("REQUIRED_LIBS=()")
     end = script.index("\n", script.index("lists no libraries"))
     snippet = (
         'set -euo pipefail\ndie() { echo "$*" >&2; exit 1; }\n'
+        "PACKAGE_LIST=resources/system-packages.txt\n"
         + script[start:end]
         + '\nprintf "offscreen %s\\n" "${REQUIRED_LIBS[@]}"'
         + '\nprintf "display %s\\n" "${DISPLAY_LIBS[@]}"\n'
@@ -95,8 +100,55 @@ def test_ci_installs_from_the_list() -> None:
         tuple(line.replace(":", " ").split()) for line in result.stdout.splitlines()
     ]
     assert read == [(lib.group, lib.package, lib.soname) for lib in LIBS]
-    # no second, hand-kept list left in the script
+    # no second, hand-kept list in the script or in .ci/run
     assert "libxcb-icccm4" not in script
+    assert "libxcb-icccm4" not in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_ci_and_the_readme_quick_start_run_the_install_script() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "bash packaging/system-libs.sh" in ci
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme[readme.index("## Quick start") :]
+    commands = re.findall(r"^(.*python3 -m venv .*)$", quick_start, re.MULTILINE)
+    assert len(commands) >= 2
+    launch, test = commands[:2]
+    assert launch.startswith("bash packaging/system-libs.sh && ")
+    assert launch.endswith(".venv/bin/guinet")
+    assert test.startswith("bash packaging/system-libs.sh && ")
+    assert test.endswith(".venv/bin/python -m pytest")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the script acts on Linux only")
+def test_the_install_script_checks_what_is_missing(tmp_path: Path) -> None:
+    present = tmp_path / "present.txt"
+    present.write_text(
+        "# a comment\noffscreen libc6 libc.so.6\ndisplay libc6-dup libc.so.6\n",
+        encoding="utf-8",
+    )
+    absent = tmp_path / "absent.txt"
+    absent.write_text(
+        "offscreen libc6 libc.so.6\n"
+        "display guinet-no-such-package libguinet-no-such.so.9\n",
+        encoding="utf-8",
+    )
+
+    def check(listing: Path) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PACKAGE_LIST": str(listing), "PYTHON": sys.executable}
+        return subprocess.run(
+            ["bash", str(SYSTEM_LIBS), "--check"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    ok = check(present)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "all present" in ok.stdout
+    missing = check(absent)
+    assert missing.returncode == 1
+    assert "missing: guinet-no-such-package" in missing.stdout
 
 
 def test_the_list_ships_in_the_package() -> None:
