@@ -323,18 +323,24 @@ def describe_os_error(exc: OSError) -> str:
 
 # -- reading --------------------------------------------------------------------------
 def load_checkpoint(
-    path: str | os.PathLike[str], model: torch.nn.Module | None = None
+    path: str | os.PathLike[str],
+    model: torch.nn.Module | None = None,
+    *,
+    expected_bytes: int | None = None,
 ) -> Checkpoint:
     """Open a checkpoint safely, or raise :class:`CheckpointError`.
 
     Missing, damaged, foreign or unsafe files (a pickle that would run code,
     an archive that would expand far beyond its size on disk) each get one
-    sentence; nothing from the file is ever executed. With ``model``, a file
-    whose stored tensors are far bigger than a checkpoint of that model is
-    refused before anything is read (:func:`check_archive`).
+    sentence; nothing from the file is ever executed. With ``model`` (or
+    ``expected_bytes``, the size of its weights, e.g. the meta-device
+    analysis's ``size_bytes``), a file whose stored tensors are far bigger
+    than a checkpoint of that model is refused before anything is read
+    (:func:`check_archive`).
     """
     path = Path(path)
-    return _as_checkpoint(path, _safe_load(path, expected=_model_bytes(model)))
+    expected = _model_bytes(model) if model is not None else expected_bytes
+    return _as_checkpoint(path, _safe_load(path, expected=expected))
 
 
 def _as_checkpoint(path: Path, raw: Any) -> Checkpoint:

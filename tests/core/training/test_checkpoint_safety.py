@@ -36,7 +36,8 @@ from guinet.core.training.checkpoints import (
     remove_owned_checkpoint,
     write_checkpoint,
 )
-from tests.core.training.helpers import tiny_trainer
+from guinet.core.training.resume import branch_run, resume_run
+from tests.core.training.helpers import make_project, mlp, tiny_trainer
 
 WAIT = 30.0
 
@@ -105,6 +106,24 @@ def test_stored_tensors_far_bigger_than_the_model_are_refused(
     assert "this model's weights take 68 bytes" in text
     with pytest.raises(CheckpointError, match="refused to open big.ckpt"):
         load_checkpoint(big, tiny_model())
+
+
+def test_resuming_checks_sizes_against_the_project_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = make_project(mlp()).to_dict()
+    raw["model"]["input_shape"] = [2]
+    project = Project.from_dict(raw)
+    big = tmp_path / "big.ckpt"
+    torch.save({"0.weight": torch.zeros(2_000_000)}, big)  # 8 MB
+    never_read(monkeypatch)
+    for start in (resume_run, branch_run):
+        with pytest.raises(CheckpointError) as caught:
+            start(big, project)
+        assert str(caught.value).startswith(
+            "refused to open big.ckpt: it stores 8.0 MB of tensors, but this "
+            "model's weights take 328 bytes"
+        )
 
 
 def test_a_real_checkpoint_fits_its_model(tmp_path: Path) -> None:
