@@ -72,27 +72,32 @@ class WriteResult:
 _PLAIN = frozenset({int, float, str, bool, type(None)})
 
 
-def snapshot(value: Any) -> Any:
+def snapshot(value: Any, memo: dict[int, Any] | None = None) -> Any:
     """``value`` with every tensor copied to the CPU (dicts, lists, tuples walked).
 
     Taken on the training thread, so the writer never sees weights that the
     next batch is changing. Containers are copied too (plain ones in one
-    step: the curves of a long run are thousands of numbers).
+    step); a tensor met twice (the best weights early stopping shares with
+    the trainer) is copied once, so the file stays as small as before.
     """
     import torch
 
     if type(value) in _PLAIN:
         return value
+    memo = {} if memo is None else memo
     if isinstance(value, torch.Tensor):
-        return value.detach().to("cpu", copy=True)
+        copied = memo.get(id(value))
+        if copied is None:
+            copied = memo[id(value)] = value.detach().to("cpu", copy=True)
+        return copied
     if isinstance(value, dict):
         if all(type(v) in _PLAIN for v in value.values()):
             return dict(value)
-        return {k: snapshot(v) for k, v in value.items()}
+        return {k: snapshot(v, memo) for k, v in value.items()}
     if isinstance(value, list | tuple):
         if all(type(v) in _PLAIN for v in value):
             return list(value) if isinstance(value, list) else value
-        items = [snapshot(v) for v in value]
+        items = [snapshot(v, memo) for v in value]
         return items if isinstance(value, list) else tuple(items)
     return value
 

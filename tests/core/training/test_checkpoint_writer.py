@@ -100,6 +100,9 @@ def test_a_snapshot_is_a_copy_that_training_cannot_change() -> None:
     state["curves"].append({"loss": 0.5})
     assert torch.equal(copied["model"]["w"], torch.ones(3))
     assert copied["curves"] == [{"loss": 1.0}] and copied["n"] == (1, 2)
+    shared = {"a": {"w": weights}, "b": {"w": weights}}
+    twice = snapshot(shared)  # one tensor met twice is copied once
+    assert twice["a"]["w"] is twice["b"]["w"] and twice["a"]["w"] is not weights
 
 
 class Values(Callback):
