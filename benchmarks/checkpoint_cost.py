@@ -3,13 +3,13 @@
 Trains the shipped two-moons example (300 epochs, early stopping off) in
 this one process, alternately with checkpoints off and on (``last.ckpt``
 every epoch and the best file whenever ``val_loss`` improves, into a fresh
-temporary folder), and prints the median of each repetition's ratio (the order alternates, so a
-machine growing busier favours neither). The CPU time of all threads is
-shown too: it is steadier than wall time on a busy machine. The time is the whole
-``TrainingRun.fit`` call (training, test score and flushing every pending
-checkpoint), so nothing the checkpoints cost is left out. Target
-(design.md): checkpointing costs at most 10% (ratio ≤ 1.10). Exits 1 if the
-target is missed.
+temporary folder), and prints the median of each repetition's ratio (the
+order alternates, so a machine growing busier favours neither). The CPU
+time of all threads is shown too: it is steadier than wall time on a busy
+machine. The time is the whole ``TrainingRun.fit`` call (training, test
+score and flushing every pending checkpoint), so nothing the checkpoints
+cost is left out. Target (design.md): checkpointing costs at most 10%
+(ratio ≤ 1.10). Exits 1 if the target is missed.
 
     python benchmarks/checkpoint_cost.py [--reps 7] [--epochs 300] [--dir DIR]
 
