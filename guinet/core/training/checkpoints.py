@@ -35,6 +35,15 @@ pending file is written before :meth:`~Trainer.fit` returns (completed,
 stopped or failed). ``on_checkpoint_saved`` therefore comes at a later epoch
 end or at the end of the run, on the training thread.
 
+When epochs are so short that copying the state costs more than
+:data:`CHEAP_SNAPSHOT` of one, ``last.ckpt`` is snapshotted only at epochs
+the writer can take at once (it rests between writes, so that writing takes
+a few percent of the time), at the last epoch and when the run was asked to
+stop at an epoch end (early stopping). A run broken off in the middle of an
+epoch (a stop, an error, a crash) then leaves a ``last.ckpt`` that may be a
+few epochs older than the last one finished: at most about a second of such
+short epochs. Best and periodic files always hold their own epoch.
+
 A folder that cannot be written (permissions, a full disk) never stops
 training: the first failure adds a sentence to :attr:`ModelCheckpoint.notes`,
 sets :attr:`~ModelCheckpoint.error` and reaches every callback's
@@ -94,6 +103,9 @@ if TYPE_CHECKING:
     from guinet.core.training.trainer import Trainer
 
 DEFAULT_FILENAME = "{kind}-epoch{epoch:03d}-{monitor}={value:.4f}"
+#: A snapshot for ``last.ckpt`` that takes more than this share of an epoch
+#: is taken only when the writer can write it at once (or at the last epoch).
+CHEAP_SNAPSHOT = 0.02
 
 #: The keys of ``training.checkpoint``, declared once.
 CHECKPOINT_PARAMS: tuple[Param, ...] = (
@@ -354,6 +366,7 @@ class ModelCheckpoint(MonitorCallback):
         self.error: str | None = None
         self.notes: list[str] = []
         self._last_periodic = time.monotonic()
+        self._snapshot_seconds = 0.0
         #: Writes the files on its own thread (see :mod:`.checkpoint_writer`).
         self.writer = CheckpointWriter(self._write_file, self._remove_file)
 
@@ -417,11 +430,13 @@ class ModelCheckpoint(MonitorCallback):
         ):
             kinds.append("periodic")
             self._last_periodic = now
-        if s.save_last:
+        if s.save_last and (kinds or self._last_due(trainer, epoch, logs)):
             kinds.append("last")
         if not kinds:
             return
+        started = time.perf_counter()
         state = self._snapshot(trainer)
+        self._snapshot_seconds = time.perf_counter() - started
         for kind in kinds:
             path = self.folder / self._name(kind, epoch, value, logs)
             payload = checkpoint_payload(
@@ -442,6 +457,17 @@ class ModelCheckpoint(MonitorCallback):
                     token=(kind, added, evicted),
                 )
             )
+
+    def _last_due(self, trainer: Trainer, epoch: int, logs: Logs) -> bool:
+        """Whether to snapshot this epoch for ``last.ckpt`` (see the module doc):
+        at the run's last epoch, when the writer would write it at once, or
+        when a snapshot is cheap next to an epoch."""
+        if epoch + 1 >= trainer.epochs or trainer.control.stop_requested:
+            return True
+        if self.writer.ready_for(LAST_NAME):
+            return True
+        epoch_seconds = float(logs.get("time") or 0.0)
+        return self._snapshot_seconds <= CHEAP_SNAPSHOT * epoch_seconds
 
     def _snapshot(self, trainer: Trainer) -> dict[str, Any]:
         """The trainer's state now (with the top list updated), its tensors

@@ -167,13 +167,15 @@ def test_files_are_complete_when_the_run_ends_though_writes_piled_up(
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-class StopAfter(Callback):
+class StopAt(Callback):
+    """Stops the run at an epoch end, as early stopping does (before checkpoints)."""
+
     def __init__(self, epoch: int) -> None:
         self.epoch = epoch
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
         if epoch == self.epoch:
-            trainer.control.request_stop()
+            trainer.stop("early_stopping")
 
 
 class Explode(Callback):
@@ -182,26 +184,73 @@ class Explode(Callback):
             raise RuntimeError("boom")
 
 
-@pytest.mark.parametrize("ending", ["stop", "error"])
-def test_pending_writes_are_flushed_on_stop_and_on_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: str
+class StopMidEpoch(Callback):
+    """Presses Stop in the middle of epoch 4 (index 3), as the GUI can."""
+
+    def on_batch_end(
+        self, trainer: Trainer, epoch: int, batch: int, loss: torch.Tensor
+    ) -> None:
+        if epoch == 3 and batch == 1:
+            trainer.control.request_stop()
+
+
+def test_a_run_stopped_at_an_epoch_end_keeps_that_epoch_in_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate, calls = Gate(epochs=3), []
     gated_writes(monkeypatch, gate, calls)
     checkpoint = ModelCheckpoint(tmp_path, monitor="val_loss", save_best=False)
-    end: Callback = StopAfter(2) if ending == "stop" else Explode()
+    trainer = tiny_trainer(epochs=10, callbacks=[StopAt(2), checkpoint, gate])
+    trainer.fit()
+    assert trainer.stop_reason == "early_stopping" and trainer.epochs_run == 3
+    assert checkpoint.writer.pending() == 0 and writer_threads() == []
+    assert load_checkpoint(tmp_path / "last.ckpt").epoch == 3
+    assert checkpoint.last == tmp_path / "last.ckpt"
+
+
+@pytest.mark.parametrize("ending", [Explode, StopMidEpoch])
+def test_pending_writes_are_flushed_when_a_run_breaks_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: type[Callback]
+) -> None:
+    gate, calls = Gate(epochs=3), []
+    gated_writes(monkeypatch, gate, calls)
+    checkpoint = ModelCheckpoint(tmp_path, monitor="val_loss", save_best=False)
     trainer = tiny_trainer(
-        epochs=10, callbacks=[checkpoint, gate, end], control=TrainingControl()
+        n=40,
+        epochs=10,
+        callbacks=[checkpoint, gate, ending()],
+        control=TrainingControl(),
     )
-    if ending == "error":
+    if ending is Explode:
         with pytest.raises(TrainingFailed, match="boom"):
             trainer.fit()
     else:
         trainer.fit()
-        assert trainer.stop_reason == "stopped"
+        assert trainer.stop_reason == "stopped" and trainer.epochs_run == 3
+    # fit() returned: the newest snapshot taken is written, whole.
     assert checkpoint.writer.pending() == 0 and writer_threads() == []
+    assert 1 <= load_checkpoint(tmp_path / "last.ckpt").epoch <= 3
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_long_epochs_are_each_snapshotted_for_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When an epoch takes far longer than a snapshot, every epoch's state is
+    kept for last.ckpt even while the writer is busy: a run broken off after
+    an epoch resumes from that epoch."""
+    clock = SlowClock()
+    monkeypatch.setattr(
+        trainer_module, "time", types.SimpleNamespace(perf_counter=clock.perf_counter)
+    )
+    gate, calls = Gate(epochs=3), []
+    gated_writes(monkeypatch, gate, calls)
+    checkpoint = ModelCheckpoint(tmp_path, monitor="val_loss", save_best=False)
+    callbacks = [DeliberatelySlow(clock), checkpoint, gate, Explode()]
+    trainer = tiny_trainer(epochs=10, callbacks=callbacks)
+    with pytest.raises(TrainingFailed, match="boom"):
+        trainer.fit()
     assert load_checkpoint(tmp_path / "last.ckpt").epoch == 3
-    assert checkpoint.last == tmp_path / "last.ckpt"
 
 
 class SlowClock:
