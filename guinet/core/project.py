@@ -21,7 +21,7 @@ from typing import Any
 from psygnal import Signal
 
 from guinet.core.data.spec import DataSpec
-from guinet.core.fileio import atomic_write_text
+from guinet.core.fileio import atomic_write_text, remove_stale_temp_files
 from guinet.core.model import ModelSpec
 from guinet.core.params import ParamError
 from guinet.core.sections import UNSET
@@ -296,6 +296,10 @@ class Project:
         if self._name is None:  # the name follows the file it is saved as
             out["name"] = target.stem
         _rebase(out, old_dir, target.parent)
+        # Left-overs of a save that was killed mid-write (our own naming only).
+        remove_stale_temp_files(
+            target.parent, lambda name: name.endswith(SUFFIX) or name == target.name
+        )
         try:
             atomic_write_text(target, dumps(out))
         except OSError as exc:

@@ -116,7 +116,9 @@ class History(Callback):
         return {key: self[key] for key in self.keys()}
 
     def state_dict(self) -> dict[str, Any]:
-        return {"epochs": [dict(logs) for logs in self.epochs]}
+        """The logs of every epoch; each epoch's dict is shared, not copied (a
+        checkpoint is taken every epoch): recorded logs are never changed."""
+        return {"epochs": list(self.epochs)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.epochs = [dict(logs) for logs in state.get("epochs", [])]

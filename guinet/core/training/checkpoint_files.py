@@ -25,7 +25,12 @@ index, ``checkpoints.json``, lists the folder's checkpoints; it is written the
 same way, and :func:`list_checkpoints` trusts an entry only while the file's
 size and time still match it (else it reads the file's own facts), so a crash
 between the two writes never shows wrong facts. Temporary files (``.*.tmp``)
-are never listed.
+are never listed, and the ones a killed write left behind are deleted when
+the folder is next listed or trained into (:func:`remove_stale_temp_files`).
+
+Before a file is read its zip entries are checked (:func:`check_archive`): an
+archive declaring far more than its size on disk (a zip bomb), or tensors far
+bigger than the model it is loaded into, is refused without being read.
 """
 
 from __future__ import annotations
@@ -45,7 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from guinet.core.fileio import atomic_write, atomic_write_text
+from guinet.core import fileio
+from guinet.core.fileio import STALE_TEMP_SECONDS, atomic_write, atomic_write_text
 from guinet.core.training.errors import TrainingError
 
 if TYPE_CHECKING:
@@ -60,8 +66,9 @@ SUFFIX = ".ckpt"
 LAST_NAME = "last.ckpt"
 INDEX_NAME = "checkpoints.json"
 KINDS = ("best", "last", "periodic", "manual")
-#: Temporary files older than this (seconds) are left-overs of a crash.
-STALE_TEMP_SECONDS = 3600
+#: The names guinet gives checkpoint files (see ``format_filename``): only
+#: such a file, directly in its folder, is ever deleted by guinet.
+GENERATED_NAME = re.compile(r"^[\w=+-][\w.=+-]{0,200}\.ckpt$")
 
 
 class CheckpointError(TrainingError):
@@ -255,19 +262,51 @@ def remove_checkpoint(path: str | os.PathLike[str]) -> None:
         _update_index(path.parent, remove=(path.name,))
 
 
+def is_generated_name(name: object) -> bool:
+    """Whether ``name`` is a plain checkpoint file name guinet could have made:
+    no folder part, no ``..``, nothing outside ``[\\w.=+-]``."""
+    return (
+        isinstance(name, str)
+        and GENERATED_NAME.match(name) is not None
+        and ".." not in name
+    )
+
+
+def remove_owned_checkpoint(folder: str | os.PathLike[str], name: str) -> bool:
+    """Delete the checkpoint ``name`` in ``folder`` if guinet wrote it; say if it did.
+
+    ``name`` comes from a saved ranking that a checkpoint file carries, so it
+    is not trusted: it must be a generated name (:func:`is_generated_name`),
+    resolve to a regular file directly inside ``folder`` (not a symbolic
+    link), and be a guinet checkpoint. Anything else is left alone.
+    """
+    if not is_generated_name(name):
+        return False
+    base = Path(folder).resolve()
+    path = base / name
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        if path.resolve().parent != base:
+            return False
+        read_info(path)  # refuses files that are not guinet checkpoints
+    except (OSError, CheckpointError):
+        return False
+    remove_checkpoint(path)
+    return True
+
+
 def remove_stale_temp_files(
     folder: str | os.PathLike[str], older_than: float = STALE_TEMP_SECONDS
 ) -> int:
-    """Delete temporary files a crash left in ``folder``; return how many."""
-    removed = 0
-    limit = time.time() - older_than
-    for pattern in (f".*{SUFFIX}.*.tmp", f".{INDEX_NAME}.*.tmp"):
-        for temp in Path(folder).glob(pattern):
-            with contextlib.suppress(OSError):
-                if temp.stat().st_mtime < limit:
-                    temp.unlink()
-                    removed += 1
-    return removed
+    """Delete the temporary files a killed write left in ``folder`` (of
+    checkpoints and the index only); return how many. See
+    :func:`guinet.core.fileio.remove_stale_temp_files`."""
+    return fileio.remove_stale_temp_files(folder, _ours, older_than)
+
+
+def _ours(target: str) -> bool:
+    return target.endswith(SUFFIX) or target == INDEX_NAME
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -283,14 +322,28 @@ def describe_os_error(exc: OSError) -> str:
 
 
 # -- reading --------------------------------------------------------------------------
-def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
+def load_checkpoint(
+    path: str | os.PathLike[str],
+    model: torch.nn.Module | None = None,
+    *,
+    expected_bytes: int | None = None,
+) -> Checkpoint:
     """Open a checkpoint safely, or raise :class:`CheckpointError`.
 
-    Missing, damaged, foreign or unsafe files (a pickle that would run code)
-    each get one sentence; nothing from the file is ever executed.
+    Missing, damaged, foreign or unsafe files (a pickle that would run code,
+    an archive that would expand far beyond its size on disk) each get one
+    sentence; nothing from the file is ever executed. With ``model`` (or
+    ``expected_bytes``, the size of its weights, e.g. the meta-device
+    analysis's ``size_bytes``), a file whose stored tensors are far bigger
+    than a checkpoint of that model is refused before anything is read
+    (:func:`check_archive`).
     """
     path = Path(path)
-    raw = _safe_load(path)
+    expected = _model_bytes(model) if model is not None else expected_bytes
+    return _as_checkpoint(path, _safe_load(path, expected=expected))
+
+
+def _as_checkpoint(path: Path, raw: Any) -> Checkpoint:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not a guinet checkpoint")
     version = raw.get("version")
@@ -338,9 +391,9 @@ def load_weights(
     else:
         path = Path(source)
         name = path.name
-        raw = _safe_load(path)
+        raw = _safe_load(path, expected=_model_bytes(model))
         if isinstance(raw, dict) and raw.get("format") == FORMAT:
-            weights = load_checkpoint(path).weights
+            weights = _as_checkpoint(path, raw).weights
         elif (
             isinstance(raw, dict)
             and raw
@@ -394,10 +447,12 @@ def read_info(path: str | os.PathLike[str]) -> CheckpointInfo:
 
 def list_checkpoints(folder: str | os.PathLike[str]) -> list[CheckpointInfo]:
     """The checkpoints in ``folder``, oldest first; damaged and temporary files
-    are left out. A missing folder has none."""
+    are left out (and a killed write's temporary files deleted). A missing
+    folder has none."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
+    remove_stale_temp_files(folder)
     index = _read_index(folder)
     found = []
     for path in folder.glob(f"*{SUFFIX}"):
@@ -419,7 +474,78 @@ def list_checkpoints(folder: str | os.PathLike[str]) -> list[CheckpointInfo]:
     return found
 
 
-def _safe_load(path: Path, mmap: bool = False) -> Any:
+#: A checkpoint of a model holds its weights a few times over (the weights,
+#: the best weights, early stopping's copy, the optimizer's moments): a file
+#: whose tensors exceed this many times the model's weights is not one of it.
+MODEL_COPIES = 8
+#: Room for the RNG states, the curves and the project beside the tensors.
+SLACK_BYTES = 1 << 20
+
+
+def check_archive(path: str | os.PathLike[str], expected: int | None = None) -> None:
+    """Refuse a checkpoint whose stored sizes are implausible, before reading it.
+
+    A ``.ckpt`` is a ``torch.save`` zip whose entries guinet never compresses,
+    so what they declare (their uncompressed sizes) is about the size of the
+    file. An archive declaring far more than its size on disk (a zip bomb: a
+    small file that expands to gigabytes) is refused, and with ``expected``
+    (the bytes of the model's weights) so is one whose tensors take more than
+    :data:`MODEL_COPIES` times that.
+    """
+    import zipfile
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            on_disk = os.fstat(handle.fileno()).st_size
+            if not zipfile.is_zipfile(handle):
+                return  # not a zip: torch.load says what it is
+            handle.seek(0)
+            with zipfile.ZipFile(handle) as archive:
+                entries = archive.infolist()
+    except PermissionError as exc:
+        raise CheckpointError(f"{path}: {describe_os_error(exc)}") from None
+    except (OSError, zipfile.BadZipFile, ValueError):
+        raise CheckpointError(_damaged(path)) from None
+    declared = sum(e.file_size for e in entries)
+    if declared > 2 * on_disk + SLACK_BYTES:
+        raise CheckpointError(
+            f"refused to open {path.name}: it is {format_bytes(on_disk)} on disk but "
+            f"declares {format_bytes(declared)} of contents (a compressed archive "
+            "that would expand in memory); guinet's checkpoints are not compressed"
+        )
+    if expected is None:
+        return
+    tensors = sum(e.file_size for e in entries if "/data/" in e.filename)
+    limit = MODEL_COPIES * expected + SLACK_BYTES
+    if tensors > limit:
+        raise CheckpointError(
+            f"refused to open {path.name}: it stores {format_bytes(tensors)} of "
+            f"tensors, but this model's weights take {format_bytes(expected)} (a "
+            f"checkpoint of it holds at most about {format_bytes(limit)}); it is "
+            "not a checkpoint of this model"
+        )
+
+
+def format_bytes(size: int) -> str:
+    """``size`` in bytes as a person reads it (``1.5 MB``)."""
+    if size < 1000:
+        return f"{size} bytes"
+    value, unit = size / 1000, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{value:.1f} {unit}"
+
+
+def _model_bytes(model: torch.nn.Module | None) -> int | None:
+    if model is None:
+        return None
+    return sum(t.numel() * t.element_size() for t in model.state_dict().values())
+
+
+def _safe_load(path: Path, mmap: bool = False, expected: int | None = None) -> Any:
     import pickle
 
     import torch
@@ -428,6 +554,7 @@ def _safe_load(path: Path, mmap: bool = False) -> Any:
         raise CheckpointError(f"{path}: no such file")
     if path.is_dir():
         raise CheckpointError(f"{path} is a folder, not a checkpoint file")
+    check_archive(path, expected)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -462,7 +589,9 @@ def _read_index(folder: Path) -> dict[str, dict[str, Any]]:
     files = raw.get("files") if isinstance(raw, dict) else None
     if not isinstance(files, dict):
         return {}
-    return {k: v for k, v in files.items() if isinstance(v, dict)}
+    return {
+        k: v for k, v in files.items() if isinstance(v, dict) and is_generated_name(k)
+    }
 
 
 def _entry_info(

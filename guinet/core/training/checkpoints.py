@@ -21,7 +21,28 @@ Best and periodic files are named by ``filename``, a ``str.format`` template
 with ``{epoch}`` (epochs done), ``{value}`` (the monitored value),
 ``{monitor}``, ``{kind}`` and any logged value (``{val_loss:.4f}``; one not
 logged reads ``nan``). A template without ``{kind}`` gets ``kind-`` in front,
-so a best and a periodic file of the same epoch never share a name.
+so a best and a periodic file of the same epoch never share a name. A
+template is a file name, never a path, and its fields are plain names with
+simple formats (:func:`check_filename_template`); guinet only ever deletes
+best files it named, inside the folder (:func:`remove_owned_checkpoint`),
+whatever a resumed checkpoint's saved ranking says.
+
+Files are written off the training thread: at an epoch end the callback
+copies the state (:func:`~.checkpoint_writer.snapshot`) and a
+:class:`~.checkpoint_writer.CheckpointWriter` writes it in the background,
+writing only the newest pending ``last.ckpt`` when writes pile up. Every
+pending file is written before :meth:`~Trainer.fit` returns (completed,
+stopped or failed). ``on_checkpoint_saved`` therefore comes at a later epoch
+end or at the end of the run, on the training thread.
+
+When epochs are so short that copying the state costs more than
+:data:`CHEAP_SNAPSHOT` of one, ``last.ckpt`` is snapshotted only at epochs
+the writer can take at once (it rests between writes, so that writing takes
+a few percent of the time), at the last epoch and when the run was asked to
+stop at an epoch end (early stopping). A run broken off in the middle of an
+epoch (a stop, an error, a crash) then leaves a ``last.ckpt`` that may be a
+few epochs older than the last one finished: at most about a second of such
+short epochs. Best and periodic files always hold their own epoch.
 
 A folder that cannot be written (permissions, a full disk) never stops
 training: the first failure adds a sentence to :attr:`ModelCheckpoint.notes`,
@@ -34,6 +55,7 @@ are re-exported here.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -58,15 +80,22 @@ from guinet.core.training.checkpoint_files import (
     check_weights_fit,
     checkpoint_payload,
     describe_os_error,
+    is_generated_name,
     jsonable,
     list_checkpoints,
     load_checkpoint,
     load_weights,
     read_info,
     remove_checkpoint,
+    remove_owned_checkpoint,
     remove_stale_temp_files,
     save_checkpoint,
     write_checkpoint,
+)
+from guinet.core.training.checkpoint_writer import (
+    CheckpointWriter,
+    WriteJob,
+    snapshot,
 )
 from guinet.core.training.errors import ConfigError
 from guinet.core.training.folders import PROJECT_FOLDER
@@ -75,6 +104,9 @@ if TYPE_CHECKING:
     from guinet.core.training.trainer import Trainer
 
 DEFAULT_FILENAME = "{kind}-epoch{epoch:03d}-{monitor}={value:.4f}"
+#: A snapshot for ``last.ckpt`` that takes more than this share of an epoch
+#: is taken only when the writer can write it at once (or at the last epoch).
+CHEAP_SNAPSHOT = 0.02
 
 #: The keys of ``training.checkpoint``, declared once.
 CHECKPOINT_PARAMS: tuple[Param, ...] = (
@@ -183,11 +215,11 @@ class CheckpointSettings(Section):
         try:
             format_filename(self.filename, "best", 1, self.monitor, 0.5, {"loss": 0.5})
         except Exception as exc:
+            why = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
             self.add_problem(
                 "filename",
                 f"filename {self.filename!r} is not a usable template "
-                f"({type(exc).__name__}: {exc}); use fields such as {{epoch:03d}} "
-                "and {val_loss:.4f}",
+                f"({why}); use fields such as {{epoch:03d}} and {{val_loss:.4f}}",
             )
 
     def replace(self, **changes: Any) -> CheckpointSettings:
@@ -201,6 +233,74 @@ class _Fields(dict):  # type: ignore[type-arg]
         return math.nan
 
 
+#: The fields a file-name template may name besides the logged values.
+TEMPLATE_FIELDS = ("epoch", "value", "monitor", "kind")
+#: A field's format spec: fill/align, sign, width and precision of at most
+#: two digits, and a type; nothing nested.
+_SIMPLE_SPEC = re.compile(
+    r"^(?:[^{}]?[<>=^])?[+\- ]?#?0?[0-9]{0,2},?(?:\.[0-9]{1,2})?[a-zA-Z%]?$"
+)
+#: Checkpoint file names stay below the usual 255-byte limit.
+MAX_NAME = 200
+
+
+def template_fields() -> set[str]:
+    """The field names a file-name template may use."""
+    from guinet.core.training.metrics import METRICS
+
+    logged = {"loss", "lr", "time", "samples_per_sec", *METRICS}
+    return {*TEMPLATE_FIELDS, *logged, *(f"val_{k}" for k in logged)}
+
+
+@functools.lru_cache(maxsize=64)
+def check_filename_template(template: str) -> None:
+    """Raise :class:`ValueError` (one sentence) unless ``template`` is a plain
+    file name with simple fields.
+
+    A template may not name a folder (``/``, ``\\``, ``..``, an absolute
+    path), and its fields are plain names of :func:`template_fields` with a
+    simple format spec of bounded width: attribute access (``{epoch.real}``),
+    indexing (``{epoch[0]}``), conversions and huge widths
+    (``{epoch:100000000}``) are refused before anything is formatted.
+    """
+    import string
+
+    if not isinstance(template, str) or not template.strip():
+        raise ValueError("the file name template is empty")
+    if len(template) > MAX_NAME:
+        raise ValueError(f"the file name template is longer than {MAX_NAME} characters")
+    if "/" in template or "\\" in template or ".." in template:
+        raise ValueError(
+            "the file name template names a folder ('/', '\\' or '..'); "
+            "checkpoints always go into the checkpoint folder itself"
+        )
+    known = template_fields()
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"the file name template does not parse ({exc})") from None
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if field == "" or not field.isidentifier():
+            raise ValueError(
+                f"the field {{{field}}} is not a plain name: attribute access, "
+                "indexing and positional fields are not allowed"
+            )
+        if field not in known:
+            raise ValueError(
+                f"unknown field {{{field}}}; use {', '.join(sorted(TEMPLATE_FIELDS))} "
+                "or a logged value such as val_loss"
+            )
+        if conversion:
+            raise ValueError(f"the field {{{field}!{conversion}}} has a conversion")
+        if spec and not _SIMPLE_SPEC.match(spec):
+            raise ValueError(
+                f"the format {{{field}:{spec}}} is not a simple one (at most two "
+                "digits of width and precision, e.g. {epoch:03d} or {value:.4f})"
+            )
+
+
 def format_filename(
     template: str,
     kind: str,
@@ -209,7 +309,12 @@ def format_filename(
     value: float | None,
     logs: Mapping[str, Any],
 ) -> str:
-    """The file name (with ``.ckpt``) for a checkpoint; see the module doc."""
+    """The file name (with ``.ckpt``) for a checkpoint; see the module doc.
+
+    ``template`` is checked first (:func:`check_filename_template`); the name
+    never holds a folder part.
+    """
+    check_filename_template(template)
     fields = _Fields(logs)
     fields.update(
         kind=kind,
@@ -221,7 +326,10 @@ def format_filename(
     if "{kind" not in template:
         name = f"{kind}-{name}"
     name = re.sub(r"[^\w.=+-]", "_", name).strip(".") or kind
-    return name if name.endswith(SUFFIX) else name + SUFFIX
+    name = re.sub(r"\.{2,}", ".", name)
+    if name.endswith(SUFFIX):
+        name = name[: -len(SUFFIX)]
+    return name[:MAX_NAME] + SUFFIX
 
 
 def new_run_id() -> str:
@@ -260,6 +368,9 @@ class ModelCheckpoint(MonitorCallback):
         self.error: str | None = None
         self.notes: list[str] = []
         self._last_periodic = time.monotonic()
+        self._snapshot_seconds = 0.0
+        #: Writes the files on its own thread (see :mod:`.checkpoint_writer`).
+        self.writer = CheckpointWriter(self._write_file, self._remove_file)
 
     @property
     def files(self) -> list[Path]:
@@ -294,6 +405,7 @@ class ModelCheckpoint(MonitorCallback):
         s = self.settings
         if not s.enabled:
             return
+        self._collect(trainer)
         value = self.current(logs)
         self.update_best(epoch, logs)
         kinds: list[str] = []
@@ -320,22 +432,95 @@ class ModelCheckpoint(MonitorCallback):
         ):
             kinds.append("periodic")
             self._last_periodic = now
-        if s.save_last:
+        if s.save_last and (kinds or self._last_due(trainer, epoch, logs)):
             kinds.append("last")
         if not kinds:
             return
-        state = trainer.state_dict()  # once, with the top list updated
+        started = time.perf_counter()
+        state = self._snapshot(trainer)
+        self._snapshot_seconds = time.perf_counter() - started
         for kind in kinds:
             path = self.folder / self._name(kind, epoch, value, logs)
-            info = self._write(trainer, path, kind, value, state)
-            if kind != "best":
+            payload = checkpoint_payload(
+                state, kind=kind, monitor=self.monitor, value=value, run=self.run_id
+            )
+            payload.update(self.context)  # plain JSON values already
+            remove: list[str] = []
+            if kind == "best":
+                for entry in evicted:  # a file not written yet need not be
+                    remove += self.writer.cancel(self.folder / str(entry[2]))
+                    remove.append(str(entry[2]))
+            self.writer.submit(
+                WriteJob(
+                    path,
+                    payload,
+                    key=LAST_NAME if kind == "last" else None,
+                    remove=remove,
+                    token=(kind, added, evicted),
+                )
+            )
+
+    def _last_due(self, trainer: Trainer, epoch: int, logs: Logs) -> bool:
+        """Whether to snapshot this epoch for ``last.ckpt`` (see the module doc):
+        at the run's last epoch, when the writer would write it at once, or
+        when a snapshot is cheap next to an epoch."""
+        if epoch + 1 >= trainer.epochs or trainer.control.stop_requested:
+            return True
+        if self.writer.ready_for(LAST_NAME):
+            return True
+        epoch_seconds = float(logs.get("time") or 0.0)
+        return self._snapshot_seconds <= CHEAP_SNAPSHOT * epoch_seconds
+
+    def _snapshot(self, trainer: Trainer) -> dict[str, Any]:
+        """The trainer's state now (with the top list updated), its tensors
+        copied so training can go on while the writer saves it. The curves
+        are plain numbers recorded once and never changed: they are shared,
+        not walked, so a snapshot costs the same at epoch 10 and 10,000."""
+        state = trainer.state_dict()
+        shared = {k: state.pop(k) for k in ("generator", "torch_rng") if k in state}
+        callbacks = dict(state["callbacks"])
+        history = callbacks.pop(trainer.history.state_key, None)
+        state["callbacks"] = callbacks
+        state = snapshot(state)
+        state.update(shared)  # get_state() made these tensors afresh
+        if history is not None:
+            state["callbacks"][trainer.history.state_key] = history
+        return state
+
+    def on_fit_end(self, trainer: Trainer) -> None:
+        """Every pending file is written before the run reports its end."""
+        self.writer.close()
+        self._collect(trainer)
+
+    def flush(self, trainer: Trainer | None = None) -> None:
+        """Wait for the pending writes; with ``trainer``, report them too."""
+        self.writer.flush()
+        if trainer is not None:
+            self._collect(trainer)
+
+    def _collect(self, trainer: Trainer) -> None:
+        """Take in what the writer finished (on the training thread)."""
+        for result in self.writer.results():
+            if result.skipped:
                 continue
-            if info is None:  # not written: the old best files stay the best
-                self.top = [e for e in self.top if e is not added] + evicted
+            kind, added, evicted = result.job.token
+            if result.info is None:
+                if kind == "best":  # not written: the old best files stay the best
+                    back = [
+                        e
+                        for e in evicted
+                        if e not in self.top and (self.folder / e[2]).is_file()
+                    ]
+                    self.top = [e for e in self.top if e is not added] + back
+                self._failed(trainer, result.error)
                 continue
-            for entry in evicted:
-                remove_checkpoint(self.folder / entry[2])
-                self.saved.pop(entry[2], None)
+            info = result.info
+            self.error = None
+            self.saved[info.path.name] = info
+            for name in result.removed:
+                self.saved.pop(name, None)
+            for cb in trainer.all_callbacks:
+                cb.on_checkpoint_saved(trainer, info)
 
     def _rank(self, value: float) -> tuple[bool, list[list[Any]]]:
         """Whether ``value`` enters the top k, and which entry it pushes out."""
@@ -357,37 +542,20 @@ class ModelCheckpoint(MonitorCallback):
             self.settings.filename, kind, epoch + 1, self.monitor, value, logs
         )
 
-    def _write(
-        self,
-        trainer: Trainer,
-        path: Path,
-        kind: str,
-        value: float | None,
-        state: dict[str, Any],
-    ) -> CheckpointInfo | None:
-        payload = checkpoint_payload(
-            state,
-            kind=kind,
-            monitor=self.monitor,
-            value=value,
-            run=self.run_id,
-            context=self.context,
-        )
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            info = write_checkpoint(path, payload)
-        except OSError as exc:
-            self._failed(trainer, exc)
-            return None
-        self.error = None
-        self.saved[path.name] = info
-        for cb in trainer.all_callbacks:
-            cb.on_checkpoint_saved(trainer, info)
-        return info
+    # -- on the writer thread ---------------------------------------------------------
+    def _write_file(self, path: Path, payload: dict[str, Any]) -> CheckpointInfo:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return write_checkpoint(path, payload)
 
-    def _failed(self, trainer: Trainer, exc: OSError) -> None:
+    def _remove_file(self, name: str) -> bool:
+        return remove_owned_checkpoint(self.folder, name)
+
+    def _failed(self, trainer: Trainer, exc: BaseException | None) -> None:
         first = self.error is None
-        self.error = describe_os_error(exc)
+        if isinstance(exc, OSError):
+            self.error = describe_os_error(exc)
+        else:
+            self.error = f"{type(exc).__name__}: {exc}" if exc else "unknown error"
         if not first:
             return
         note = (
@@ -408,10 +576,22 @@ class ModelCheckpoint(MonitorCallback):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
-        self.top = [
-            list(e) for e in state.get("top", []) if (self.folder / e[2]).is_file()
-        ]
+        self.top = [list(e) for e in state.get("top", []) if self._trusted(e)]
         self.run_id = str(state.get("run") or self.run_id)
+
+    def _trusted(self, entry: Any) -> bool:
+        """Whether a saved ranking entry names a best file of this folder: the
+        ranking comes from a checkpoint file, and its entries are deleted
+        when they drop out of the top ``k``."""
+        return (
+            isinstance(entry, list | tuple)
+            and len(entry) == 3
+            and isinstance(entry[0], int | float)
+            and isinstance(entry[1], int)
+            and is_generated_name(entry[2])
+            and (self.folder / entry[2]).is_file()
+            and not (self.folder / entry[2]).is_symlink()
+        )
 
 
 __all__ = [
@@ -428,6 +608,7 @@ __all__ = [
     "CheckpointInfo",
     "CheckpointSettings",
     "ModelCheckpoint",
+    "check_filename_template",
     "check_weights_fit",
     "checkpoint_payload",
     "describe_os_error",
@@ -438,6 +619,7 @@ __all__ = [
     "new_run_id",
     "read_info",
     "remove_checkpoint",
+    "remove_owned_checkpoint",
     "remove_stale_temp_files",
     "save_checkpoint",
     "write_checkpoint",

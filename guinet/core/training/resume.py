@@ -58,7 +58,7 @@ def resume_run(
     :class:`CheckpointError` for a missing, damaged, unsafe or unfitting
     checkpoint, and what :func:`prepare_run` raises.
     """
-    ckpt = as_checkpoint(checkpoint)
+    ckpt = as_checkpoint(checkpoint, expected_bytes(project))
     if project is None:
         project = ckpt.load_project()
     if checkpoint_dir is None and project.training.check().checkpoint.enabled:
@@ -87,7 +87,7 @@ def branch_run(
     """A new run from ``checkpoint``'s weights with ``project``'s settings
     (e.g. another learning rate, more epochs); see :func:`branch_from_checkpoint`.
     ``epochs`` counts from the start, the checkpoint's epochs included."""
-    ckpt = as_checkpoint(checkpoint)
+    ckpt = as_checkpoint(checkpoint, expected_bytes(project))
     if project is None:
         project = ckpt.load_project()
     run = prepare_run(
@@ -176,11 +176,26 @@ def branch_from_checkpoint(
     return ckpt
 
 
-def as_checkpoint(checkpoint: CheckpointSource) -> Checkpoint:
-    """``checkpoint`` loaded (safely) unless it already is."""
+def as_checkpoint(
+    checkpoint: CheckpointSource, expected_bytes: int | None = None
+) -> Checkpoint:
+    """``checkpoint`` loaded (safely) unless it already is; ``expected_bytes``:
+    the size of the model's weights, to refuse a far bigger file unread."""
     if isinstance(checkpoint, Checkpoint):
         return checkpoint
-    return load_checkpoint(checkpoint)
+    return load_checkpoint(checkpoint, expected_bytes=expected_bytes)
+
+
+def expected_bytes(project: Project | None) -> int | None:
+    """The bytes of ``project``'s weights from the meta-device analysis (no
+    weights are made), or ``None`` when the model cannot tell yet."""
+    if project is None:
+        return None
+    try:
+        analysis = project.model.analyze()
+    except Exception:  # an unusable model is reported where it is built
+        return None
+    return analysis.size_bytes if analysis.ok and analysis.size_bytes > 0 else None
 
 
 def _saved_training(ckpt: Checkpoint) -> dict[str, Any]:

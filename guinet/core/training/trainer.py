@@ -116,8 +116,13 @@ class Trainer:
         self.epochs_run = 0
         self.stop_reason = "completed"
         self.message: str | None = None
+        #: Wall time of the epochs trained (seconds, pauses left out): from
+        #: the start of the first epoch to the end of the run's callbacks, so
+        #: whatever they cost (checkpoints, logging) counts; see
+        #: :attr:`samples_per_sec`.
         self.train_time = 0.0
         self.train_samples = 0
+        self._mark = 0.0
         self._stop_reason: str | None = None
         self._initial: dict[str, torch.Tensor] | None = None
 
@@ -151,6 +156,7 @@ class Trainer:
 
     @property
     def samples_per_sec(self) -> float:
+        """Training samples per second of :attr:`train_time` (wall time)."""
         return self.train_samples / self.train_time if self.train_time > 0 else 0.0
 
     @property
@@ -186,6 +192,7 @@ class Trainer:
             self._initial = _snapshot(self.model)
             for cb in callbacks:
                 cb.on_fit_start(self)
+            self._mark = time.perf_counter()
             for epoch in range(self.start_epoch, self.epochs):
                 if self.control.stop_requested:
                     break
@@ -201,7 +208,7 @@ class Trainer:
                 self.start_epoch = epoch + 1
                 for cb in callbacks:
                     cb.on_epoch_end(self, epoch, logs)
-                if self.control.interrupted and self.control.wait_if_paused():
+                if self.control.interrupted and self._wait_if_paused():
                     break
         except Exception as exc:
             self.stop_reason = "error"
@@ -223,6 +230,8 @@ class Trainer:
             self._initial = None
             for cb in callbacks:
                 cb.on_fit_end(self)
+            if self.epochs_run:  # the last epoch's callbacks and the run's end
+                self.train_time += time.perf_counter() - self._mark
         return self.history
 
     @torch.inference_mode()
@@ -268,7 +277,6 @@ class Trainer:
 
     # -- one epoch ------------------------------------------------------------------
     def _train_epoch(self, epoch: int, callbacks: list[Callback]) -> Logs | None:
-        started = time.perf_counter()
         model, loss_fn, optimizer = self.model, self.loss_fn, self.optimizer
         forward = plain_forward(model)
         clear = (
@@ -321,7 +329,7 @@ class Trainer:
                     metric_sum += metric.total(out.detach(), yb)
             for cb in hooks:
                 cb.on_batch_end(self, epoch, index, loss)
-            if control.interrupted and control.wait_if_paused():
+            if control.interrupted and self._wait_if_paused():
                 return None
             if index % check_every == check_every - 1 and not math.isfinite(
                 loss.item()
@@ -338,20 +346,33 @@ class Trainer:
                 metric_sum = metric.total(torch.cat(outputs), targets).float()
             count = metric.count(targets)
         train_loss, train_metric = torch.stack([loss_sum, metric_sum]).tolist()
-        train_time = time.perf_counter() - started
         if not math.isfinite(train_loss):
             self._diverged(epoch, len(self._bounds) - 1)
             return None
-        self.train_time += train_time
-        self.train_samples += n
         logs: Logs = {"epoch": epoch + 1, "loss": train_loss / n}
         if self.metric is not None:
             logs[self.metric.name] = train_metric / count
         logs.update(self.evaluate(self.data.x_val, self.data.y_val, prefix="val_"))
         logs["lr"] = self.lr
-        logs["samples_per_sec"] = n / train_time if train_time > 0 else 0.0
-        logs["time"] = time.perf_counter() - started
+        # Wall time since the previous epoch's logs: its callbacks (saving a
+        # checkpoint, drawing) count, pauses do not.
+        now = time.perf_counter()
+        wall = now - self._mark
+        self._mark = now
+        self.train_time += wall
+        self.train_samples += n
+        logs["samples_per_sec"] = n / wall if wall > 0 else 0.0
+        logs["time"] = wall
         return logs
+
+    def _wait_if_paused(self) -> bool:
+        """:meth:`TrainingControl.wait_if_paused`, with the pause left out of
+        the wall time."""
+        started = time.perf_counter()
+        try:
+            return self.control.wait_if_paused()
+        finally:
+            self._mark += time.perf_counter() - started
 
     def _evaluate_sums(
         self, x: torch.Tensor, y: torch.Tensor
