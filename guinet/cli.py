@@ -124,6 +124,7 @@ def _train(args: argparse.Namespace) -> int:
         resume_run,
     )
     from guinet.core.training.reporting import EpochLog
+    from guinet.core.training.resume import expected_bytes
 
     if args.epochs is not None and args.epochs < 1:
         return _fail(f"--epochs must be at least 1, not {args.epochs}")
@@ -134,7 +135,10 @@ def _train(args: argparse.Namespace) -> int:
     checkpoint = None
     if args.resume is not None:
         try:
-            checkpoint = load_checkpoint(args.resume)
+            # a file far bigger than this model's weights is refused unread
+            checkpoint = load_checkpoint(
+                args.resume, expected_bytes=expected_bytes(project)
+            )
         except CheckpointError as exc:
             return _fail(f"--resume: {exc}")
     try:

@@ -229,8 +229,9 @@ class CheckpointController(QObject):
         )
 
         try:
-            ckpt = load_checkpoint(path)
             model = self._build_model()
+            # a file far bigger than this model's weights is refused unread
+            ckpt = load_checkpoint(path, model)
             weights = load_weights(ckpt, model) if model is not None else ckpt.weights
         except CheckpointError as exc:
             text = sentence(str(exc))

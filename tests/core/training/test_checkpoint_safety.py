@@ -349,3 +349,19 @@ def test_only_dead_or_old_temporary_files_of_our_naming_are_removed(
     assert not old_live.exists() and not legacy_old.exists()
     for path in (ours_live, other_live, legacy_new, not_ours):
         assert path.exists()
+
+
+def test_guinet_train_resume_refuses_a_file_far_bigger_than_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from guinet import cli
+
+    raw = make_project(mlp()).to_dict()
+    raw["model"]["input_shape"] = [2]
+    path = Project.from_dict(raw).save(tmp_path / "p.guinet")
+    big = tmp_path / "big.ckpt"
+    torch.save({"0.weight": torch.zeros(2_000_000)}, big)  # 8 MB
+    never_read(monkeypatch)
+    assert cli.main(["train", str(path), "--resume", str(big)]) != 0
+    err = capsys.readouterr().err
+    assert "--resume: refused to open big.ckpt: it stores 8.0 MB of tensors" in err
