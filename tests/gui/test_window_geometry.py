@@ -168,9 +168,12 @@ while time.monotonic() < deadline and not button.isVisibleTo(window):
 out["model_fix"] = visible(button)
 window.tabs.setCurrentWidget(window.training_panel)
 window.training_panel.refresh()
-for _ in range(5):
-    app.processEvents()
+# the Train page's checks wait for torch, which loads in the background
+deadline = time.monotonic() + 60
 buttons = window.training_panel.problems.fix_buttons()
+while time.monotonic() < deadline and not buttons:
+    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    buttons = window.training_panel.problems.fix_buttons()
 out["train_fix"] = [visible(b) for b in buttons]
 window.undo_stack.setClean()
 window.close()
