@@ -19,6 +19,7 @@ from guinet.core.data.assemble import assemble
 from guinet.core.data.errors import CancelledFn, Progress, ProgressFn
 from guinet.core.data.preparers import ArrayPrep, Choice, TablePrep, describe
 from guinet.core.data.result import SPLITS, DataReport, MissingReport, PreparedData
+from guinet.core.data.scaling import check_scaled
 from guinet.core.data.sources import ArraySet, Table, load_source
 from guinet.core.data.spec import DataSpec
 from guinet.core.data.split import split_indices
@@ -84,6 +85,7 @@ def prepare(
         keep=part.keep,
         pixel_max=pixel_max,
         fill=part.fill,
+        names=part.feature_names,
     )
     ys = {name: targets.y[index] for name, index in rows.items()}
     for name, other in others.items():
@@ -95,7 +97,9 @@ def prepare(
             labels = _one_hot(values)
             if labels is not None:  # one-hot: column i is class i of training
                 values, names = labels, targets.class_names
-        xs[name], ys[name] = scaler.apply(x), map_targets(values, targets, where, names)
+        xs[name] = scaler.apply(x)
+        check_scaled(xs[name], part.feature_names, where)
+        ys[name] = map_targets(values, targets, where, names)
         if isinstance(part, TablePrep) and part.encoder is not None:
             for column, count in part.encoder.unseen.items():
                 report.notes.append(

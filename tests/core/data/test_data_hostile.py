@@ -203,3 +203,54 @@ def test_the_commands_say_permission_denied(
     err = capsys.readouterr().err
     assert code == 2
     assert "permission denied" in err and "Traceback" not in err
+
+
+# -- 26: values that overflow float32 while scaling -----------------------------------
+def numbers_file(tmp_path: Path, name: str, column: list[float]) -> Path:
+    lines = ["a,b,y"] + [f"{v!r},{i * 0.5},{i % 2}" for i, v in enumerate(column)]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("scaling", ["standard", "minmax"])
+def test_huge_finite_values_are_scaled_in_float64(tmp_path: Path, scaling) -> None:
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=60) * 1e20
+    path = numbers_file(tmp_path, "huge.csv", raw.tolist())
+    data = prepare(section(path, scaling=scaling), tmp_path)
+    a = data.x_train[:, 0].astype(np.float64)
+    assert np.isfinite(data.x_train).all()
+    if scaling == "standard":
+        expected = (raw - raw.mean()) / raw.std()
+        assert abs(a.mean()) < 1e-5 and abs(a.std() - 1) < 1e-5
+    else:
+        expected = (raw - raw.min()) / (raw.max() - raw.min())
+        assert a.min() == 0 and abs(a.max() - 1) < 1e-6
+    np.testing.assert_allclose(a, expected, rtol=1e-5, atol=1e-6)
+    assert data.scaler.scale[0] > 1e19 and np.isfinite(data.scaler.scale).all()
+
+
+def test_a_range_wider_than_float32_is_refused_by_name(tmp_path: Path) -> None:
+    path = numbers_file(tmp_path, "wide.csv", [-3e38, 3e38] * 10)
+    with pytest.raises(DataError, match=r"Column 'a' cannot be scaled") as info:
+        prepare(section(path, scaling="minmax"), tmp_path)
+    assert "-3e+38" in str(info.value) and "3e+38" in str(info.value)
+    # the same values are fine with standard scaling: they fit once centred
+    data = prepare(section(path, scaling="standard"), tmp_path)
+    np.testing.assert_allclose(np.abs(data.x_train[:, 0]), 1.0, rtol=1e-5)
+
+
+def test_values_too_close_together_are_refused_by_name(tmp_path: Path) -> None:
+    path = numbers_file(tmp_path, "tiny.csv", [0.0, 1e-42] * 10)
+    with pytest.raises(DataError, match="Column 'a' cannot be scaled"):
+        prepare(section(path, scaling="standard"), tmp_path)
+
+
+def test_a_validation_value_that_overflows_once_scaled(tmp_path: Path) -> None:
+    train = numbers_file(tmp_path, "train.csv", [0.0, 1e-30] * 10)
+    numbers_file(tmp_path, "val.csv", [0.0, 1e10])
+    spec = section(train, scaling="standard")
+    spec["validation_source"] = {"kind": "csv", "path": "val.csv"}
+    with pytest.raises(DataError, match="Column 'a' in the validation file val.csv"):
+        prepare(spec, tmp_path)
