@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from guinet.core.data.assemble import assemble
-from guinet.core.data.errors import CancelledFn, Progress, ProgressFn
+from guinet.core.data.errors import CancelledFn, DataError, Progress, ProgressFn
 from guinet.core.data.preparers import ArrayPrep, Choice, TablePrep, describe
 from guinet.core.data.result import SPLITS, DataReport, MissingReport, PreparedData
 from guinet.core.data.scaling import check_scaled
@@ -161,9 +161,10 @@ def peek_input_shape(
     first :data:`PEEK_ROWS` rows settle it when every feature column is a
     number or yes/no column there: one input each, whatever the other rows
     hold. ``None`` when they cannot (a text column is one input per category
-    of the training rows), for any other kind of source, and for a small
-    file, which is as cheap to prepare whole. Problems found in those rows
-    raise :class:`DataError` with the words :func:`prepare` uses.
+    of the training rows), when those rows have a problem (the whole data
+    then says it, with counts for the whole file), for any other kind of
+    source, and for a small file, which is as cheap to prepare whole. A file
+    that cannot be read at all raises :class:`DataError`.
     """
     from guinet.core.data.tables import read_csv_head
 
@@ -181,7 +182,10 @@ def peek_input_shape(
         return None
     table = Table(frame=frame, name=path.name, first_line=fmt.first_line)
     choice = Choice(config.target, config.features, config.missing)
-    part = TablePrep(table, choice, MissingReport(policy=config.missing))
+    try:
+        part = TablePrep(table, choice, MissingReport(policy=config.missing))
+    except DataError:
+        return None
     if any(kind == "category" for kind in part.kinds.values()):
         return None
     return (len(part.feature_cols),)
