@@ -139,7 +139,11 @@ def peak_rss(args: list[str]) -> tuple[float, str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(
-            [sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=err
+            [sys.executable, *args],
+            env=env,
+            cwd=REPO,  # `-m`/`-c` put the current folder first on sys.path
+            stdout=subprocess.DEVNULL,
+            stderr=err,
         )
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
