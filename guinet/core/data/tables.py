@@ -219,7 +219,8 @@ def _read_as_text(path: Path, fmt: CsvFormat, name: str) -> Any:
     """Column ``name`` alone, as the text in the file (one read_csv call's way)."""
     import pandas as pd
 
-    options = _options(fmt, fmt.encoding)
+    # low_memory: tokenise the file a block at a time, not all of it at once
+    options = {**_options(fmt, fmt.encoding), "low_memory": True}
     frame = pd.read_csv(path, usecols=[name], dtype={name: str}, **options)
     return frame[name]
 
