@@ -91,13 +91,15 @@ def _summary(args: argparse.Namespace) -> int:
     except ProjectError as exc:
         return _fail(str(exc))
     session = Session(project)
+    shape = None
     if project.model.input_shape is None and project.data is not None:
         # no shape written yet: the data decides it, as it does in the window
+        # (a big table's header and first rows, when they settle it)
         try:
-            session.prepare_data()
+            shape = session.data_input_shape()
         except DataError as exc:
             return _fail(f"{project.display_name}: {exc}")
-    model = session.model_for_data()
+    model = session.model_for_data(shape)
     print(summary_table(model, project.name))
     problem = model.problem()
     if problem is not None:

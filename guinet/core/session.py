@@ -289,10 +289,31 @@ class Session:
             return model
         return self.model_for_data()
 
-    def model_for_data(self) -> ModelSpec:
-        """A copy of the model with the data's input shape (what a run trains)."""
+    def data_input_shape(self) -> tuple[int, ...]:
+        """The data's input shape, reading no more of it than settles that.
+
+        The prepared data's when there is some; else a big table's header
+        and first rows when they settle it
+        (:func:`~guinet.core.data.pipeline.peek_input_shape`); else the data
+        is prepared (and cached). Raises :class:`DataError`.
+        """
+        from guinet.core.data.pipeline import peek_input_shape
+
+        prepared = self.prepared
+        if prepared is not None:
+            return tuple(prepared.input_shape)
+        data = self.project.data
+        if data is not None and data.has_source:
+            shape = peek_input_shape(data, self.project.base_dir)
+            if shape is not None:
+                return shape
+        return tuple(self.prepare_data().input_shape)
+
+    def model_for_data(self, shape: tuple[int, ...] | None = None) -> ModelSpec:
+        """A copy of the model with the data's input shape (what a run trains),
+        or with ``shape`` when given (:meth:`data_input_shape`)."""
         spec = ModelSpec.from_dict(self.project.model.to_dict())
-        shape = self.input_shape()
+        shape = shape if shape is not None else self.input_shape()
         if shape is not None and spec.input_shape != shape:
             spec.set_input_shape(shape)
         return spec

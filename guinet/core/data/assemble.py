@@ -21,6 +21,7 @@ from guinet.core.data.scaling import (
     BLOCK_ROWS,
     Moments,
     check_kind,
+    check_scaled,
     scaler_from,
     stats_shape,
 )
@@ -37,12 +38,14 @@ def assemble(
     keep: np.ndarray | None = None,
     pixel_max: float | None = None,
     fill: np.ndarray | None = None,
+    names: Sequence[str] = (),
 ) -> tuple[dict[str, np.ndarray], Scaler]:
     """float32 arrays of ``source``'s ``rows`` per split, scaled, and the scaler.
 
     ``source`` is either a list of equally long 1-D columns (one per feature)
     or one array with the samples along axis 0. ``fill`` replaces NaN inputs
-    (one value per feature, broadcast against a sample).
+    (one value per feature, broadcast against a sample). A scaled value that
+    is not finite is a :class:`DataError` naming its column (``names``).
     """
     check_kind(kind)
     sample = source.shape[1:] if isinstance(source, np.ndarray) else (len(source),)
@@ -77,12 +80,16 @@ def assemble(
             if part is not None:
                 moments = part if moments is None else moments.merge(part)
         shape = stats_shape((1, *sample))
-        scaler = scaler_from(moments, kind, shape, keep=keep, pixel_max=pixel_max)
+        scaler = scaler_from(
+            moments, kind, shape, keep=keep, pixel_max=pixel_max, names=names
+        )
         offset, inverse = scaler.offset, (1.0 / scaler.scale).astype(np.float32)
 
         def scale(block: np.ndarray) -> None:
-            block -= offset
-            block *= inverse
+            with np.errstate(over="ignore", invalid="ignore"):
+                block -= offset
+                block *= inverse
+            check_scaled(block, names)
 
         def finish(job: tuple[str, int]) -> None:
             name, start = job

@@ -16,10 +16,17 @@ from typing import Any
 import numpy as np
 
 from guinet.core.data.assemble import assemble
-from guinet.core.data.errors import CancelledFn, Progress, ProgressFn
+from guinet.core.data.errors import CancelledFn, DataError, Progress, ProgressFn
 from guinet.core.data.preparers import ArrayPrep, Choice, TablePrep, describe
 from guinet.core.data.result import SPLITS, DataReport, MissingReport, PreparedData
-from guinet.core.data.sources import ArraySet, Table, load_source
+from guinet.core.data.scaling import check_scaled
+from guinet.core.data.sources import (
+    ArraySet,
+    Table,
+    load_source,
+    resolve_path,
+    source_kind,
+)
 from guinet.core.data.spec import MISSING, DataSpec
 from guinet.core.data.split import split_indices
 from guinet.core.data.targets import Targets, encode_targets, map_targets
@@ -86,6 +93,7 @@ def prepare(
         keep=part.keep,
         pixel_max=pixel_max,
         fill=part.fill,
+        names=part.feature_names,
     )
     ys = {name: targets.y[index] for name, index in rows.items()}
     for name, other in others.items():
@@ -97,7 +105,9 @@ def prepare(
             labels = _one_hot(values)
             if labels is not None:  # one-hot: column i is class i of training
                 values, names = labels, targets.class_names
-        xs[name], ys[name] = scaler.apply(x), map_targets(values, targets, where, names)
+        xs[name] = scaler.apply(x)
+        check_scaled(xs[name], part.feature_names, where)
+        ys[name] = map_targets(values, targets, where, names)
         if isinstance(part, TablePrep) and part.encoder is not None:
             for column, count in part.encoder.unseen.items():
                 report.notes.append(
@@ -122,7 +132,7 @@ def prepare(
     if isinstance(part, TablePrep) and part.encoder is not None:
         report.encodings = part.encoder.encodings
     tracker.update(1.0, "Data ready")
-    return PreparedData(
+    prepared = PreparedData(
         x_train=xs["train"],
         y_train=ys["train"],
         x_val=xs["validation"],
@@ -139,6 +149,69 @@ def prepare(
         scaler=scaler,
         encoder=part.encoder if isinstance(part, TablePrep) else None,
     )
+    del raw, others, part  # the table as read: only the arrays are kept
+    _release_free_memory()
+    return prepared
+
+
+#: Data rows :func:`peek_input_shape` reads after the header.
+PEEK_ROWS = 1000
+
+
+def peek_input_shape(
+    data: DataSpec | Mapping[str, Any], base_dir: str | Path | None = None
+) -> tuple[int, ...] | None:
+    """The input shape :func:`prepare` would give, from the first rows only.
+
+    For a CSV/TSV file bigger than its sniffing sample, the header and the
+    first :data:`PEEK_ROWS` rows settle it when every feature column is a
+    number or yes/no column there: one input each, whatever the other rows
+    hold. ``None`` when they cannot (a text column is one input per category
+    of the training rows), when those rows have a problem (the whole data
+    then says it, with counts for the whole file), for any other kind of
+    source, and for a small file, which is as cheap to prepare whole. A file
+    that cannot be read at all raises :class:`DataError`.
+    """
+    from guinet.core.data.tables import read_csv_head
+
+    config = data if isinstance(data, DataSpec) else DataSpec(data)
+    config.check()
+    source = config.source
+    if not isinstance(source, Mapping) or not source:
+        return None
+    kind = source_kind(source, base_dir)
+    if kind not in ("csv", "tsv"):
+        return None
+    path = resolve_path(source, base_dir)
+    frame, fmt = read_csv_head(path, kind, source, PEEK_ROWS)
+    if fmt.complete:
+        return None
+    table = Table(frame=frame, name=path.name, first_line=fmt.first_line)
+    choice = Choice(config.target, config.features, config.missing)
+    try:
+        part = TablePrep(table, choice, MissingReport(policy=config.missing))
+    except DataError:
+        return None
+    if any(kind == "category" for kind in part.kinds.values()):
+        return None
+    return (len(part.feature_cols),)
+
+
+def _release_free_memory() -> None:
+    """Give the heap pages freed by reading and assembling back to the system.
+
+    Parsing leaves many freed chunk buffers between the arrays that stay, and
+    glibc keeps such pages (tens of MiB for a big table) unless asked; a
+    no-op elsewhere.
+    """
+    import contextlib
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _targets(

@@ -154,12 +154,17 @@ class Scaler:
         """Scale float32 ``x`` in place (and return it).
 
         Works through row blocks so both operations find the block in cache.
+        A value far outside the training range may overflow to infinity here;
+        callers check the result (:func:`~guinet.core.data.scaling.check_scaled`).
         """
+        import numpy as np
+
         inverse = (1.0 / self.scale).astype(x.dtype)
-        for start in range(0, len(x), 32768):
-            block = x[start : start + 32768]
-            block -= self.offset
-            block *= inverse
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, len(x), 32768):
+                block = x[start : start + 32768]
+                block -= self.offset
+                block *= inverse
         return x
 
     def to_dict(self) -> dict[str, Any]:

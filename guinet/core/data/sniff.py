@@ -70,11 +70,13 @@ class CsvFormat:
     estimated_rows: int
     complete: bool
     notes: tuple[str, ...] = ()
+    line_end: str = "\n"
 
     @property
     def splittable(self) -> bool:
-        """Whether every ``\\n`` byte is a line end (true for UTF-8 and Latin-1)."""
-        return not self.encoding.startswith("utf-16")
+        """Whether every ``\\n`` byte is a line end (true for UTF-8 and Latin-1
+        text whose lines end in ``\\n`` or ``\\r\\n``, not for old-Mac ``\\r``)."""
+        return not self.encoding.startswith("utf-16") and self.line_end == "\n"
 
 
 def sniff_csv(
@@ -89,9 +91,12 @@ def sniff_csv(
     encoding, note = _encoding(raw, source.get("encoding"), complete, name)
     _refuse_binary(raw, name, encoding)
     text = codecs.getincrementaldecoder(encoding)("replace").decode(raw, final=complete)
+    line_end = _line_end(text)
     if not complete:
-        text = text[: text.rfind("\n") + 1]
+        text = text[: text.rfind(line_end) + 1]
     notes = [note] if note else []
+    if line_end == "\r":
+        notes.append("lines end in CR only (old Mac text)")
 
     delimiter = source.get("delimiter") or _delimiter(text, default_delimiter)
     if not isinstance(delimiter, str) or len(delimiter) != 1:
@@ -120,7 +125,7 @@ def sniff_csv(
     notes.append("first row is the header" if header else "no header row")
     _check_lengths(body, len(names), name, header, first.line)
 
-    data_offset = _offset_after_lines(raw, header_lines, encoding)
+    data_offset = _offset_after_lines(raw, header_lines, encoding, line_end)
     sample_bytes = len(raw) if complete else len(text.encode(encoding, "replace"))
     per_row = max(1.0, (sample_bytes - data_offset) / max(len(body), 1))
     estimated = len(body) if complete else int((size - data_offset) / per_row)
@@ -136,6 +141,7 @@ def sniff_csv(
         estimated_rows=estimated,
         complete=complete,
         notes=tuple(notes),
+        line_end=line_end,
     )
 
 
@@ -144,7 +150,11 @@ def _sample(path: Path, size: int) -> bytes:
     want = SAMPLE_BYTES
     with open(path, "rb") as handle:
         raw = handle.read(want)
-        while raw.count(b"\n") < 5 and len(raw) < size and want < MAX_SAMPLE_BYTES:
+        while (
+            max(raw.count(b"\n"), raw.count(b"\r")) < 5
+            and len(raw) < size
+            and want < MAX_SAMPLE_BYTES
+        ):
             want *= 4
             raw += handle.read(want - len(raw))
     return raw
@@ -303,7 +313,9 @@ def _check_lengths(
 ) -> None:
     for row in body:
         if len(row.fields) != width:
-            if row.end > row.line and any("\n" in cell for cell in row.fields):
+            if row.end > row.line and any(
+                "\n" in cell or "\r" in cell for cell in row.fields
+            ):
                 raise DataError(
                     f'{name} has a quote mark (") on line {row.line} that is never '
                     "closed; remove it or close it."
@@ -323,11 +335,17 @@ def ragged_message(
     )
 
 
-def _offset_after_lines(raw: bytes, lines: int, encoding: str) -> int:
-    """Byte offset after the BOM and the first ``lines`` lines (``\\n``-ended)."""
+def _line_end(text: str) -> str:
+    """``"\\r"`` for text whose lines end in a lone CR (old Mac), else ``"\\n"``."""
+    return "\r" if "\n" not in text and "\r" in text else "\n"
+
+
+def _offset_after_lines(raw: bytes, lines: int, encoding: str, line_end: str) -> int:
+    """Byte offset after the BOM and the first ``lines`` lines."""
     offset = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
     if encoding.startswith("utf-16"):
         return 0
+    end = line_end.encode("ascii")
     for _ in range(lines):
-        offset = raw.index(b"\n", offset) + 1
+        offset = raw.index(end, offset) + 1
     return offset

@@ -9,7 +9,10 @@ preparation step knows how to finish each.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import os
+import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,7 +117,61 @@ def resolve_path(
             raise DataError(f"{path} is a file; an image source needs a folder.")
         if not folder and path.is_dir():
             raise DataError(f"{path} is a folder, not a data file.")
+        check_readable(path, folder=folder)
     return path
+
+
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def check_readable(path: Path, *, folder: bool = False) -> None:
+    """Refuse, with a sentence, what cannot be read as data before a reader opens it.
+
+    Only regular files (or, for ``folder``, directories) are accepted: a named
+    pipe or a device would block a reader forever or feed it endless bytes, so
+    it is told apart by :func:`os.stat` without being opened. A file is then
+    opened and its first byte read, so a permission problem or a file that
+    cannot be read at all (such as ``/proc/self/mem``) is a message, not a
+    traceback from deep inside a reader.
+    """
+    with unreadable_as_data_error(path):
+        mode = os.stat(path).st_mode
+        if folder:
+            if not stat.S_ISDIR(mode):
+                raise DataError(f"{path} is not a folder; an image source needs one.")
+            with os.scandir(path) as entries:
+                next(entries, None)
+            return
+        if not stat.S_ISREG(mode):
+            what = next(
+                (words for test, words in _SPECIAL_FILES if test(mode)),
+                "not an ordinary file",
+            )
+            raise DataError(
+                f"{path} is {what}, not a data file; choose a file saved on disk."
+            )
+        with open(path, "rb") as handle:
+            handle.read(1)
+
+
+@contextlib.contextmanager
+def unreadable_as_data_error(path: Path | str) -> Iterator[None]:
+    """An :class:`OSError` while reading ``path``, told as a :class:`DataError`."""
+    try:
+        yield
+    except PermissionError:
+        raise DataError(
+            f"Cannot open {path}: permission denied. Give your user read access "
+            "to it, or copy it to a folder of your own."
+        ) from None
+    except OSError as exc:
+        detail = exc.strerror or str(exc) or type(exc).__name__
+        raise DataError(f"Cannot read {path}: {detail}.") from None
 
 
 def load_source(
@@ -130,4 +187,7 @@ def load_source(
     kind = SOURCE_KINDS[source_kind(source, base_dir)]
     progress.update(0.0, "Opening the data", force=True)
     path = resolve_path(source, base_dir, folder=kind.folder) if kind.has_path else None
-    return kind.read(path, source, progress)
+    if path is None:
+        return kind.read(path, source, progress)
+    with unreadable_as_data_error(path):
+        return kind.read(path, source, progress)

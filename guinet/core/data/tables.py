@@ -1,15 +1,24 @@
-"""Read tables (CSV/TSV, Parquet, Excel) into pandas, fast and interruptibly.
+"""Read tables (CSV/TSV, Parquet, Excel) into pandas, fast, lean and interruptibly.
 
 A text table is sniffed first (:mod:`guinet.core.data.sniff`), then read by
-pandas' C engine with the answers spelled out. Files up to
-:data:`DIRECT_READ_BYTES` are one ``read_csv`` call: pandas reads big UTF-8
-files on several threads itself, faster than anything built on its public
-API, and at that size the call returns within about a second. A bigger file
-is cut at line ends into ~8 MiB pieces that a thread pool parses while this
-thread reports progress and checks for cancellation between pieces.
-Whatever cannot be cut safely (UTF-16, a piece that fails to parse, e.g. a
-quoted line break across a cut) is read again serially in row chunks, which
-also gives exact line numbers in errors.
+pandas' C engine with the answers spelled out, in row chunks of about
+:data:`CHUNK_BYTES` of text, so progress is reported and a cancel request
+takes effect between chunks. Each chunk is made compact as soon as it is
+parsed (:func:`_compact`): float columns become float32 (the precision the
+network gets anyway) unless a value needs float64 to be refused by name
+later, integer columns int32 when they fit. The chunks are then joined one
+column at a time, so a table of numbers never costs more than its compact
+size plus one column and one chunk — not the float64 frame plus pandas'
+chunk list that one ``read_csv`` call holds at its peak (about 8× the
+float32 data).
+
+A file over :data:`DIRECT_READ_BYTES` is cut at line ends into pieces that a
+thread pool parses (and compacts) while this thread reports progress.
+Whatever cannot be cut safely (UTF-16, old-Mac CR line ends, a piece that
+fails to parse, e.g. a quoted line break across a cut) is read serially in
+row chunks, which also gives exact line numbers in errors. A column whose
+chunks disagree on its type (numbers in most, text in one) is read once
+more on its own as text, which is what one ``read_csv`` call gives for it.
 """
 
 from __future__ import annotations
@@ -117,11 +126,7 @@ def _read_csv_frame(path: Path, fmt: CsvFormat, progress: Progress) -> pd.DataFr
     size = path.stat().st_size
     progress.update(0.0, f"Reading {path.name} ({size / 2**20:,.0f} MiB)", force=True)
     with _translated(path.name, fmt):
-        if size <= DIRECT_READ_BYTES:
-            frame = _read_whole(path, fmt)
-            progress.check()
-            return frame
-        if fmt.splittable:
+        if size > DIRECT_READ_BYTES and fmt.splittable:
             frame = _read_pieces(path, fmt, progress.stage(0.0, 0.95))
             if frame is not None:
                 return frame
@@ -130,22 +135,94 @@ def _read_csv_frame(path: Path, fmt: CsvFormat, progress: Progress) -> pd.DataFr
         return _read_row_chunks(path, fmt, progress)
 
 
-def _read_whole(path: Path, fmt: CsvFormat) -> pd.DataFrame:
-    """One ``read_csv`` call: pandas' own reader, parallel for big UTF-8 files.
+# -- compact chunks ------------------------------------------------------------------
+F32_MAX = float(np.finfo(np.float32).max)
+I32 = np.iinfo(np.int32)
+Part = dict[str, Any]  # column name → a compact NumPy array, or a pandas Series
 
-    Up to :data:`DIRECT_READ_BYTES` this is the fastest way in (about a
-    second at the limit), so a cancel request takes effect when it returns.
-    ``low_memory`` keeps pandas' parallel path on; the DtypeWarning it may
-    raise for a column of mixed types says nothing the column checks that
-    follow will not say better.
+
+def _compact(frame: pd.DataFrame) -> Part:
+    """One parsed chunk as compact columns, each its own array.
+
+    float64 becomes float32 unless a value is infinite or beyond float32 (kept
+    so the column checks can name it); int64 becomes int32 when it fits.
+    Other columns (text, yes/no) are kept as pandas gives them.
     """
-    import pandas as pd
-    from pandas.errors import DtypeWarning
+    part: Part = {}
+    for name in frame.columns:
+        series = frame[name]
+        dtype = series.dtype
+        if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+            part[name] = series.reset_index(drop=True)
+            continue
+        values = series.to_numpy()
+        if dtype == np.float64 and len(values):
+            # fmin/fmax skip NaN and allocate nothing
+            low, high = np.fmin.reduce(values), np.fmax.reduce(values)
+            if not (low >= -F32_MAX and high <= F32_MAX) and not np.isnan(low):
+                part[name] = values.copy()
+                continue
+            part[name] = values.astype(np.float32)
+        elif dtype == np.int64 and len(values):
+            fits = I32.min <= values.min() and values.max() <= I32.max
+            part[name] = values.astype(np.int32) if fits else values.copy()
+        else:
+            part[name] = values.copy()
+    return part
 
+
+def _join_column(pieces: list[Any]) -> Any | None:
+    """One column from its chunks, or ``None`` when they disagree on its type."""
+    import pandas as pd
+
+    numeric = [isinstance(p, np.ndarray) for p in pieces]
+    if not all(numeric):
+        if any(numeric) or len({str(p.dtype) for p in pieces}) != 1:
+            return None
+        return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    kinds = {p.dtype.kind for p in pieces}
+    if not (kinds <= {"b"} or kinds <= {"i", "u", "f"}):
+        return None  # yes/no in some chunks, numbers in others
+    if "f" in kinds:
+        wide = any(p.dtype == np.float64 for p in pieces)
+        dtype = np.dtype(np.float64 if wide else np.float32)
+    else:
+        dtype = np.result_type(*pieces)
+    if len(pieces) == 1:
+        return pieces[0].astype(dtype, copy=False)
+    out = np.empty(sum(len(p) for p in pieces), dtype)
+    at = 0
+    while pieces:  # free each chunk as soon as it is copied
+        array = pieces.pop(0)
+        out[at : at + len(array)] = array
+        at += len(array)
+    return out
+
+
+def _join_parts(parts: list[Part], path: Path, fmt: CsvFormat) -> pd.DataFrame:
+    """One frame from compact chunks, built a column at a time."""
+    import pandas as pd
+
+    names = list(parts[0]) if parts else list(fmt.names)
+    columns: dict[str, Any] = {}
+    for name in names:
+        pieces = [part.pop(name) for part in parts]
+        column = _join_column(pieces)
+        del pieces
+        if column is None:  # numbers in some chunks, text in others
+            column = _read_as_text(path, fmt, name)
+        columns[name] = column
+    return pd.DataFrame(columns, copy=False)
+
+
+def _read_as_text(path: Path, fmt: CsvFormat, name: str) -> Any:
+    """Column ``name`` alone, as the text in the file (one read_csv call's way)."""
+    import pandas as pd
+
+    # low_memory: tokenise the file a block at a time, not all of it at once
     options = {**_options(fmt, fmt.encoding), "low_memory": True}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DtypeWarning)
-        return pd.read_csv(path, **options)
+    frame = pd.read_csv(path, usecols=[name], dtype={name: str}, **options)
+    return frame[name]
 
 
 def _workers() -> int:
@@ -185,21 +262,24 @@ def _read_pieces(path: Path, fmt: CsvFormat, progress: Progress) -> pd.DataFrame
     options = {**_options(fmt, encoding), "header": None}
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
 
-    def parse(begin: int, end: int) -> pd.DataFrame:
-        return pd.read_csv(_Piece(_read_range(descriptor, begin, end)), **options)
+    def parse(begin: int, end: int) -> Part:
+        data = _read_range(descriptor, begin, end)
+        return _compact(pd.read_csv(_Piece(data), **options))
 
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures: list[Future[pd.DataFrame]] = [
+            futures: list[Future[Part]] = [
                 pool.submit(parse, offsets[i], offsets[i + 1])
                 for i in range(len(offsets) - 1)
             ]
             if not _wait_all(futures, progress, path.name):
                 return None
             parts = [future.result() for future in futures]
-            return _join(parts, fmt.names, pool)
+            del futures
     finally:
         os.close(descriptor)
+    parts = [part for part in parts if len(next(iter(part.values()), ()))] or parts[:1]
+    return _join_parts(parts, path, fmt)
 
 
 class _Piece:
@@ -230,24 +310,6 @@ def _read_range(descriptor: int, begin: int, end: int) -> bytes:
         return handle.read(end - begin)
 
 
-def _join(parts: list[Any], names: list[str], pool: ThreadPoolExecutor) -> Any:
-    """One frame from the pieces, numeric columns concatenated in parallel."""
-    import pandas as pd
-
-    parts = [part for part in parts if len(part)] or parts[:1]
-    if len(parts) == 1:
-        return parts[0]
-
-    def join_column(name: str) -> Any:
-        pieces = [part[name] for part in parts]
-        if all(isinstance(p.dtype, np.dtype) and p.dtype.kind in "iuf" for p in pieces):
-            return np.concatenate([p.to_numpy() for p in pieces])
-        return pd.concat(pieces, ignore_index=True)
-
-    columns = list(pool.map(join_column, names))
-    return pd.DataFrame(dict(zip(names, columns, strict=True)), copy=False)
-
-
 def _wait_all(futures: list[Future[Any]], progress: Progress, name: str) -> bool:
     """Wait for every piece, reporting progress; ``False`` when one failed."""
     pending = set(futures)
@@ -266,24 +328,25 @@ def _wait_all(futures: list[Future[Any]], progress: Progress, name: str) -> bool
 
 
 def _read_row_chunks(path: Path, fmt: CsvFormat, progress: Progress) -> pd.DataFrame:
-    """Serial read in row chunks: slower, but cancellable and exact in its errors."""
+    """Serial read in row chunks of about :data:`CHUNK_BYTES`, each made compact."""
     import pandas as pd
 
     per_row = max(1, path.stat().st_size // max(fmt.estimated_rows, 1))
     rows = max(1000, CHUNK_BYTES // per_row)
-    parts = []
+    parts: list[Part] = []
     read = 0
     with pd.read_csv(path, chunksize=rows, **_options(fmt, fmt.encoding)) as reader:
-        for part in reader:
-            parts.append(part)
-            read += len(part)
+        for chunk in reader:
+            read += len(chunk)
+            parts.append(_compact(chunk))
+            del chunk
             progress.update(
                 min(read / max(fmt.estimated_rows, 1), 0.99),
                 f"Reading {path.name}: {read:,} rows",
             )
     if not parts:
         return pd.DataFrame(columns=fmt.names)
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return _join_parts(parts, path, fmt)
 
 
 _EXPECTED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")

@@ -40,10 +40,12 @@ if TYPE_CHECKING:
     from guinet.core.data import DataTensors
 
 #: Shuffle the whole training set once per epoch (one gather) when it is
-#: smaller than this; bigger sets gather each batch instead.
-PRESHUFFLE_BYTES = 1 << 29
-#: Validation and test batches hold about this many input values.
-EVAL_VALUES = 1 << 22
+#: smaller than this; bigger sets gather each batch instead, so training never
+#: holds a second, shuffled copy of a big training set.
+PRESHUFFLE_BYTES = 1 << 25
+#: Validation and test batches hold about this many input values (their
+#: activations, not the data, are what evaluation adds to memory).
+EVAL_VALUES = 1 << 18
 #: Keep an epoch's outputs for the metric when they take less than this;
 #: otherwise the metric is summed batch by batch.
 STASH_BYTES = 1 << 28
@@ -301,7 +303,9 @@ class Trainer:
             x, y = x[order], y[order]
         metric = self.metric
         losses: list[torch.Tensor] = []
-        outputs: list[torch.Tensor] = []
+        # the epoch's outputs for the metric, in one buffer (a tensor per batch
+        # would scatter small blocks over the heap and keep its pages alive)
+        outputs: torch.Tensor | None = None
         metric_sum = torch.zeros((), device=self.device)
         stash: bool | None = None
         model.train()
@@ -324,7 +328,9 @@ class Trainer:
                 if stash is None:
                     stash = out[:1].numel() * out.element_size() * n <= STASH_BYTES
                 if stash:
-                    outputs.append(out.detach())
+                    if outputs is None:
+                        outputs = out.new_empty((n, *out.shape[1:]))
+                    outputs[start:stop] = out.detach()
                 else:
                     metric_sum += metric.total(out.detach(), yb)
             for cb in hooks:
@@ -342,8 +348,8 @@ class Trainer:
         count = 1
         if metric is not None:
             targets = y[order] if gather else y
-            if outputs:
-                metric_sum = metric.total(torch.cat(outputs), targets).float()
+            if outputs is not None:
+                metric_sum = metric.total(outputs, targets).float()
             count = metric.count(targets)
         train_loss, train_metric = torch.stack([loss_sum, metric_sum]).tolist()
         if not math.isfinite(train_loss):
