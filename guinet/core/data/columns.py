@@ -183,12 +183,21 @@ class TableEncoder:
     def source(self, frame: pd.DataFrame) -> list[np.ndarray] | np.ndarray:
         """What :func:`~guinet.core.data.assemble.assemble` copies rows from.
 
-        Plain number columns are handed over as they are (no copy); anything
-        to encode or fill is first turned into one float32 matrix.
+        Number columns are handed over as they are (no copy; a column with
+        gaps to fill as a filled float32 copy of itself); a table with columns
+        to encode is first turned into one float32 matrix.
         """
-        if all(p.kind == "number" and p.fill is None for p in self.columns):
-            return [frame[p.name].to_numpy() for p in self.columns]
-        return self.transform(frame)
+        if any(p.kind != "number" for p in self.columns):
+            return self.transform(frame)
+        columns = []
+        for plan in self.columns:
+            values = frame[plan.name].to_numpy()
+            if plan.fill is not None and values.dtype.kind == "f":
+                gaps = np.isnan(values)
+                if gaps.any():
+                    values = np.where(gaps, plan.fill, values).astype(np.float32)
+            columns.append(values)
+        return columns
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """Every row of ``frame`` as a float32 matrix (missing stays NaN unless

@@ -240,3 +240,25 @@ def test_summary_of_a_table_with_text_reads_it_all(tmp_path: Path, capsys) -> No
     project = summary_project(tmp_path, big_table(tmp_path, text=True))
     assert main(["summary", str(project)]) == 0
     assert "(8,)" in capsys.readouterr().out  # a, b, c, d, flag + 3 cities
+
+
+def test_number_columns_with_gaps_are_filled_without_copying_the_others(
+    tmp_path: Path,
+) -> None:
+    frame = pd.DataFrame(
+        {"a": [1.0, None, 3.0, 5.0] * 10, "b": np.arange(40.0), "y": [0, 1] * 20}
+    )
+    frame.to_csv(tmp_path / "g.csv", index=False)
+    spec = {
+        "source": {"kind": "csv", "path": "g.csv"},
+        "target": "y",
+        "scaling": "none",
+        "split": {"validation": 0.0, "test": 0.0, "seed": 0},
+    }
+    data = prepare(spec, tmp_path)
+    assert data.report.missing.filled == {"a": 10}
+    fill = data.encoder.columns[0].fill
+    assert fill == pytest.approx(3.0)  # the mean of 1, 3 and 5
+    assert not np.isnan(data.x_train).any()
+    assert sorted(set(data.x_train[:, 0].tolist())) == [1.0, 3.0, 5.0]
+    assert sorted(data.x_train[:, 1].tolist()) == list(np.arange(40.0))
