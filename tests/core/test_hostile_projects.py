@@ -383,8 +383,8 @@ def test_on_a_gpu_the_gpu_memory_is_what_counts(
 
 
 def test_validation_batches_are_sized_by_the_widest_layer() -> None:
-    """Two inputs into Linear(10000): validation in chunks of about 4M hidden
-    values (16 MB), not 2M rows at once (a moons project of a million samples
+    """Two inputs into Linear(10000): validation in chunks of EVAL_VALUES hidden
+    values (at least a training batch), not 200,000 rows at once (a moons project of a million samples
     reached gigabytes evaluating its 200,000 validation rows in one go)."""
     from guinet.core.training.trainer import EVAL_VALUES
 
@@ -396,8 +396,10 @@ def test_validation_batches_are_sized_by_the_widest_layer() -> None:
         ]
     )
     run = Session(Project.from_dict(raw)).prepare_run()
-    assert run.trainer.eval_batch_size == EVAL_VALUES // 10_000
+    batch = run.config.batch_size
+    assert run.trainer.eval_batch_size == max(batch, EVAL_VALUES // 10_000)
+    assert run.trainer.eval_batch_size < len(run.trainer.data.x_val)
     narrow = Session(Project.from_dict(moons())).prepare_run()
-    assert narrow.trainer.eval_batch_size == EVAL_VALUES // 16
+    assert narrow.trainer.eval_batch_size == max(batch, EVAL_VALUES // 16)
     logs = run.trainer.evaluate(run.trainer.data.x_val, run.trainer.data.y_val)
     assert set(logs) == {"loss", "accuracy"}
