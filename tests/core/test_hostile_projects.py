@@ -383,9 +383,10 @@ def test_on_a_gpu_the_gpu_memory_is_what_counts(
 
 
 def test_validation_batches_are_sized_by_the_widest_layer() -> None:
-    """Two inputs into Linear(10000): validation in chunks of EVAL_VALUES hidden
-    values (at least a training batch), not 200,000 rows at once (a moons project of a million samples
-    reached gigabytes evaluating its 200,000 validation rows in one go)."""
+    """Two inputs into Linear(10000): validation in chunks of EVAL_VALUES
+    hidden values (at least a training batch), not all rows at once (a moons
+    project of a million samples reached gigabytes evaluating its 200,000
+    validation rows in one go)."""
     from guinet.core.training.trainer import EVAL_VALUES
 
     raw = moons(
