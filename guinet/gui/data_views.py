@@ -8,7 +8,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from guinet.gui.curves.style import LEGEND
 
 if TYPE_CHECKING:
     from guinet.core.data import PreparedData
@@ -109,21 +111,23 @@ class DataSummary(QWidget):
         super().__init__(parent)
         pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
         self.balance = pg.PlotWidget()
-        self.balance.setMinimumHeight(170)
+        self.balance.setMinimumHeight(180)
         self.balance.setMouseEnabled(x=False, y=False)
         self.balance.hideButtons()
         self.balance.setTitle("Class balance", size="9pt")
         self.scatter = pg.PlotWidget()
-        self.scatter.setMinimumHeight(220)
+        self.scatter.setMinimumHeight(180)
         self.scatter.setAspectLocked(False)
         self.images = QWidget()
         self.image_grid = QGridLayout(self.images)
         self.image_grid.setSpacing(4)
-        layout = QVBoxLayout(self)
+        # side by side: on a 1280×720 projector, stacked plots left the
+        # preview two rows
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.balance, 2)
-        layout.addWidget(self.scatter, 3)
-        layout.addWidget(self.images, 3)
+        layout.addWidget(self.balance, 1)
+        layout.addWidget(self.scatter, 1)
+        layout.addWidget(self.images, 1)
         self.clear()
 
     def clear(self) -> None:
@@ -171,6 +175,8 @@ class DataSummary(QWidget):
             self.balance.addItem(bars)
         tallest = max((max(c.values(), default=0) for c in counts.values()), default=0)
         self.balance.setYRange(0, tallest * 1.08 + 1, padding=0)
+        # every class's group of bars, whatever the plot's size when it was hidden
+        self.balance.setXRange(-0.5, len(names) - 0.5, padding=0.02)
         axis = self.balance.getAxis("bottom")
         labels = [(i, _short(name)) for i, name in enumerate(names)]
         axis.setTicks(
@@ -181,7 +187,8 @@ class DataSummary(QWidget):
 
     def _show_scatter(self, x: np.ndarray, y: np.ndarray, data: PreparedData) -> None:
         self.scatter.setTitle("Training points", size="9pt")
-        self.scatter.addLegend(offset=(-10, 10))
+        # a light box: the key stays readable over the points it sits on
+        self.scatter.addLegend(offset=(-10, 10), brush=LEGEND)
         if data.task == "regression":
             values = y[:, 0]
             span = float(values.max() - values.min()) or 1.0

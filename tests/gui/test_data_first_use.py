@@ -170,3 +170,38 @@ def test_question_marks_and_the_missing_values_menu(window, qtbot, tmp_path):
         words = combo.itemText(combo.findData(choice))
         assert f"\u201c{words}\u201d" in message
     assert "missing values in workclass (9), hours (6)" in message
+
+
+def test_on_a_projector_the_preview_has_room_and_a_long_report_scrolls(
+    window, qtbot, tmp_path
+):
+    """At the size the window opens on a 1280×720 screen, stacked plots left
+    the preview two rows and cut Titanic's report off; the plots now sit side
+    by side and the report scrolls after a few lines."""
+    from guinet.gui.data_results import REPORT_LINES
+
+    window.resize(1180, 660)
+    panel = data_page(window)
+    qtbot.waitUntil(lambda: panel.prepared is not None, timeout=20_000)
+    results = panel.results
+    table = results.table
+    qtbot.waitUntil(lambda: table.viewport().height() > 0)
+    rows = table.viewport().height() // table.verticalHeader().defaultSectionSize()
+    assert rows >= 6
+    summary = results.summary
+    assert summary.balance.isVisible() and summary.scatter.isVisible()
+    # side by side, both whole
+    assert summary.balance.geometry().right() < summary.scatter.geometry().left()
+    assert summary.geometry().bottom() <= results.height()
+    short = results.report_area.height()
+    assert results.report_area.verticalScrollBar().maximum() == 0  # moons fits
+
+    csv = write_titanic(tmp_path / "titanic.csv")
+    load(qtbot, panel, lambda: panel.open_file(csv))
+    load(qtbot, panel, lambda: choose(qtbot, panel.target, "Survived"))
+    line = results.report.fontMetrics().lineSpacing()
+    assert short < results.report_area.height() <= line * REPORT_LINES + 2
+    bar = results.report_area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)  # the rest is a scroll away
+    bar.setValue(bar.maximum())
+    assert "task: binary" in results.report.text()
