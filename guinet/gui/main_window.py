@@ -344,7 +344,11 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         if not self.built:
             return
-        self.setWindowTitle(f"{self.project.display_name}[*] — guinet")
+        project = self.project
+        title = project.display_name
+        if project.path is None and project.name != title:
+            title = f"{project.name} (not saved)"  # an example's copy
+        self.setWindowTitle(f"{title}[*] — guinet")
         self.setWindowFilePath(str(self.project.path) if self.project.path else "")
         self.setWindowModified(not self.undo_stack.isClean())
 

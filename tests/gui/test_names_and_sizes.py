@@ -80,3 +80,9 @@ def test_open_example_lists_titles_and_opens_the_chosen_one(window, qtbot):
     submenu.hide()
     assert window.project.name == "Two moons — a five-layer MLP"
     assert window.project.path is None
+    # the title says which example this is, and that it is not saved yet
+    assert (
+        window.windowTitle() == "Two moons — a five-layer MLP (not saved)[*] — guinet"
+    )
+    window.new_action.trigger()
+    assert window.windowTitle() == "Untitled[*] — guinet"
