@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -312,6 +313,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return SUBCOMMANDS[args.command](args)
         except KeyboardInterrupt:
             return _fail("interrupted", code=130)
+        except BrokenPipeError:
+            # `guinet summary … | head` closed the pipe: nothing more to say,
+            # and no traceback when Python flushes stdout on the way out
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
     parser = build_gui_parser()
     # Before argparse sees "--help": `guinet export --help` must not pass for
     # the general help of a command that does not exist.

@@ -175,3 +175,27 @@ def test_export_help_in_a_real_process_is_exit_2_not_the_general_help(
     assert result.returncode == 2
     assert result.stdout == ""
     assert "is neither a subcommand (summary, train, examples" in result.stderr
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`guinet summary big.guinet | head -1`: no BrokenPipeError traceback."""
+    layers = [{"type": "Linear", "out_features": 4}, {"type": "ReLU"}] * 1500
+    project = tmp_path / "long.guinet"
+    project.write_text(
+        json.dumps({"guinet": 1, "model": {"input_shape": [4], "layers": layers}}),
+        encoding="utf-8",
+    )
+    guinet = subprocess.Popen(
+        [sys.executable, "-m", "guinet", "summary", str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert guinet.stdout is not None and guinet.stderr is not None
+    first = guinet.stdout.readline()
+    guinet.stdout.close()  # what head does after its line
+    err = guinet.stderr.read().decode()
+    guinet.stderr.close()
+    assert guinet.wait(timeout=60) == 0, err
+    assert first.startswith(b'Model: "long"')
+    assert "Traceback" not in err and "BrokenPipe" not in err
