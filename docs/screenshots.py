@@ -1,15 +1,24 @@
 """Render the README's screenshots from the real window (offscreen).
 
 python docs/screenshots.py            # writes docs/images/*.png
+
+Each is rendered twice: at a desktop size (docs/images/*.png) and at the size
+the window opens on a 1280×720 projector (docs/images/projector/*.png), where
+cramped or clipped layouts show first. The window's remembered geometry and
+checkpoints go to a throw-away folder, not the user's settings.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_SCRATCH = tempfile.mkdtemp(prefix="guinet-shots-")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_SCRATCH, "config")
+os.environ["GUINET_DATA_DIR"] = os.path.join(_SCRATCH, "data")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -21,11 +30,14 @@ from guinet.gui.app import create_application  # noqa: E402
 from guinet.gui.main_window import MainWindow  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
+DESKTOP = (1280, 800)
+PROJECTOR = (1180, 660)  # the window fitted to a 1280×720 screen
+Size = tuple[int, int]
 
 
-def shoot(example: str, select: int, name: str) -> Path:
+def shoot(example: str, select: int, name: str, size: Size, out: Path) -> Path:
     window = MainWindow()
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     window.open_example(resource("examples", example))
     window.designer.view.select_row(select)
@@ -33,7 +45,7 @@ def shoot(example: str, select: int, name: str) -> Path:
         window.designer.layer_palette.item(window.project.model.layers[select].type)
     )
     QApplication.processEvents()
-    path = OUT / name
+    path = out / name
     window.grab().save(str(path))
     window.undo_stack.setClean()
     window.close()
@@ -55,11 +67,13 @@ def write_wine_csv(folder: Path) -> Path:
     return path
 
 
-def shoot_data(source: Path | None, dataset: str | None, name: str) -> Path:
+def shoot_data(
+    source: Path | None, dataset: str | None, name: str, size: Size, out: Path
+) -> Path:
     from PySide6.QtCore import QEventLoop, QTimer
 
     window = MainWindow()
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     panel = window.data_panel
     loop = QEventLoop()
@@ -79,7 +93,7 @@ def shoot_data(source: Path | None, dataset: str | None, name: str) -> Path:
     loop.exec()
     window.tabs.setCurrentWidget(panel)
     QApplication.processEvents()
-    path = OUT / name
+    path = out / name
     window.grab().save(str(path))
     panel.stop()
     window.undo_stack.setClean()
@@ -87,14 +101,14 @@ def shoot_data(source: Path | None, dataset: str | None, name: str) -> Path:
     return path
 
 
-def shoot_training(folder: Path, name: str) -> Path:
+def shoot_training(folder: Path, name: str, size: Size, out: Path) -> Path:
     """The moons MLP trained until early stopping ends it, in a saved copy
     (so checkpoints are written)."""
 
     from PySide6.QtCore import QEventLoop, QTimer
 
     window = MainWindow()
-    window.resize(1400, 900)
+    window.resize(*(size if size == PROJECTOR else (1400, 900)))
     window.show()
     window.open_example(resource("examples", "moons_mlp.guinet"))
     window.project.set_value("training.early_stopping.patience", 3)
@@ -108,7 +122,7 @@ def shoot_training(folder: Path, name: str) -> Path:
     loop.exec()
     for _ in range(5):
         QApplication.processEvents()
-    path = OUT / name
+    path = out / name
     window.grab().save(str(path))
     window.data_panel.stop()
     window.close()
@@ -116,15 +130,15 @@ def shoot_training(folder: Path, name: str) -> Path:
 
 
 if __name__ == "__main__":
-    import tempfile
-
     torch_loader.load_now()
     app = create_application()
-    OUT.mkdir(parents=True, exist_ok=True)
-    print(shoot("moons_mlp.guinet", 2, "designer-mlp.png"))
-    print(shoot("digits_cnn.guinet", 0, "designer-cnn.png"))
-    with tempfile.TemporaryDirectory() as folder:
-        print(shoot_data(write_wine_csv(Path(folder)), None, "data-csv.png"))
-    print(shoot_data(None, "spirals", "data-spirals.png"))
-    with tempfile.TemporaryDirectory() as folder:
-        print(shoot_training(Path(folder), "train-early-stop.png"))
+    for size, out in ((DESKTOP, OUT), (PROJECTOR, OUT / "projector")):
+        out.mkdir(parents=True, exist_ok=True)
+        print(shoot("moons_mlp.guinet", 2, "designer-mlp.png", size, out))
+        print(shoot("digits_cnn.guinet", 0, "designer-cnn.png", size, out))
+        with tempfile.TemporaryDirectory() as folder:
+            wine = write_wine_csv(Path(folder))
+            print(shoot_data(wine, None, "data-csv.png", size, out))
+        print(shoot_data(None, "spirals", "data-spirals.png", size, out))
+        with tempfile.TemporaryDirectory() as folder:
+            print(shoot_training(Path(folder), "train-early-stop.png", size, out))
