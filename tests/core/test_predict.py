@@ -26,6 +26,7 @@ from guinet.core.session import Session
 from guinet.core.trained import TrainedModel, load_trained
 
 COLORS = ("red", "green", "blue")
+MOONS = {"source": {"kind": "builtin", "name": "moons", "samples": 40}}
 
 
 def fruit_rows(n: int, seed: int) -> pd.DataFrame:
@@ -149,6 +150,37 @@ def test_columns_in_another_order_and_extra_columns_change_nothing(
         prepare_inputs(trained, frame.drop(columns="label")).x,
         trained.prepared.x_test,
     )
+
+
+@pytest.mark.parametrize("suffix", [".tsv", ".parquet", ".xlsx"])
+def test_other_table_files_are_read_by_guinets_readers(
+    fruit: Any, tmp_path: Path, suffix: str
+) -> None:
+    trained, _train, test = fruit
+    frame = pd.read_csv(test)
+    path = tmp_path / f"rows{suffix}"
+    if suffix == ".tsv":
+        frame.to_csv(path, sep="\t", index=False)
+    elif suffix == ".parquet":
+        frame.astype({"weight": str}).to_parquet(path)
+    else:
+        frame.to_excel(path, index=False)
+    inputs = prepare_inputs(trained, path)
+    assert inputs.name == path.name
+    np.testing.assert_allclose(inputs.x, trained.prepared.x_test, rtol=1e-6)
+
+
+def test_only_a_model_of_a_table_predicts_table_rows(tmp_path: Path) -> None:
+    session = Session(Project.from_dict({"guinet": 1, "data": MOONS}))
+    prepared = session.prepare_data()
+    trained = TrainedModel(torch.nn.Identity(), None, prepared, "cpu")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="Only a model trained on a table"):
+        prepare_inputs(trained, pd.DataFrame({"x0": [1.0], "x1": [2.0]}))
+    np.savez(tmp_path / "rows.npz", x=np.zeros((2, 2)), y=np.zeros(2))
+    with pytest.raises(DataError, match="rows.npz is not a table"):
+        prepare_inputs(trained, tmp_path / "rows.npz")
+    with pytest.raises(DataError, match="takes inputs shaped"):
+        predict_array(trained, np.zeros((2, 3), np.float32))
 
 
 def test_every_missing_feature_column_is_named(fruit: Any, tmp_path: Path) -> None:
