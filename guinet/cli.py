@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 SUBCOMMAND_HELP = {
     "summary": "print the layer table: output shapes and parameters",
     "train": "train a project without the window; one line per epoch",
+    "predict": "predict the rows of a table file with a trained project",
     "examples": "list the bundled example projects (PROJECT can be their name)",
 }
 PROJECT_HELP = (
@@ -212,6 +213,48 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+@_subcommand("predict")
+def _predict(args: argparse.Namespace) -> int:
+    from guinet.core.data import DataCancelled, DataError
+    from guinet.core.model import ModelError
+    from guinet.core.predict import predict, prepare_inputs, write_predictions
+    from guinet.core.project import ProjectError
+    from guinet.core.session import Session
+    from guinet.core.trained import load_trained
+    from guinet.core.training import CheckpointError, TrainingError
+
+    source, output = Path(args.input), Path(args.output)
+    if output.exists() and source.exists() and output.samefile(source):
+        return _fail(f"--output {output} would replace the input file; name another")
+    try:
+        project = load_project(args.project)
+    except ProjectError as exc:
+        return _fail(str(exc))
+    try:
+        trained = load_trained(Session(project), args.checkpoint)
+    except CheckpointError as exc:
+        return _fail(f"--checkpoint: {exc}")
+    except (DataError, DataCancelled, ModelError, TrainingError) as exc:
+        return _fail(f"{project.display_name}: {exc}", code=1)
+    try:
+        inputs = prepare_inputs(trained, source)
+    except DataError as exc:
+        return _fail(str(exc))
+    predictions = predict(trained, inputs)
+    for note in predictions.notes:
+        print(f"note: {note}")
+    try:
+        write_predictions(predictions, inputs.frame, output)
+    except OSError as exc:
+        detail = exc.strerror or str(exc)
+        return _fail(f"cannot write {output}: {detail}", code=1)
+    print(
+        f"Predicted {len(predictions):,} rows of {inputs.name}; wrote {output} "
+        f"(weights: {trained.checkpoint.path.name})"
+    )
+    return 0
+
+
 @_subcommand("examples")
 def _examples(args: argparse.Namespace) -> int:
     examples = example_projects()
@@ -276,6 +319,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print a JSON summary as the last line of output",
+    )
+    predict = sub.add_parser(
+        "predict",
+        help=SUBCOMMAND_HELP["predict"],
+        description="Predict every row of a table file (CSV, TSV, Excel or "
+        "Parquet) with a trained project: its feature columns are found by "
+        "name and prepared as in training; the output is the input's columns "
+        "plus 'predicted' (and one 'probability_<class>' per class).",
+    )
+    predict.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
+    predict.add_argument(
+        "--input", required=True, metavar="FILE", help="the rows to predict"
+    )
+    predict.add_argument(
+        "--output", required=True, metavar="FILE", help="the CSV file to write"
+    )
+    predict.add_argument(
+        "--checkpoint",
+        metavar="CKPT",
+        help="the weights to use (default: the newest best, else last, "
+        "checkpoint in the project's checkpoint folder)",
     )
     sub.add_parser(
         "examples",

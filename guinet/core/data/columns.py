@@ -123,10 +123,19 @@ class TableEncoder:
     one 0/1 column per category seen in the training rows (a category never
     seen there encodes as all zeros). ``fill`` values (training mean or most
     frequent category) replace missing cells when the missing policy is fill.
+    ``missing`` (the policy) and ``marks`` (the missing-value marks) are the
+    training's, so new rows to predict are read the same way.
     """
 
     columns: list[ColumnPlan]
     unseen: dict[str, int] = field(default_factory=dict)
+    missing: str = "fill"
+    marks: tuple[str, ...] = ()
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        """Each feature column's kind of values in the training rows."""
+        return {plan.name: plan.kind for plan in self.columns}
 
     @property
     def feature_names(self) -> list[str]:

@@ -78,11 +78,21 @@ class TablePrep:
         choice: Choice,
         missing: MissingReport,
         kinds: dict[str, str] | None = None,
+        *,
+        predicting: bool = False,
     ) -> None:
         self.table = table
         self.choice = choice
         self.name = table.name
-        self.target_cols, chosen = choose_columns(table, choice.target, choice.features)
+        #: rows to predict: no target, and every row kept (see :func:`rows_to_predict`)
+        self.predicting = predicting
+        self.target_cols: list[str]
+        if predicting:
+            self.target_cols, chosen = [], list(choice.features)
+        else:
+            self.target_cols, chosen = choose_columns(
+                table, choice.target, choice.features
+            )
         self.left_out: dict[str, str] = {}
         self.marked: dict[str, int] = {}
         self.marks: set[str] = set()
@@ -156,6 +166,8 @@ class TablePrep:
     def _match_kinds(self, kinds: dict[str, str]) -> list[str]:
         problems = []
         for column, kind in self.kinds.items():
+            if self.table.frame[column].isna().all():
+                continue  # no value at all: nothing to disagree with
             expected = kinds.get(column, kind)
             if {kind, expected} != {kind} and {kind, expected} != {"number", "bool"}:
                 problems.append(
@@ -235,6 +247,14 @@ class TablePrep:
         if not found:
             return frame
         policy = self.choice.missing
+        if self.predicting and policy != "fill":
+            listed = ", ".join(f"{c} ({n:,})" for c, n in found.items())
+            problems.append(
+                f"{self.name} has missing values in {listed}; the model was trained "
+                f"with “{MISSING.choice_label(policy)}”, so it has no value to fill "
+                "them with: fill them in to predict those rows."
+            )
+            return frame
         if policy == "error":
             problems.append(missing_message(self.name, found))
             return frame
@@ -294,6 +314,8 @@ class TablePrep:
     def fit(self, train: np.ndarray) -> None:
         fill = self.choice.missing == "fill"
         self.encoder = TableEncoder.fit(self.frame, self.kinds, train, fill)
+        self.encoder.missing = self.choice.missing
+        self.encoder.marks = tuple(self.choice.missing_values)
 
     def source(self) -> list[np.ndarray] | np.ndarray:
         """The encoded features (or their columns) to copy split rows from."""
@@ -328,6 +350,48 @@ class TablePrep:
         other = TablePrep(raw, choice, report, kinds=self.kinds)
         assert self.encoder is not None
         return self.encoder.transform(other.frame), other.target_values(), None
+
+
+def rows_to_predict(table: Table, encoder: TableEncoder) -> np.ndarray:
+    """The feature rows of ``table`` encoded exactly as the training rows were.
+
+    Columns are found by name (as for a separate test file; their order in
+    ``table`` does not matter) and every other column, the target among
+    them, is ignored. They are read with the training's missing-value marks,
+    must hold the training's kinds of values, and are filled and one-hot
+    encoded by ``encoder`` (a category never seen in training encodes as all
+    zeros and is counted in ``encoder.unseen``). Every row is kept, one
+    prediction each. Unscaled: the caller applies the training scaler.
+    Raises :class:`DataError` naming every missing feature column at once.
+    """
+    columns = [str(c) for c in table.frame.columns]
+    found: dict[str, str] = {}
+    absent: list[str] = []
+    for plan in encoder.columns:
+        try:
+            found[plan.name] = resolve_column(plan.name, columns, table.name, "x")
+        except DataError:
+            absent.append(plan.name)
+    if absent:
+        names = ", ".join(repr(name) for name in absent)
+        raise DataError(
+            f"{table.name} lacks {len(absent)} of the {len(encoder.columns)} "
+            f"feature column(s) the model was trained on: {names}."
+        )
+    if len(table.frame) == 0:
+        raise DataError(f"{table.name} has no rows to predict.")
+    frame = table.frame[list(found.values())].copy()  # the caller's rows stay as read
+    frame.columns = list(found)
+    rows = Table(frame=frame, name=table.name, first_line=table.first_line)
+    choice = Choice((), list(found), encoder.missing, encoder.marks)
+    prep = TablePrep(
+        rows,
+        choice,
+        MissingReport(policy=encoder.missing),
+        kinds=encoder.kinds,
+        predicting=True,
+    )
+    return encoder.transform(prep.frame)
 
 
 class ArrayPrep:

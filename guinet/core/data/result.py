@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import torch
 
     from guinet.core.data.columns import TableEncoder
+    from guinet.core.data.sources import Table
 
 SPLITS = ("train", "validation", "test")
 SHOWN_CATEGORIES = 8  # one-hot categories named in a report line
@@ -247,11 +248,25 @@ class PreparedData:
             self._tensors[key] = cached
         return cached
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """New table rows (same columns) as scaled model inputs, for predictions."""
+    def transform(self, rows: pd.DataFrame | Table) -> np.ndarray:
+        """New table rows as model inputs, prepared exactly as the training
+        rows were (:func:`~guinet.core.data.preparers.rows_to_predict`, then
+        the training scaler); raises :class:`DataError` for rows it cannot use.
+        """
+        from guinet.core.data.errors import DataError
+        from guinet.core.data.preparers import rows_to_predict
+        from guinet.core.data.scaling import check_scaled
+        from guinet.core.data.sources import Table
+
         if self.encoder is None:
-            raise ValueError("only data read from a table can transform new rows")
-        return self.scaler.apply(self.encoder.transform(frame))
+            raise DataError(
+                "Only a model trained on a table (CSV, TSV, Excel or Parquet) "
+                "can predict rows of a table."
+            )
+        table = rows if isinstance(rows, Table) else Table(rows, "the new rows")
+        x = self.scaler.apply(rows_to_predict(table, self.encoder))
+        check_scaled(x, self.feature_names, table.name)
+        return x
 
     def class_name(self, index: int) -> str:
         return self.class_names[index]
