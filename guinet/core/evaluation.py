@@ -326,7 +326,10 @@ def evaluate(
     loss_spec = session.loss()
     assert loss_spec is not None  # the data is prepared
     plan = plan_for_data(spec, loss_spec, prepared)
-    graph = trained.model[:-1] if plan.drop_final else trained.model
+    graph = trained.model
+    if plan.drop_final:  # the loss applies the final activation itself
+        assert isinstance(graph, torch.nn.Sequential)
+        graph = graph[:-1]
     loss_fn = plan.build_loss().to(trained.device)
     task = prepared.task
     metrics = {
