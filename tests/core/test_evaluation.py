@@ -22,6 +22,7 @@ from guinet.core.evaluation import (
     evaluate,
     normalise_confusion,
     regression_scores,
+    report_lines,
 )
 from guinet.core.project import Project
 from guinet.core.session import Session
@@ -238,6 +239,10 @@ def test_regression_on_a_split_gives_mae_rmse_r2_and_residuals(tmp_path: Path) -
     truth = scores.truth.ravel()
     r2 = 1 - len(truth) / ((truth - truth.mean()) ** 2).sum()
     assert scores.r2 == pytest.approx(r2)
+    lines = report_lines(result)
+    assert lines[0] == f"Evaluated on train: {result.n_samples} samples (regression)"
+    assert "loss (MSELoss): 1.0000" in lines and "MAE: 1.0000" in lines
+    assert "RMSE: 1.0000" in lines and f"R²: {r2:.4f}" in lines
 
 
 def test_an_empty_or_unknown_split_is_said_plainly(tmp_path: Path) -> None:
