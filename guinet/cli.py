@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 SUBCOMMAND_HELP = {
     "summary": "print the layer table: output shapes and parameters",
     "train": "train a project without the window; one line per epoch",
+    "evaluate": "score a trained project on its test split or another file",
     "predict": "predict the rows of a table file with a trained project",
     "examples": "list the bundled example projects (PROJECT can be their name)",
 }
@@ -213,6 +214,41 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+@_subcommand("evaluate")
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from guinet.core.data import DataCancelled, DataError
+    from guinet.core.evaluation import EvaluationError, evaluate, report_lines
+    from guinet.core.model import ModelError
+    from guinet.core.params import ParamError
+    from guinet.core.project import ProjectError
+    from guinet.core.session import Session
+    from guinet.core.trained import NoWeightsError, load_trained
+    from guinet.core.training import CheckpointError, TrainingError
+
+    try:
+        project = load_project(args.project)
+    except ProjectError as exc:
+        return _fail(str(exc))
+    name = project.display_name
+    try:
+        trained = load_trained(Session(project), args.checkpoint)
+        evaluation = evaluate(trained, args.split, args.data)
+    except CheckpointError as exc:
+        return _fail(f"--checkpoint: {exc}")
+    except (NoWeightsError, EvaluationError) as exc:
+        return _fail(f"{name}: {exc}", code=1)
+    except (DataError, DataCancelled, ModelError, ParamError, TrainingError) as exc:
+        return _fail(f"{name}: {exc}")
+    print(f"{project.name}, weights from {trained.checkpoint.path}")
+    for line in report_lines(evaluation):
+        print(line)
+    if args.json:
+        print(json.dumps(evaluation.to_dict(samples=False)), flush=True)
+    return 0
+
+
 @_subcommand("predict")
 def _predict(args: argparse.Namespace) -> int:
     from guinet.core.data import DataCancelled, DataError
@@ -319,6 +355,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print a JSON summary as the last line of output",
+    )
+    evaluate = sub.add_parser(
+        "evaluate",
+        help=SUBCOMMAND_HELP["evaluate"],
+        description="Score a trained project: loss and metrics; for classes the "
+        "per-class table and the confusion matrix, for numbers MAE, RMSE and R².",
+    )
+    evaluate.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
+    evaluate.add_argument(
+        "--checkpoint",
+        metavar="CKPT",
+        help="the weights to use (default: the newest best, else last, "
+        "checkpoint in the project's checkpoint folder)",
+    )
+    evaluate.add_argument(
+        "--split",
+        choices=("test", "validation", "train"),
+        default="test",
+        help="the split of the project's data to score (default: test)",
+    )
+    evaluate.add_argument(
+        "--data",
+        metavar="FILE",
+        help="score another file with the same columns instead, prepared as "
+        "the training data was",
+    )
+    evaluate.add_argument(
+        "--json",
+        action="store_true",
+        help="print the scores as one JSON object as the last line of output",
     )
     predict = sub.add_parser(
         "predict",

@@ -174,7 +174,7 @@ def test_export_help_in_a_real_process_is_exit_2_not_the_general_help(
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "is neither a subcommand (summary, train, predict" in result.stderr
+    assert "is neither a subcommand (summary, train, " in result.stderr
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

@@ -33,12 +33,17 @@ class NoWeightsError(TrainingError):
 
 @dataclass
 class TrainedModel:
-    """A model with trained weights, in eval mode, and the data it was made for."""
+    """A model with trained weights, in eval mode, and the data it was made for.
+
+    ``session`` is the one it was loaded through (its project's loss, data
+    section and model), for evaluation on other data.
+    """
 
     model: torch.nn.Module
     checkpoint: Checkpoint
     prepared: PreparedData
     device: str
+    session: Session | None = None
 
 
 def default_checkpoint(project: Project) -> Path | None:
@@ -91,4 +96,4 @@ def load_trained(
     ckpt = load_checkpoint(path, model)
     load_weights(ckpt, model)
     model.eval()
-    return TrainedModel(model, ckpt, prepared, device)
+    return TrainedModel(model, ckpt, prepared, device, session)

@@ -38,11 +38,18 @@ def prepare(
     *,
     progress: ProgressFn | None = None,
     cancelled: CancelledFn | None = None,
+    test_source: Mapping[str, Any] | None = None,
 ) -> PreparedData:
     """Read and prepare a project's ``data`` section; see :mod:`.pipeline`."""
     from guinet.core.data.pipeline import prepare as run
 
-    return run(data, base_dir, progress=progress, cancelled=cancelled)
+    return run(
+        data,
+        base_dir,
+        progress=progress,
+        cancelled=cancelled,
+        test_source=test_source,
+    )
 
 
 def preview(

@@ -38,15 +38,20 @@ def prepare(
     *,
     progress: ProgressFn | None = None,
     cancelled: CancelledFn | None = None,
+    test_source: Mapping[str, Any] | None = None,
 ) -> PreparedData:
     """Read the project's data section and return train/validation/test arrays.
 
     ``base_dir`` is the folder of the project file (relative paths start
-    there). ``progress(fraction, message)`` is called now and then;
-    ``cancelled()`` is polled between chunks and stages and, once true, makes
-    this raise :class:`DataCancelled`. Every problem in the data raises
-    :class:`DataError` with one sentence meant for the person who owns it,
-    starting with the section's own problems (:meth:`DataSpec.check`).
+    there). ``test_source`` (evaluation on another file) is read as the test
+    split like a separate test file, but the split keeps the section's own
+    fractions: the training rows, and everything fitted on them, are those
+    of the project's own preparation. ``progress(fraction, message)`` is
+    called now and then; ``cancelled()`` is polled between chunks and
+    stages and, once true, makes this raise :class:`DataCancelled`. Every
+    problem in the data raises :class:`DataError` with one sentence meant for
+    the person who owns it, starting with the section's own problems
+    (:meth:`DataSpec.check`).
     """
     config = data if isinstance(data, DataSpec) else DataSpec(data)
     config.check()
@@ -54,6 +59,9 @@ def prepare(
     report = DataReport(missing=MissingReport(policy=config.missing))
     extra = {"validation": config.validation_source, "test": config.test_source}
     extra = {k: v for k, v in extra.items() if v}
+    own = list(extra)  # the section's own separate files replace split fractions
+    if test_source is not None:
+        extra["test"] = dict(test_source)
     raw = load_source(
         config.source, base_dir, tracker.stage(0.0, 0.8 - 0.05 * len(extra))
     )
@@ -80,7 +88,7 @@ def prepare(
     targets = _targets(part, raw, config, report)
     tracker.update(0.85, "Splitting the data")
     split = config.split
-    for name in others:  # a separate file replaces that fraction of the split
+    for name in own:  # a separate file replaces that fraction of the split
         split = split.with_value(name, 0.0)
     rows = split_indices(part.n, split, targets.labels, targets.class_names)
     part.fit(rows["train"])

@@ -388,15 +388,25 @@ def _adapt(
     tensors: DataTensors, plan: LossPlan, spec: ModelSpec, device: torch.device
 ) -> DataTensors:
     """The tensors in the form the trained graph and the loss take them."""
-    x_train, x_val, x_test = tensors.x_train, tensors.x_val, tensors.x_test
-    y_train, y_val, y_test = tensors.y_train, tensors.y_val, tensors.y_test
-    if len(spec.layers) and spec.layers[0].layer_type.integer_input:
-        x_train, x_val, x_test = (t.long() for t in (x_train, x_val, x_test))
-    if plan.class_indices:
-        y_train, y_val, y_test = (
-            t.reshape(-1).long() for t in (y_train, y_val, y_test)
-        )
+    x_train, x_val, x_test = (
+        model_inputs(t, spec) for t in (tensors.x_train, tensors.x_val, tensors.x_test)
+    )
+    y_train, y_val, y_test = (
+        loss_targets(t, plan) for t in (tensors.y_train, tensors.y_val, tensors.y_test)
+    )
     return DataTensors(x_train, y_train, x_val, y_val, x_test, y_test)
+
+
+def model_inputs(x: torch.Tensor, spec: ModelSpec) -> torch.Tensor:
+    """Inputs as the model takes them (indices for an Embedding first layer)."""
+    if len(spec.layers) and spec.layers[0].layer_type.integer_input:
+        return x.long()
+    return x
+
+
+def loss_targets(y: torch.Tensor, plan: LossPlan) -> torch.Tensor:
+    """Targets as the planned loss takes them (int64 indices where it says so)."""
+    return y.reshape(-1).long() if plan.class_indices else y
 
 
 def _monitor(config: TrainingSpec) -> str:
