@@ -373,6 +373,17 @@ def test_an_unknown_format_or_a_missing_package_is_said_plainly(
         EXPORTERS.unregister("needs-a-package")
 
 
+def test_the_onnx_opset_is_an_option(moons: Session, tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    export_project(moons, "onnx", tmp_path / "a.onnx")
+    export_project(moons, "onnx", tmp_path / "b.onnx", options={"opset": 13})
+    versions = [
+        {o.domain: o.version for o in onnx.load(tmp_path / name).opset_import}[""]
+        for name in ("a.onnx", "b.onnx")
+    ]
+    assert versions == [17, 13]
+
+
 def test_a_bad_option_is_refused(moons: Session, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="onnx has no parameter 'opsett'"):
         export_project(moons, "onnx", tmp_path / "m.onnx", options={"opsett": 13})

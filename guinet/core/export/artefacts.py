@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,15 +145,21 @@ def _write_onnx(request: ExportRequest) -> list[Path]:
 
     trained = _trained(request)
     opset = int(request.options.get("opset", ONNX_OPSET))
-    buffer = io.BytesIO()
-    with _quiet_deprecation(), torch.no_grad():
+    # torch writes ONNX to a path: a private scratch folder, then the bytes
+    # go to the output atomically like every other format's
+    with (
+        tempfile.TemporaryDirectory(prefix="guinet-onnx-") as scratch,
+        _quiet_deprecation(),
+        torch.no_grad(),
+    ):
+        file = Path(scratch) / "model.onnx"
         try:
             # the TorchScript-based exporter: it needs no onnxscript and
             # handles guinet's nn.Sequential models in well under a second
             torch.onnx.export(
                 trained.model,
                 (_sample(trained),),
-                buffer,
+                file,
                 input_names=["input"],
                 output_names=["output"],
                 dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
@@ -161,7 +168,8 @@ def _write_onnx(request: ExportRequest) -> list[Path]:
             )
         except Exception as exc:
             raise ExportError(f"ONNX export failed: {exc}") from exc
-    _write_bytes(request.output, buffer.getvalue())
+        data = file.read_bytes()
+    _write_bytes(request.output, data)
     return [request.output, _with_preprocessing(request)]
 
 
