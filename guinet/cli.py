@@ -297,6 +297,7 @@ def _export(args: argparse.Namespace) -> int:
     from guinet.core.export import EXPORTERS, ExportError, export_project
     from guinet.core.project import ProjectError
     from guinet.core.session import Session
+    from guinet.core.training import CheckpointError
 
     try:
         project = load_project(args.project)
@@ -307,6 +308,8 @@ def _export(args: argparse.Namespace) -> int:
             Session(project), args.format, args.output, checkpoint=args.checkpoint
         )
     except ExportError as exc:
+        if isinstance(exc.__cause__, CheckpointError):  # as evaluate and predict
+            return _fail(f"--checkpoint: {exc.__cause__}")
         return _fail(str(exc), code=1)
     label = EXPORTERS[args.format].label
     for path, what in zip(written, [label, "the preprocessing"], strict=False):

@@ -68,7 +68,7 @@ def test_a_named_checkpoint_is_used(
     missing = tmp_path / "nowhere.ckpt"
     code = cli.main([*argv, str(tmp_path / "x.pt"), "--checkpoint", str(missing)])
     err = capsys.readouterr().err
-    assert code == 1 and err.startswith("guinet: moons.guinet: ")
+    assert code == 2 and err.startswith("guinet: --checkpoint: ")
     assert err.count("\n") == 1 and "nowhere.ckpt" in err
 
 

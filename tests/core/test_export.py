@@ -17,6 +17,7 @@ import torch
 from guinet._resources import find_example
 from guinet.core.export import EXPORTERS, ExportError, export_project, exporter
 from guinet.core.model import LayerSpec
+from guinet.core.predict import predict_array
 from guinet.core.project import Project
 from guinet.core.session import Session
 from guinet.core.trained import load_trained
@@ -293,8 +294,13 @@ def test_onnx_from_raw_rows_and_the_json_predicts_what_the_app_does(
     (out,) = runtime.run(None, {"input": preprocess(info, frame)})
     app = in_app(titanic, titanic.prepare_data().transform(frame))
     np.testing.assert_allclose(out, app, rtol=0, atol=1e-5)
-    predicted = np.asarray(info["class_names"])[(out[:, 0] > 0.5).astype(int)]
-    assert set(predicted) <= set(info["class_names"])
+    # the classes read from the JSON's threshold are the app's predictions
+    decided = (out[:, 0] > info["output"]["threshold"]).astype(int)
+    assert info["output"]["decision"] == "threshold"
+    predicted = [info["class_names"][i] for i in decided]
+    trained = load_trained(titanic)
+    app_labels = predict_array(trained, titanic.prepare_data().transform(frame)).labels
+    assert predicted == app_labels and len(set(predicted)) == 2
 
 
 # -- what stops an export ------------------------------------------------------------

@@ -40,7 +40,7 @@ def _trained(request: ExportRequest) -> TrainedModel:
 
 def _with_preprocessing(request: ExportRequest) -> Path:
     trained = _trained(request)
-    info = preprocessing(trained, request.session.model_for_data())
+    info = preprocessing(trained)
     return write_preprocessing(request.output, info)
 
 

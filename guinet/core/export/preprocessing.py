@@ -20,8 +20,6 @@ from guinet import __version__
 from guinet.core.fileio import atomic_write_text
 
 if TYPE_CHECKING:
-    from guinet.core.data import PreparedData
-    from guinet.core.model import ModelSpec
     from guinet.core.trained import TrainedModel
 
 #: Version of the JSON's layout; a reader checks it before trusting the rest.
@@ -41,12 +39,15 @@ def sidecar_path(output: Path) -> Path:
     return output.with_name(f"{output.stem or output.name}.preprocessing.json")
 
 
-def output_meaning(prepared: PreparedData, model: ModelSpec) -> dict[str, Any]:
-    """What the model's outputs are and how a class is read from them."""
+def output_meaning(trained: TrainedModel) -> dict[str, Any]:
+    """What the model's outputs are and how a class is read from them, as
+    :mod:`guinet.core.predict` reads them in the app."""
+    from guinet.core.predict import final_produces
+
+    prepared = trained.prepared
     if prepared.task == "regression":
         return {"kind": "values", "text": _OUTPUTS["values"]}
-    final = model.layers[-1].layer_type.produces if len(model.layers) else None
-    kind = final.kind if final is not None else "logits"
+    kind = final_produces(trained.model) or "logits"
     if prepared.task == "binary":
         cut = {"logits": 0.0, "probabilities": 0.5, "log_probabilities": math.log(0.5)}
         threshold = cut.get(kind, 0.5)
@@ -65,7 +66,7 @@ def output_meaning(prepared: PreparedData, model: ModelSpec) -> dict[str, Any]:
     }
 
 
-def preprocessing(trained: TrainedModel, model: ModelSpec) -> dict[str, Any]:
+def preprocessing(trained: TrainedModel) -> dict[str, Any]:
     """The JSON-ready description of how raw rows become the model's inputs
     and what its outputs mean (see the module doc)."""
     prepared = trained.prepared
@@ -96,7 +97,7 @@ def preprocessing(trained: TrainedModel, model: ModelSpec) -> dict[str, Any]:
         "encodings": {k: list(v) for k, v in prepared.report.encodings.items()},
         "output": {
             "shape": ["batch", prepared.n_outputs],
-            **output_meaning(prepared, model),
+            **output_meaning(trained),
         },
         "class_names": list(prepared.class_names),
         "target_names": list(prepared.target_names),
