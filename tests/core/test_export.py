@@ -355,6 +355,21 @@ def test_the_output_must_be_a_file_in_a_folder_that_exists(
     assert not (tmp_path / "missing").exists()
 
 
+def test_the_project_and_the_checkpoint_are_never_overwritten(
+    moons: Session, tmp_path: Path
+) -> None:
+    project = moons.project.path
+    assert project is not None
+    before = project.read_bytes()
+    with pytest.raises(ExportError, match=r"moons.guinet is the project file"):
+        export_project(moons, "onnx", project)
+    checkpoint = load_trained(moons).checkpoint.path
+    with pytest.raises(ExportError, match=r"\.ckpt is the checkpoint file"):
+        export_project(moons, "weights", checkpoint, checkpoint=checkpoint)
+    assert project.read_bytes() == before
+    assert load_trained(moons, checkpoint).checkpoint.path == checkpoint
+
+
 def test_an_unknown_format_or_a_missing_package_is_said_plainly(
     moons: Session, tmp_path: Path
 ) -> None:

@@ -98,9 +98,25 @@ def export_project(
             trained = load_trained(session, checkpoint)
         except (DataError, ModelError, TrainingError) as exc:
             raise ExportError(f"{session.project.display_name}: {exc}") from exc
+    checkpoint_path = trained.checkpoint.path if trained is not None else None
+    _refuse_to_replace(
+        path, {"project": session.project.path, "checkpoint": checkpoint_path}
+    )
     arguments = {p.name: values.get(p.name, p.default) for p in declared.params}
     request = ExportRequest(session, path, trained, arguments)
     return declared.write(request)
+
+
+def _refuse_to_replace(output: Path, keep: dict[str, Path | None]) -> None:
+    """An export never overwrites the project file or the checkpoint it reads."""
+    for written in (output, sidecar_path(output)):
+        for what, precious in keep.items():
+            if precious is None or not written.exists():
+                continue
+            if written.samefile(precious):
+                raise ExportError(
+                    f"{written} is the {what} file; choose another name for the export"
+                )
 
 
 def _output_path(output: str | os.PathLike[str]) -> Path:

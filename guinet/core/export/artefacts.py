@@ -80,7 +80,8 @@ def _write_weights(request: ExportRequest) -> list[Path]:
     }
     suffix = request.output.suffix.lower()
     use_safetensors = suffix == ".safetensors" or (
-        suffix not in (".pt", ".pth") and importlib.util.find_spec("safetensors")
+        suffix not in (".pt", ".pth")
+        and importlib.util.find_spec("safetensors") is not None
     )
     if use_safetensors:
         try:
