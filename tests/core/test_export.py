@@ -182,6 +182,35 @@ def test_a_multiclass_model_without_a_final_activation_outputs_raw_scores(
     assert info["checkpoint"]["kind"] == "best"
 
 
+def test_a_regression_model_outputs_values_in_the_targets_units(
+    tmp_path: Path,
+) -> None:
+    raw = {
+        "guinet": 1,
+        "name": "sine",
+        "data": {
+            "source": {"kind": "builtin", "name": "sine", "samples": 200},
+            "target": -1,
+            "task": "regression",
+        },
+        "model": {
+            "layers": [
+                {"type": "Linear", "out_features": 8},
+                {"type": "Tanh"},
+                {"type": "Linear", "out_features": 1},
+            ]
+        },
+        "training": {"loss": {"type": "MSELoss"}, "epochs": 2, "device": "cpu"},
+    }
+    (tmp_path / "sine.guinet").write_text(json.dumps(raw), encoding="utf-8")
+    session = train(Project.load(tmp_path / "sine.guinet"))
+    export_project(session, "torchscript", tmp_path / "sine.pt")
+    info = json.loads((tmp_path / "sine.preprocessing.json").read_text("utf-8"))
+    assert info["task"] == "regression" and info["class_names"] == []
+    assert info["output"]["kind"] == "values" and "decision" not in info["output"]
+    assert info["output"]["shape"] == ["batch", 1]
+
+
 # -- weights -----------------------------------------------------------------------
 def test_weights_as_a_pt_state_dict_load_with_weights_only(
     titanic: Session, tmp_path: Path
