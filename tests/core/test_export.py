@@ -399,6 +399,24 @@ def test_the_project_and_the_checkpoint_are_never_overwritten(
     assert load_trained(moons, checkpoint).checkpoint.path == checkpoint
 
 
+def test_a_failed_write_is_an_export_error_not_a_traceback(
+    moons: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guinet.core.export import artefacts
+
+    old = tmp_path / "m.onnx"
+    old.write_bytes(b"the previous export")
+
+    def full_disk(path: object, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(artefacts, "_write_bytes", full_disk)
+    with pytest.raises(ExportError, match="cannot write .*m.onnx: No space left"):
+        export_project(moons, "onnx", old)
+    assert old.read_bytes() == b"the previous export"  # and no JSON written
+    assert not (tmp_path / "m.preprocessing.json").exists()
+
+
 def test_an_unknown_format_or_a_missing_package_is_said_plainly(
     moons: Session, tmp_path: Path
 ) -> None:

@@ -67,8 +67,9 @@ def export_project(
     (or last) checkpoint. Everything that stops an export — an unknown
     format, a missing package, an output that is a folder or in a folder
     that does not exist, a model that cannot be built, no trained weights,
-    a checkpoint that does not fit — raises :class:`ExportError` with one
-    sentence that says what to do, before any file is written.
+    a checkpoint that does not fit, an output that would replace the project
+    or that checkpoint — raises :class:`ExportError` with one sentence that
+    says what to do, before any file is written; so does a failed write.
     """
     from guinet.core.data import DataError
     from guinet.core.model import ModelError
@@ -104,7 +105,10 @@ def export_project(
     )
     arguments = {p.name: values.get(p.name, p.default) for p in declared.params}
     request = ExportRequest(session, path, trained, arguments)
-    return declared.write(request)
+    try:
+        return declared.write(request)
+    except OSError as exc:  # a full disk, a read-only folder
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _refuse_to_replace(output: Path, keep: dict[str, Path | None]) -> None:
