@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from guinet import __version__
 from guinet._resources import example_projects, example_title, find_example
@@ -29,6 +29,7 @@ SUBCOMMAND_HELP = {
     "train": "train a project without the window; one line per epoch",
     "evaluate": "score a trained project on its test split or another file",
     "predict": "predict the rows of a table file with a trained project",
+    "export": "write the trained model for other tools (ONNX, TorchScript, weights)",
     "examples": "list the bundled example projects (PROJECT can be their name)",
 }
 PROJECT_HELP = (
@@ -291,6 +292,31 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+@_subcommand("export")
+def _export(args: argparse.Namespace) -> int:
+    from guinet.core.export import EXPORTERS, ExportError, export_project
+    from guinet.core.project import ProjectError
+    from guinet.core.session import Session
+    from guinet.core.training import CheckpointError
+
+    try:
+        project = load_project(args.project)
+    except ProjectError as exc:
+        return _fail(str(exc))
+    try:
+        written = export_project(
+            Session(project), args.format, args.output, checkpoint=args.checkpoint
+        )
+    except ExportError as exc:
+        if isinstance(exc.__cause__, CheckpointError):  # as evaluate and predict
+            return _fail(f"--checkpoint: {exc.__cause__}")
+        return _fail(str(exc), code=1)
+    label = EXPORTERS[args.format].label
+    for path, what in zip(written, [label, "the preprocessing"], strict=False):
+        print(f"wrote {path} ({what})")
+    return 0
+
+
 @_subcommand("examples")
 def _examples(args: argparse.Namespace) -> int:
     examples = example_projects()
@@ -407,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the weights to use (default: the newest best, else last, "
         "checkpoint in the project's checkpoint folder)",
     )
+    _add_export_parser(sub)
     sub.add_parser(
         "examples",
         help=SUBCOMMAND_HELP["examples"],
@@ -414,6 +441,47 @@ def build_parser() -> argparse.ArgumentParser:
         "to pass as PROJECT (guinet summary iris_mlp) and the example's title.",
     )
     return parser
+
+
+def _add_export_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    from guinet.core.export import EXPORTERS
+
+    width = max(len(key) for key in EXPORTERS)
+    formats = "\n".join(
+        f"  {key.ljust(width)}  {declared.label}"
+        + (f' (needs pip install "guinet[{declared.extra}]")' if declared.extra else "")
+        for key, declared in EXPORTERS.items()
+    )
+    export = sub.add_parser(
+        "export",
+        help=SUBCOMMAND_HELP["export"],
+        description="Write a project's trained model (its newest best checkpoint,\n"
+        "or --checkpoint) as a file other tools load, with the preprocessing\n"
+        "(scaling, encodings, class names) as JSON beside it.",
+        epilog=f"formats:\n{formats}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=list(EXPORTERS),
+        metavar="FORMAT",
+        help=f"one of: {', '.join(EXPORTERS)} (listed below)",
+    )
+    export.add_argument(
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="the file to write, in a folder that exists; the JSON goes beside "
+        "it as NAME.preprocessing.json",
+    )
+    export.add_argument(
+        "--checkpoint",
+        metavar="CKPT",
+        help="the checkpoint whose weights to export (default: the project's "
+        "newest best, else last, checkpoint)",
+    )
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
@@ -450,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
             return 0
     parser = build_gui_parser()
-    # Before argparse sees "--help": `guinet export --help` must not pass for
+    # Before argparse sees "--help": `guinet tune --help` must not pass for
     # the general help of a command that does not exist.
     first = next((arg for arg in argv if not arg.startswith("-")), None)
     if first is not None and not _names_a_project(first):

@@ -40,8 +40,8 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, bool]]:
 
 @pytest.mark.parametrize(
     "argv",
-    [["export", "--help"], ["tune", "--help"], ["export"], ["no-such.guinet"]],
-    ids=["export-help", "tune-help", "export", "missing-file"],
+    [["deploy", "--help"], ["tune", "--help"], ["tune"], ["no-such.guinet"]],
+    ids=["deploy-help", "tune-help", "tune", "missing-file"],
 )
 def test_an_unknown_word_is_a_cli_error_naming_the_subcommands(
     argv: list[str],
@@ -59,7 +59,7 @@ def test_an_unknown_word_is_a_cli_error_naming_the_subcommands(
     assert err.startswith("usage: guinet")
     last = err.splitlines()[-1]
     assert last.startswith(f"guinet: error: '{argv[0]}' is neither a subcommand")
-    for name in ("summary", "train", "examples"):
+    for name in ("summary", "train", "export", "examples"):
         assert name in last
     assert opened == []  # no window
 
@@ -70,7 +70,7 @@ def test_help_says_how_to_list_the_examples(capsys: pytest.CaptureFixture[str]):
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert "guinet examples" in out
-    for name in ("summary", "train", "examples"):
+    for name in ("summary", "train", "export", "examples"):
         assert f"  {name}  " in out or f"  {name} " in out
     with pytest.raises(SystemExit):
         cli.main(["summary", "--help"])
@@ -159,11 +159,11 @@ def test_a_platform_problem_is_one_line_and_exit_1(
     assert opened == []
 
 
-def test_export_help_in_a_real_process_is_exit_2_not_the_general_help(
+def test_an_unknown_subcommands_help_in_a_real_process_is_exit_2(
     tmp_path: Path,
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "guinet", "export", "--help"],
+        [sys.executable, "-m", "guinet", "tune", "--help"],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -174,7 +174,7 @@ def test_export_help_in_a_real_process_is_exit_2_not_the_general_help(
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "is neither a subcommand (summary, train, " in result.stderr
+    assert "'tune' is neither a subcommand (summary, train, " in result.stderr
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

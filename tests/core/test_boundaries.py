@@ -57,7 +57,13 @@ def test_the_core_and_the_command_line_never_import_qt() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["guinet.core.layers", "guinet.core.project", "guinet.core.model", "guinet.cli"],
+    [
+        "guinet.core.layers",
+        "guinet.core.project",
+        "guinet.core.model",
+        "guinet.core.export",
+        "guinet.cli",
+    ],
 )
 def test_importing_does_not_import_torch(module: str) -> None:
     loaded = modules_after(

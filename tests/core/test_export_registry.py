@@ -12,19 +12,19 @@ from guinet.core.params import Param, Registry
 
 
 @pytest.fixture
-def onnx() -> Iterator[ExportFormat]:
+def coreml() -> Iterator[ExportFormat]:
     declared = EXPORTERS.register(
-        "onnx",
+        "coreml",
         ExportFormat(
-            key="onnx",
-            label="ONNX",
-            suffix=".onnx",
-            help="For ONNX Runtime, TensorRT and other inference engines.",
-            params=(Param("opset", "int", 17, "ONNX opset version.", minimum=7),),
+            key="coreml",
+            label="Core ML",
+            suffix=".mlpackage",
+            help="For Apple devices.",
+            params=(Param("spec", "int", 6, "Core ML spec version.", minimum=4),),
         ),
     )
     yield declared
-    EXPORTERS.unregister("onnx")
+    EXPORTERS.unregister("coreml")
 
 
 def test_the_registry_exists() -> None:
@@ -32,15 +32,15 @@ def test_the_registry_exists() -> None:
     assert EXPORTERS.what == "export format"
 
 
-def test_a_format_is_declared_once(onnx: ExportFormat) -> None:
-    assert EXPORTERS["onnx"] is onnx and onnx.suffix == ".onnx"
-    with pytest.raises(KeyError, match="export format 'onnx' is already registered"):
-        EXPORTERS.register("onnx", onnx)
+def test_a_format_is_declared_once(coreml: ExportFormat) -> None:
+    assert EXPORTERS["coreml"] is coreml and coreml.suffix == ".mlpackage"
+    with pytest.raises(KeyError, match="export format 'coreml' is already registered"):
+        EXPORTERS.register("coreml", coreml)
 
 
-def test_unregister_removes_a_format(onnx: ExportFormat) -> None:
-    assert EXPORTERS.unregister("onnx") is onnx
-    assert "onnx" not in EXPORTERS
-    with pytest.raises(KeyError, match="unknown export format 'onnx'"):
-        EXPORTERS.unregister("onnx")
-    EXPORTERS.register("onnx", onnx)  # for the fixture to remove
+def test_unregister_removes_a_format(coreml: ExportFormat) -> None:
+    assert EXPORTERS.unregister("coreml") is coreml
+    assert "coreml" not in EXPORTERS
+    with pytest.raises(KeyError, match="unknown export format 'coreml'"):
+        EXPORTERS.unregister("coreml")
+    EXPORTERS.register("coreml", coreml)  # for the fixture to remove

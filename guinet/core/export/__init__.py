@@ -2,39 +2,138 @@
 
 Each ``guinet export --format`` choice is declared once as an
 :class:`ExportFormat` in :data:`EXPORTERS`: its key (the ``--format`` value),
-a label and help line for the GUI's export dialog, the file suffix it writes
-and its options as :class:`~guinet.core.params.Param` declarations, so the
-command line, the dialog and the project's saved export settings read the
-same table. A duplicate key raises.
+a label and help line for people, the file suffix it writes, whether it
+needs trained weights, the optional packages (and ``pip`` extra) it needs,
+its options as :class:`~guinet.core.params.Param` declarations and the
+function that writes it. The command line and the export dialog read the
+same table; a duplicate key raises.
 
-The table is empty for now. The formats design.md names come next, each in
-its own module that registers itself here: ``python`` (a plain
-``torch.nn.Module`` source file), ``lightning`` (a ``LightningModule``),
-``torchscript``, ``onnx`` and ``weights`` (a state dict of tensors).
+Formats here: ``weights``, ``torchscript`` and ``onnx``
+(:mod:`.artefacts`), each with the preprocessing as JSON beside the model
+(:mod:`.preprocessing`). :func:`export_project` is the one way to run any
+of them.
 
 torch is not imported here, so the GUI can list the formats before it loads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib.util
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from guinet.core.params import Param, Registry
+from guinet.core.export import artefacts as _artefacts  # noqa: F401  (registers)
+from guinet.core.export.base import (
+    EXPORTERS,
+    ExportError,
+    ExportFormat,
+    ExportRequest,
+    exporter,
+)
+from guinet.core.export.preprocessing import sidecar_path
 
-__all__ = ["EXPORTERS", "ExportFormat"]
+if TYPE_CHECKING:
+    from guinet.core.session import Session
+
+__all__ = [
+    "EXPORTERS",
+    "ExportError",
+    "ExportFormat",
+    "ExportRequest",
+    "export_project",
+    "exporter",
+    "missing_modules",
+    "sidecar_path",
+]
 
 
-@dataclass(frozen=True, kw_only=True)
-class ExportFormat:
-    """One export format: ``key`` as ``--format`` names it, ``label`` and
-    ``help`` for people, the ``suffix`` of the file it writes (``".onnx"``)
-    and its options."""
-
-    key: str
-    label: str
-    suffix: str
-    help: str
-    params: tuple[Param, ...] = ()
+def missing_modules(declared: ExportFormat) -> list[str]:
+    """The packages ``declared`` needs that are not installed."""
+    return [m for m in declared.modules if importlib.util.find_spec(m) is None]
 
 
-EXPORTERS: Registry[ExportFormat] = Registry("export format")
+def export_project(
+    session: Session,
+    key: str,
+    output: str | os.PathLike[str],
+    checkpoint: str | os.PathLike[str] | None = None,
+    options: dict[str, Any] | None = None,
+) -> list[Path]:
+    """Export ``session``'s project as format ``key`` to ``output``; return
+    the files written (the model file first).
+
+    The weights come from ``checkpoint``, else the project's newest best
+    (or last) checkpoint. Everything that stops an export — an unknown
+    format, a missing package, an output that is a folder or in a folder
+    that does not exist, a model that cannot be built, no trained weights,
+    a checkpoint that does not fit, an output that would replace the project
+    or that checkpoint — raises :class:`ExportError` with one sentence that
+    says what to do, before any file is written; so does a failed write.
+    """
+    from guinet.core.data import DataError
+    from guinet.core.model import ModelError
+    from guinet.core.params import ParamError, check_args
+    from guinet.core.trained import load_trained
+    from guinet.core.training import TrainingError
+
+    declared = EXPORTERS.get(key)
+    if declared is None or declared.write is None:
+        raise ExportError(
+            f"unknown export format {key!r}; known: {', '.join(EXPORTERS)}"
+        )
+    missing = missing_modules(declared)
+    if missing:
+        raise ExportError(
+            f"the {key} format needs {', '.join(missing)}: "
+            f'pip install "guinet[{declared.extra}]"'
+        )
+    try:
+        values = check_args(declared.params, options or {}, key)
+    except ParamError as exc:
+        raise ExportError(str(exc)) from None
+    path = _output_path(output)
+    trained = None
+    if declared.needs_weights:
+        try:
+            trained = load_trained(session, checkpoint)
+        except (DataError, ModelError, TrainingError) as exc:
+            raise ExportError(f"{session.project.display_name}: {exc}") from exc
+    checkpoint_path = trained.checkpoint.path if trained is not None else None
+    _refuse_to_replace(
+        path, {"project": session.project.path, "checkpoint": checkpoint_path}
+    )
+    arguments = {p.name: values.get(p.name, p.default) for p in declared.params}
+    request = ExportRequest(session, path, trained, arguments)
+    try:
+        return declared.write(request)
+    except OSError as exc:  # a full disk, a read-only folder
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _refuse_to_replace(output: Path, keep: dict[str, Path | None]) -> None:
+    """An export never overwrites the project file or the checkpoint it reads."""
+    for written in (output, sidecar_path(output)):
+        for what, precious in keep.items():
+            if precious is None or not written.exists():
+                continue
+            if written.samefile(precious):
+                raise ExportError(
+                    f"{written} is the {what} file; choose another name for the export"
+                )
+
+
+def _output_path(output: str | os.PathLike[str]) -> Path:
+    """``output`` as the file to write: not a folder, and in a folder that
+    exists (nothing is written anywhere the person did not choose)."""
+    path = Path(output).expanduser()
+    if path.is_dir():
+        raise ExportError(
+            f"{path} is a folder; give the file to write, e.g. {path / 'model.onnx'}"
+        )
+    if not path.parent.is_dir():
+        raise ExportError(
+            f"the folder {path.parent} does not exist; create it first or choose "
+            "another place"
+        )
+    return path
