@@ -57,16 +57,15 @@ def project_source(arg: str) -> tuple[Path, bool]:
 
 
 def load_project(arg: str) -> Project:
-    """The project PROJECT names (see :func:`project_source`). An example is
-    an untitled copy, as File ▸ Open Example makes it: whatever it writes
-    (checkpoints) goes beside the working folder, never into the install."""
+    """The project PROJECT names (see :func:`project_source`). The command
+    line never saves a project; an example's checkpoints go to a folder named
+    after it in the user's data folder (never into the install), the same
+    folder every time, so `guinet train moons_mlp` then `guinet evaluate
+    moons_mlp` finds the weights."""
     from guinet.core.project import Project
 
-    path, example = project_source(arg)
-    project = Project.load(path)
-    if example:
-        project.path = None
-    return project
+    path, _example = project_source(arg)
+    return Project.load(path)
 
 
 def _subcommand(

@@ -114,10 +114,31 @@ def test_a_real_file_wins_over_an_example_name(
     assert 'Model: "mine"' in capsys.readouterr().out
 
 
-def test_an_example_is_an_untitled_copy_so_nothing_writes_into_the_install():
+def test_an_example_keeps_its_weights_in_one_folder_outside_the_install(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`guinet train moons_mlp` then `guinet evaluate moons_mlp`: the second
+    finds the first's weights (the folder is the example's, not a new copy's),
+    and nothing is written into the install."""
+    from guinet.core.training.folders import checkpoint_folder
+
+    monkeypatch.setenv("GUINET_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
     project = cli.load_project("moons_mlp")
-    assert project.path is None
     assert project.name == "Two moons — a five-layer MLP"
+    folder, note = checkpoint_folder(project)
+    assert folder == tmp_path / "data" / "checkpoints" / "moons_mlp"
+    assert note is not None and "shipped example" in note
+    assert checkpoint_folder(cli.load_project("moons_mlp"))[0] == folder
+    assert cli.main(["train", "moons_mlp", "--epochs", "2", "--device", "cpu"]) == 0
+    assert cli.main(["evaluate", "moons_mlp", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert str(folder) in out
+    example = find_example("moons_mlp")
+    assert example is not None
+    assert sorted(p.name for p in example.parent.iterdir()) == sorted(
+        p.name for p in example.parent.iterdir() if p.suffix == ".guinet"
+    )
 
 
 def test_train_takes_an_example_name(
