@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import warnings
 from pathlib import Path
@@ -88,6 +89,9 @@ def test_bad_arguments_are_usage_errors(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("onnx") is None, reason='needs pip install "guinet[onnx]"'
+)
 def test_what_stops_an_export_is_one_line_and_exit_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@ the preprocessing as JSON beside it, predicting what the app predicts."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -22,6 +23,12 @@ from guinet.core.project import Project
 from guinet.core.session import Session
 from guinet.core.trained import load_trained
 from tests.titanic import write_titanic
+
+#: The general checks are exercised through the onnx format; like the onnx
+#: tests, they need its extra (`pip install "guinet[onnx]"`, which CI installs).
+needs_onnx = pytest.mark.skipif(
+    importlib.util.find_spec("onnx") is None, reason='needs pip install "guinet[onnx]"'
+)
 
 FEATURES = ["Pclass", "Sex", "Age", "Fare", "Embarked"]
 
@@ -333,7 +340,9 @@ def test_onnx_from_raw_rows_and_the_json_predicts_what_the_app_does(
 
 
 # -- what stops an export ------------------------------------------------------------
-@pytest.mark.parametrize("key", ["weights", "torchscript", "onnx"])
+@pytest.mark.parametrize(
+    "key", ["weights", "torchscript", pytest.param("onnx", marks=needs_onnx)]
+)
 def test_no_trained_weights_is_a_clear_error_and_writes_nothing(
     key: str, tmp_path: Path
 ) -> None:
@@ -344,6 +353,7 @@ def test_no_trained_weights_is_a_clear_error_and_writes_nothing(
     assert not (tmp_path / "out.preprocessing.json").exists()
 
 
+@needs_onnx
 def test_an_invalid_model_is_a_clear_error(tmp_path: Path) -> None:
     project = moons_project(tmp_path)
     conv = {"type": "Conv2d", "out_channels": 4, "kernel_size": 3}
@@ -374,6 +384,7 @@ def test_a_named_checkpoint_is_the_one_exported(moons: Session, tmp_path: Path) 
     assert all(torch.equal(state[k], expected[k]) for k in expected)
 
 
+@needs_onnx
 def test_the_output_must_be_a_file_in_a_folder_that_exists(
     moons: Session, tmp_path: Path
 ) -> None:
@@ -384,6 +395,7 @@ def test_the_output_must_be_a_file_in_a_folder_that_exists(
     assert not (tmp_path / "missing").exists()
 
 
+@needs_onnx
 def test_the_project_and_the_checkpoint_are_never_overwritten(
     moons: Session, tmp_path: Path
 ) -> None:
@@ -399,6 +411,7 @@ def test_the_project_and_the_checkpoint_are_never_overwritten(
     assert load_trained(moons, checkpoint).checkpoint.path == checkpoint
 
 
+@needs_onnx
 def test_a_failed_write_is_an_export_error_not_a_traceback(
     moons: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -452,6 +465,7 @@ def test_the_onnx_opset_is_an_option(moons: Session, tmp_path: Path) -> None:
     assert versions == [17, 13]
 
 
+@needs_onnx
 def test_a_bad_option_is_refused(moons: Session, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="onnx has no parameter 'opsett'"):
         export_project(moons, "onnx", tmp_path / "m.onnx", options={"opsett": 13})

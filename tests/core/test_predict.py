@@ -156,6 +156,9 @@ def test_columns_in_another_order_and_extra_columns_change_nothing(
 def test_other_table_files_are_read_by_guinets_readers(
     fruit: Any, tmp_path: Path, suffix: str
 ) -> None:
+    reader = {".parquet": "pyarrow", ".xlsx": "openpyxl"}.get(suffix)
+    if reader is not None:  # the files extra (`pip install "guinet[files]"`)
+        pytest.importorskip(reader)
     trained, _train, test = fruit
     frame = pd.read_csv(test)
     path = tmp_path / f"rows{suffix}"
