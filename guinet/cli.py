@@ -20,6 +20,7 @@ from guinet._resources import example_projects, example_title, find_example
 
 if TYPE_CHECKING:
     from guinet.core.project import Project
+    from guinet.core.trained import TrainedModel
     from guinet.core.training import TrainingControl
 
 SUBCOMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -214,34 +215,49 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-@_subcommand("evaluate")
-def _evaluate(args: argparse.Namespace) -> int:
-    import json
-
+def _load_trained(args: argparse.Namespace) -> TrainedModel | int:
+    """PROJECT's trained model (``--checkpoint`` or its newest best/last
+    checkpoint), or the exit code after one line on stderr: 2 for what the
+    command line named (the project file, the checkpoint), 1 for what the
+    project cannot do (no weights yet, a model or data that cannot be used)."""
     from guinet.core.data import DataCancelled, DataError
-    from guinet.core.evaluation import EvaluationError, evaluate, report_lines
     from guinet.core.model import ModelError
     from guinet.core.params import ParamError
     from guinet.core.project import ProjectError
     from guinet.core.session import Session
-    from guinet.core.trained import NoWeightsError, load_trained
+    from guinet.core.trained import load_trained
     from guinet.core.training import CheckpointError, TrainingError
 
     try:
         project = load_project(args.project)
     except ProjectError as exc:
         return _fail(str(exc))
-    name = project.display_name
     try:
-        trained = load_trained(Session(project), args.checkpoint)
-        evaluation = evaluate(trained, args.split, args.data)
+        return load_trained(Session(project), args.checkpoint)
     except CheckpointError as exc:
         return _fail(f"--checkpoint: {exc}")
-    except (NoWeightsError, EvaluationError) as exc:
-        return _fail(f"{name}: {exc}", code=1)
     except (DataError, DataCancelled, ModelError, ParamError, TrainingError) as exc:
-        return _fail(f"{name}: {exc}")
-    print(f"{project.name}, weights from {trained.checkpoint.path}")
+        return _fail(f"{project.display_name}: {exc}", code=1)
+
+
+@_subcommand("evaluate")
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from guinet.core.data import DataError
+    from guinet.core.evaluation import EvaluationError, evaluate, report_lines
+
+    trained = _load_trained(args)
+    if isinstance(trained, int):
+        return trained
+    try:
+        evaluation = evaluate(trained, args.split, args.data)
+    except EvaluationError as exc:
+        return _fail(str(exc), code=1)
+    except DataError as exc:  # the --data file
+        return _fail(f"--data: {exc}")
+    name = trained.session.project.name if trained.session else args.project
+    print(f"{name}, weights from {trained.checkpoint.path}")
     for line in report_lines(evaluation):
         print(line)
     if args.json:
@@ -251,27 +267,15 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 @_subcommand("predict")
 def _predict(args: argparse.Namespace) -> int:
-    from guinet.core.data import DataCancelled, DataError
-    from guinet.core.model import ModelError
+    from guinet.core.data import DataError
     from guinet.core.predict import predict, prepare_inputs, write_predictions
-    from guinet.core.project import ProjectError
-    from guinet.core.session import Session
-    from guinet.core.trained import load_trained
-    from guinet.core.training import CheckpointError, TrainingError
 
     source, output = Path(args.input), Path(args.output)
     if output.exists() and source.exists() and output.samefile(source):
         return _fail(f"--output {output} would replace the input file; name another")
-    try:
-        project = load_project(args.project)
-    except ProjectError as exc:
-        return _fail(str(exc))
-    try:
-        trained = load_trained(Session(project), args.checkpoint)
-    except CheckpointError as exc:
-        return _fail(f"--checkpoint: {exc}")
-    except (DataError, DataCancelled, ModelError, TrainingError) as exc:
-        return _fail(f"{project.display_name}: {exc}", code=1)
+    trained = _load_trained(args)
+    if isinstance(trained, int):
+        return trained
     try:
         inputs = prepare_inputs(trained, source)
     except DataError as exc:
