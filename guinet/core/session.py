@@ -27,6 +27,7 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal
@@ -45,7 +46,10 @@ from guinet.core.training.errors import (
 )
 
 if TYPE_CHECKING:
+    import os
+
     from guinet.core.data import PreparedData
+    from guinet.core.trained import TrainedModel
     from guinet.core.training.fit import TrainingRun
 
 AREAS = ("data", "model", "training")
@@ -138,12 +142,17 @@ class Session:
     project_changed = Signal()  # another project was bound
     data_changed = Signal()  # prepared data arrived, failed or was dropped
     changed = Signal()  # anything preflight depends on changed
+    weights_changed = Signal()  # the weights evaluate/predict/export use changed
 
     def __init__(
         self, project: Project | None = None, prepared: PreparedData | None = None
     ) -> None:
         self._lock = threading.Lock()
         self._cache = _DataCache()
+        #: The checkpoint chosen for evaluation, prediction and export (Load
+        #: weights, or the run that just ended); ``None``: the project's
+        #: newest best, else last (:func:`~guinet.core.trained.default_checkpoint`).
+        self._weights: Path | None = None
         self.project = project if project is not None else Project()
         self._connect(self.project)
         if prepared is not None:
@@ -155,6 +164,7 @@ class Session:
         self.project = project
         with self._lock:
             self._cache = _DataCache()
+        self._weights = None
         self._connect(project)
         self.project_changed.emit()
         self.data_changed.emit()
@@ -180,6 +190,33 @@ class Session:
 
     def _on_project_changed(self) -> None:
         self.changed.emit()
+
+    # -- trained weights -------------------------------------------------------------
+    def use_weights(self, path: str | os.PathLike[str] | None) -> None:
+        """Evaluate, predict and export with ``path``'s weights from now on
+        (``None``: the project's default checkpoint again)."""
+        chosen = Path(path) if path is not None else None
+        if chosen != self._weights:
+            self._weights = chosen
+        self.weights_changed.emit()  # a rewritten file is news too
+
+    def weights_path(self) -> Path | None:
+        """The checkpoint evaluate/predict/export use: the one chosen with
+        :meth:`use_weights` while it exists, else the project's default
+        (``None``: nothing trained yet)."""
+        from guinet.core.trained import default_checkpoint
+
+        if self._weights is not None and self._weights.is_file():
+            return self._weights
+        return default_checkpoint(self.project)
+
+    def trained(self, device: str = "cpu") -> TrainedModel:
+        """The model with the weights of :meth:`weights_path`, for the current
+        layers and data (see :func:`~guinet.core.trained.load_trained`, whose
+        errors it raises). Call it off the GUI thread: it may prepare data."""
+        from guinet.core.trained import load_trained
+
+        return load_trained(self, self.weights_path(), device)
 
     # -- data ----------------------------------------------------------------------
     def data_key(self) -> str | None:

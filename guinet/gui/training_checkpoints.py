@@ -240,6 +240,7 @@ class CheckpointController(QObject):
             return False
         self.loaded_weights = weights
         self.loaded_from = {"path": str(ckpt.path), "epoch": ckpt.epoch}
+        self.session.use_weights(ckpt.path)
         self._set_problem("")
         text = (
             f"Loaded the weights of epoch {ckpt.epoch} ({ckpt.kind}, "
@@ -307,6 +308,14 @@ class CheckpointController(QObject):
         if not folder:
             return
         self.list.show_folder(folder)
-        mine = [info.to_dict() for info in self.list.infos if info.run in self._run_ids]
+        kept = [info for info in self.list.infos if info.run in self._run_ids]
+        mine = [info.to_dict() for info in kept]
         self.curves.set_checkpoints(mine)
+        # the run just ended is what evaluate, predict and export use now:
+        # its best weights, else its last
+        for kind in ("best", "last"):
+            chosen = [info.path for info in kept if info.kind == kind]
+            if chosen:
+                self.session.use_weights(chosen[-1])
+                break
         self.log.add(f"{len(mine)} checkpoint(s) kept in {folder}.")

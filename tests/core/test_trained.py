@@ -62,3 +62,30 @@ def test_the_trained_weights_come_back_and_predict_as_the_run_did(
     torch.save({"0.weight": torch.zeros(3, 3)}, foreign)
     with pytest.raises(CheckpointError):
         load_trained(session, foreign)
+
+
+def test_the_session_uses_the_chosen_weights_until_the_project_changes(
+    tmp_path: Path,
+) -> None:
+    session = Session(saved_moons(tmp_path))
+    assert session.weights_path() is None
+    with pytest.raises(NoWeightsError):
+        session.trained()
+    session.prepare_run().trainer.fit()
+    best = default_checkpoint(session.project)
+    assert best is not None and session.weights_path() == best
+    assert session.trained().checkpoint.path == best
+
+    changed: list[bool] = []
+    session.weights_changed.connect(lambda: changed.append(True))
+    last = best.parent / "last.ckpt"
+    session.use_weights(last)
+    assert changed and session.weights_path() == last
+    assert session.trained().checkpoint.kind == "last"
+    # a chosen file that went away: the default again, not an error
+    last.unlink()
+    assert session.weights_path() == best
+    # another project forgets the choice
+    session.use_weights(best)
+    session.set_project(Project())
+    assert session.weights_path() is None

@@ -176,11 +176,23 @@ def test_checkpoint_list_load_resume_and_branch(qtbot, panel, tmp_path, engine_r
     assert {int(table.item(r, 0).text()) for r in range(table.rowCount())} == {
         info.epoch for info in listed
     }
+    # what evaluate, predict and export use now: the run's best weights
+    session = panel.session
+    (run_best,) = [info.path for info in listed if info.kind == "best"]
+    assert session.weights_path() == run_best
+
+    # load the first weights kept: from now on those are used
+    changed = []
+    session.weights_changed.connect(lambda: changed.append(True))
+    assert panel.checkpoints.select_epoch(listed[0].epoch, listed[0].kind)
+    qtbot.mouseClick(panel.checkpoints.load_button, LEFT)
+    assert session.weights_path() == listed[0].path and changed
 
     # load the best weights
     assert panel.checkpoints.select_epoch(best, "best")
     qtbot.mouseClick(panel.checkpoints.load_button, LEFT)
     assert panel.loaded_from["epoch"] == best and panel.loaded_weights
+    assert session.weights_path() == run_best
     assert any(f"weights of epoch {best}" in line for line in panel.log_lines())
 
     # a damaged file: said in the message area, nothing loaded
