@@ -41,8 +41,10 @@ __all__ = [
     "ExportError",
     "ExportFormat",
     "ExportRequest",
+    "check_output",
     "export_project",
     "exporter",
+    "files_replaced",
     "missing_modules",
     "sidecar_path",
 ]
@@ -111,6 +113,38 @@ def export_project(
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
+def check_output(
+    session: Session,
+    output: str | os.PathLike[str],
+    checkpoint: str | os.PathLike[str] | None = None,
+) -> Path:
+    """``output`` as :func:`export_project` will check it before writing: a
+    file (not a folder) in a folder that exists and can be written, and
+    neither ``session``'s project file nor ``checkpoint`` (or the JSON beside
+    it). Raises :class:`ExportError`; lets the dialog say so before it asks
+    about replacing anything or starts the export."""
+    path = _output_path(output)
+    keep = {
+        "project": session.project.path,
+        "checkpoint": Path(checkpoint) if checkpoint is not None else None,
+    }
+    _refuse_to_replace(path, keep)
+    return path
+
+
+def files_replaced(key: str, output: str | os.PathLike[str]) -> list[Path]:
+    """The files already there that exporting format ``key`` to ``output``
+    would replace: the model file, and for formats that carry weights the
+    preprocessing JSON beside it. The dialog asks before replacing them; the
+    command line, like ``cp``, replaces what its ``--output`` names."""
+    path = Path(output).expanduser()
+    declared = EXPORTERS.get(key)
+    written = [path]
+    if declared is not None and declared.needs_weights:
+        written.append(sidecar_path(path))
+    return [file for file in written if file.is_file()]
+
+
 def _refuse_to_replace(output: Path, keep: dict[str, Path | None]) -> None:
     """An export never overwrites the project file or the checkpoint it reads."""
     for written in (output, sidecar_path(output)):
@@ -125,7 +159,8 @@ def _refuse_to_replace(output: Path, keep: dict[str, Path | None]) -> None:
 
 def _output_path(output: str | os.PathLike[str]) -> Path:
     """``output`` as the file to write: not a folder, and in a folder that
-    exists (nothing is written anywhere the person did not choose)."""
+    exists (nothing is written anywhere the person did not choose) and that
+    can be written to."""
     path = Path(output).expanduser()
     if path.is_dir():
         raise ExportError(
@@ -135,5 +170,10 @@ def _output_path(output: str | os.PathLike[str]) -> Path:
         raise ExportError(
             f"the folder {path.parent} does not exist; create it first or choose "
             "another place"
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise ExportError(
+            f"the folder {path.parent} cannot be written to (no permission); "
+            "choose another place"
         )
     return path
