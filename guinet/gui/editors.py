@@ -106,6 +106,10 @@ class ParamEditor(QWidget):
     def value(self) -> Any:
         raise NotImplementedError
 
+    def commit(self) -> None:
+        """Take in what is typed but not yet committed (a button pressed
+        while the field still has the focus must see it)."""
+
     def set_value(self, value: Any) -> None:
         raise NotImplementedError
 
@@ -225,6 +229,9 @@ class TextEditor(ParamEditor):
         self.line.editingFinished.connect(self._commit)
         self._add(self.line)
         self._current: Any = None
+
+    def commit(self) -> None:
+        self._commit()
 
     @Slot()
     def _commit(self) -> None:

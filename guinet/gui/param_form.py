@@ -146,6 +146,11 @@ class ParamForm(QWidget):
                 value = getattr(values, param.name, param.default)
             self.editors[param.name].set_value(value)
 
+    def commit(self) -> None:
+        """Every editor takes in what is typed but not yet committed."""
+        for editor in self.editors.values():
+            editor.commit()
+
     def set_editable(self, enabled: bool, *, keep: tuple[str, ...] = ()) -> None:
         """Enable or grey out every editor but those in ``keep``."""
         for name, editor in self.editors.items():
