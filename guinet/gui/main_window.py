@@ -33,6 +33,7 @@ from guinet._resources import example_projects, example_title, resource
 if TYPE_CHECKING:
     from guinet.core.project import Project
     from guinet.gui.designer import ModelDesigner
+    from guinet.gui.export_dialog import ExportDialog
     from guinet.gui.torch_loader import TorchLoader
     from guinet.gui.training_panel import TrainingPanel
 
@@ -116,6 +117,8 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self.built = False
         self._initial_project = project
+        #: the Export dialog last opened (one at a time; it is window-modal)
+        self.export_dialog: ExportDialog | None = None
         if not deferred:
             self.build()
 
@@ -268,6 +271,13 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("&Open…", self.open_dialog, key.Open)
         self.save_action = self._action("&Save", self.save, key.Save)
         self.save_as_action = self._action("Save &As…", self.save_as, key.SaveAs)
+        self.export_action = self._action(
+            "&Export…",
+            self.show_export_dialog,
+            "Ctrl+E",
+            "Write the trained model as a file other tools read (TorchScript, "
+            "ONNX, weights…)",
+        )
         self.quit_action = self._action("&Quit", self.close, key.Quit)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts([QKeySequence(key.Undo)])
@@ -315,6 +325,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -489,6 +501,27 @@ class MainWindow(QMainWindow):
         recent = self.recent_files()
         return str(Path(recent[0]).parent) if recent else str(Path.home())
 
+    # -- export -------------------------------------------------------------------
+    @Slot()
+    def show_export_dialog(self) -> None:
+        """File ▸ Export…: a window-modal dialog over the current project."""
+        from guinet.gui.export_dialog import ExportDialog
+
+        if self.export_dialog is not None:
+            self.export_dialog.deleteLater()
+        dialog = ExportDialog(self.session, settings(), self)
+        dialog.exported.connect(self._on_exported)
+        self.export_dialog = dialog
+        dialog.open()
+
+    @Slot(list)
+    def _on_exported(self, files: list[Path]) -> None:
+        if files:
+            names = ", ".join(file.name for file in files)
+            self.statusBar().showMessage(
+                f"Exported {names} to {files[0].parent}", 15000
+            )
+
     # -- recent files -------------------------------------------------------------
     def recent_files(self) -> list[str]:
         value = settings().value("recent_files", [])
@@ -531,6 +564,8 @@ class MainWindow(QMainWindow):
             self.save_window_state()
             self.training_panel.stop_training()
             self.data_panel.stop()
+            if self.export_dialog is not None:
+                self.export_dialog.task.stop()
             self.torch_loader.wait(5)
             event.accept()
         else:
