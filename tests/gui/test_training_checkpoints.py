@@ -372,6 +372,12 @@ def test_an_unsaved_project_lists_its_own_folder_in_the_user_data_folder(
 
 def test_load_weights_tooltip_promises_nothing_that_is_not_there(window):
     tip = window.training_panel.checkpoints.load_button.toolTip()
-    assert "cannot predict or export" in tip and "Resume or Branch" in tip
+    assert "cannot predict or export" not in tip and "Resume or Branch" in tip
+    # it names the menu entry that exports the loaded weights, as it is spelled
+    assert "File ▸ Export" in tip
+    file_menu = window.menuBar().actions()[0]
+    assert file_menu.text().replace("&", "") == "File"
+    assert window.export_action in file_menu.menu().actions()
+    assert window.export_action.text().replace("&", "").startswith("Export")
     # no command the CLI does not have
     assert "guinet predict" not in tip and "guinet export" not in tip
