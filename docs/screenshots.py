@@ -129,6 +129,47 @@ def shoot_training(folder: Path, name: str, size: Size, out: Path) -> Path:
     return path
 
 
+def shoot_export(folder: Path, name: str, size: Size, out: Path) -> Path:
+    """File ▸ Export… after an ONNX export (TorchScript where the onnx extra
+    is missing) of the moons MLP, trained in a saved copy."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from guinet.core.export import EXPORTERS, missing_modules
+
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    window.project.set_value("training.epochs", 20)
+    window._save_to(folder / "moons.guinet")
+    window.session.prepare_run().trainer.fit()
+    window.session.use_weights(window.session.weights_path())
+    window.show_export_dialog()
+    dialog = window.export_dialog
+    assert dialog is not None
+    key = "onnx" if not missing_modules(EXPORTERS["onnx"]) else "torchscript"
+    item = dialog.item_for(key)
+    assert item is not None
+    dialog.formats.setCurrentItem(item)
+    loop = QEventLoop()
+    dialog.exported.connect(loop.quit)
+    dialog.failed.connect(loop.quit)
+    QTimer.singleShot(60_000, loop.quit)
+    dialog.export()
+    loop.exec()
+    for _ in range(5):
+        QApplication.processEvents()
+    # the dialog as it opens over a window of this size: never larger
+    hint = dialog.minimumSizeHint()
+    assert hint.width() <= size[0] and hint.height() <= size[1], hint
+    path = out / name
+    dialog.grab().save(str(path))
+    dialog.close()
+    window.data_panel.stop()
+    window.close()
+    return path
+
+
 if __name__ == "__main__":
     torch_loader.load_now()
     app = create_application()
@@ -142,3 +183,5 @@ if __name__ == "__main__":
         print(shoot_data(None, "spirals", "data-spirals.png", size, out))
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_training(Path(folder), "train-early-stop.png", size, out))
+        with tempfile.TemporaryDirectory() as folder:
+            print(shoot_export(Path(folder), "export-dialog.png", size, out))
