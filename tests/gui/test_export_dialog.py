@@ -126,7 +126,14 @@ def test_torchscript_through_the_menu_loads_with_torch_jit(
     folder = tmp_path / "out"
     folder.mkdir()
     set_output(qtbot, dialog, folder / "net.pt")
-    export(qtbot, dialog)
+    with qtbot.waitSignal(dialog.exported, timeout=30_000):
+        qtbot.mouseClick(dialog.export_button, LEFT)
+        # off the GUI thread: the dialog shows it is busy and cannot be left
+        assert dialog.task.running and dialog.busy.isVisible()
+        assert not dialog.export_button.isEnabled()
+        assert not dialog.close_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.task.running, timeout=5_000)
+    assert not dialog.busy.isVisible() and dialog.export_button.isEnabled()
 
     model_file, sidecar = folder / "net.pt", folder / "net.preprocessing.json"
     assert dialog.written == [model_file, sidecar]
