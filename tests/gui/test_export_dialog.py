@@ -17,7 +17,7 @@ import pytest
 import torch
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QMessageBox
 
 from guinet._resources import find_example
 from guinet.core.export import EXPORTERS, ExportFormat, ExportRequest
@@ -358,3 +358,24 @@ def test_the_weights_loaded_or_chosen_are_the_ones_exported(
     info = json.loads((tmp_path / "best.preprocessing.json").read_text("utf-8"))
     assert info["checkpoint"]["file"] == best.name
     assert trained.session.weights_path() == last  # the session's choice stays
+
+
+def test_browse_offers_the_format_s_files_and_adds_its_suffix(
+    trained, qtbot, tmp_path, monkeypatch
+):
+    asked: list[tuple[str, str]] = []
+
+    def save_file_name(parent, caption, directory, filter, *args, **kwargs):
+        asked.append((directory, filter))
+        return str(tmp_path / "picked"), filter.split(";;")[0]
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_file_name))
+    dialog = open_export(qtbot, trained)
+    pick(qtbot, dialog, "torchscript")
+    qtbot.mouseClick(dialog.browse_button, LEFT)
+    ((directory, filter),) = asked
+    assert directory == str(tmp_path / "moons.pt")
+    assert filter.startswith("TorchScript (*.pt)")
+    assert dialog.output.text() == str(tmp_path / "picked.pt")
+    pick(qtbot, dialog, "weights")  # another format: the same name, its suffix
+    assert dialog.output.text() == str(tmp_path / "picked.safetensors")
