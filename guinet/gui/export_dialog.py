@@ -18,7 +18,6 @@ The last format and folder are remembered across launches.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,9 +42,16 @@ from PySide6.QtWidgets import (
 )
 
 from guinet.core.export import EXPORTERS, ExportFormat, missing_modules
+from guinet.gui.export_text import (
+    NO_WEIGHTS,
+    as_sentence,
+    breakable,
+    file_name_for,
+    install_hint,
+    with_suffix,
+)
 from guinet.gui.param_form import ParamForm
 from guinet.gui.tasks import BackgroundTask
-from guinet.gui.training_progress import sentence
 
 if TYPE_CHECKING:
     from guinet.core.session import Session
@@ -56,43 +62,6 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 FORMAT_KEY = "export/format"
 FOLDER_KEY = "export/folder"
 PROJECT_KEY = "export/project"
-NO_WEIGHTS = (
-    "There are no trained weights for this project yet. Train it first (Train "
-    "page), or load a checkpoint's weights there (Load weights into the "
-    "model), or choose a checkpoint file here."
-)
-#: Lets a long path wrap at its separators in a label (never in what is copied).
-_BREAK = "\u200b"
-
-
-def install_hint(declared: ExportFormat, missing: list[str]) -> str:
-    """Why ``declared`` cannot be used here, and the command that fixes it."""
-    extra = declared.extra or "all"
-    return f'needs {", ".join(missing)}:\npip install "guinet[{extra}]"'
-
-
-#: The longest run of a path's characters a label keeps on one line.
-_CHUNK = 24
-
-
-def breakable(path: Path | str) -> str:
-    """``path`` with a break opportunity after each separator and inside
-    long names, so a label wraps it instead of widening the dialog past the
-    screen (a label wraps only where a line may break)."""
-    parts = re.split(r"([/\\])", str(path))
-    out = []
-    for part in parts:
-        chunks = [part[i : i + _CHUNK] for i in range(0, len(part), _CHUNK)]
-        out.append(_BREAK.join(chunks))
-        if part in ("/", "\\"):
-            out.append(_BREAK)
-    return "".join(out)
-
-
-def file_name_for(text: str) -> str:
-    """A project name as a file name: what a file system takes everywhere."""
-    cleaned = re.sub(r"[^\w.-]+", "_", text.strip()).strip("._")
-    return cleaned or "model"
 
 
 class ExportDialog(QDialog):
@@ -341,26 +310,13 @@ class ExportDialog(QDialog):
     ) -> None:
         """Keep the folder and name typed so far; give it the format's suffix."""
         text = self.output.text().strip()
-        if not text:
-            project = self.session.project
-            stem = (
-                project.path.stem
-                if project.path is not None
-                else file_name_for(project.name)
-            )
-            self.output.setText(
-                str(self._default_folder() / f"{stem}{declared.suffix}")
-            )
+        if text:
+            old = previous.suffix if previous is not None else None
+            self.output.setText(str(with_suffix(Path(text), old, declared.suffix)))
             return
-        path = Path(text)
-        old = previous.suffix if previous is not None else path.suffix
-        if old and path.name.endswith(old):
-            path = path.with_name(path.name[: -len(old)] + declared.suffix)
-        elif not path.suffix:
-            path = path.with_name(path.name + declared.suffix)
-        else:
-            path = path.with_suffix(declared.suffix)
-        self.output.setText(str(path))
+        project = self.session.project
+        stem = project.path.stem if project.path else file_name_for(project.name)
+        self.output.setText(str(self._default_folder() / f"{stem}{declared.suffix}"))
 
     def output_path(self) -> Path | None:
         """The typed file; a relative one is taken from the project's folder."""
@@ -473,7 +429,7 @@ class ExportDialog(QDialog):
         try:
             output = check_output(self.session, output, checkpoint)
         except ExportError as exc:
-            self._show_error(_sentence(str(exc), self.session.project.display_name))
+            self._show_error(as_sentence(str(exc), self.session.project.display_name))
             return
         replaced = files_replaced(declared.key, output)
         if replaced and not self._may_replace(replaced):
@@ -545,7 +501,7 @@ class ExportDialog(QDialog):
         from guinet.core.export import ExportError
 
         if isinstance(error, ExportError):
-            text = _sentence(str(error), self.session.project.display_name)
+            text = as_sentence(str(error), self.session.project.display_name)
         else:  # a writer's bug must still not crash the window
             text = f"The export failed: {type(error).__name__}: {error}"
         self._show_error(text)
@@ -582,13 +538,3 @@ class ExportDialog(QDialog):
     def done(self, result: int) -> None:
         self.task.stop()
         super().done(result)
-
-
-def _sentence(text: str, project: str = "") -> str:
-    """A core message as a sentence in the dialog; the project's name it
-    starts with (the command line's context) goes: the window shows it."""
-    text = text.strip()
-    if project and text.startswith(f"{project}: "):
-        text = text[len(project) + 2 :]
-    text = sentence(text)
-    return text if text.endswith((".", "!", "?")) else f"{text}."

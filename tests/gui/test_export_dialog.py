@@ -24,7 +24,7 @@ from guinet.core.export import EXPORTERS, ExportFormat, ExportRequest
 from guinet.core.model import LayerSpec
 from guinet.core.params import Param
 from guinet.core.project import Project
-from guinet.gui import export_dialog
+from guinet.gui import export_dialog, export_text
 from guinet.gui.export_dialog import ExportDialog
 from tests.core.test_export_output import read_only_folder
 from tests.gui.helpers import settle
@@ -97,7 +97,7 @@ def export(qtbot, dialog: ExportDialog, signal: str = "exported") -> None:
 
 def plain(label: QLabel) -> str:
     """A label's text as read (without the places a long path may wrap)."""
-    return label.text().replace(export_dialog._BREAK, "")
+    return label.text().replace(export_text._BREAK, "")
 
 
 def shown(dialog: ExportDialog) -> str:
