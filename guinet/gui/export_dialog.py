@@ -68,7 +68,8 @@ class ExportDialog(QDialog):
     """Choose a format, its options, the file and the weights; Export.
 
     ``exported`` carries the paths written (the model file first) once an
-    export succeeded; ``failed`` the message shown when it did not.
+    export succeeded; ``failed`` the message shown when a started export
+    failed (what the checks before the start find is only shown).
     """
 
     exported = Signal(list)
