@@ -172,7 +172,7 @@ def _rewrite(
         f'SCALING = "{data.scaling}"  # standard, minmax or none\n'
         f'TASK = "{prepared.task}"  # binary, multiclass or regression\n'
     )
-    code = "\n\n".join(
+    code = "\n\n\n".join(
         part.strip("\n") for part in (constants, reading, _SPLIT, _SCALING, body)
     )
     all_imports = sorted({*imports, "import numpy as np"})
@@ -184,7 +184,7 @@ _TOYS = {
     "moons": """\
 def make_data():
     \"\"\"Two interleaving half circles ("two moons"), as guinet makes them.\"\"\"
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(DATA_SEED)
     n0, n1 = SAMPLES // 2, SAMPLES - SAMPLES // 2
     t0, t1 = np.linspace(0, math.pi, n0), np.linspace(0, math.pi, n1)
     upper = np.stack([np.cos(t0), np.sin(t0)], axis=1)
@@ -196,7 +196,7 @@ def make_data():
     "circles": """\
 def make_data():
     \"\"\"A ring around a disc, as guinet makes them.\"\"\"
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(DATA_SEED)
     n0, n1 = SAMPLES // 2, SAMPLES - SAMPLES // 2
     t0 = np.linspace(0, 2 * math.pi, n0, endpoint=False)
     t1 = np.linspace(0, 2 * math.pi, n1, endpoint=False)
@@ -209,7 +209,7 @@ def make_data():
     "xor": """\
 def make_data():
     \"\"\"Points in four quadrants: the class is whether x1 and x2 share a sign.\"\"\"
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(DATA_SEED)
     x = rng.uniform(-1, 1, (SAMPLES, 2))
     x += np.sign(x) * 0.05  # keep points off the axes
     y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
@@ -219,7 +219,7 @@ def make_data():
     "spirals": """\
 def make_data():
     \"\"\"Two interleaved spirals, as guinet makes them.\"\"\"
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(DATA_SEED)
     halves = (SAMPLES // 2, SAMPLES - SAMPLES // 2)
     arms = []
     for label, n in enumerate(halves):
@@ -233,7 +233,7 @@ def make_data():
     "blobs": """\
 def make_data():
     \"\"\"Round clouds of points around centres on a circle, one per class.\"\"\"
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(DATA_SEED)
     angles = 2 * math.pi * np.arange(CLASSES) / CLASSES + math.pi / 4
     centers = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     y = np.arange(SAMPLES) % CLASSES
@@ -243,7 +243,7 @@ def make_data():
     "sine": """\
 def make_data():
     \"\"\"y = sin(x) plus noise: a regression task.\"\"\"
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(DATA_SEED)
     x = rng.uniform(-2 * math.pi, 2 * math.pi, (SAMPLES, 1))
     y = np.sin(x) + rng.normal(0, NOISE, (SAMPLES, 1))
     return x.astype(np.float32), y.astype(np.float32)
@@ -253,7 +253,7 @@ def make_data():
 _SHUFFLED = """\
 def shuffled(x, y):
     \"\"\"Shuffle points and labels together, so no split sees one class only.\"\"\"
-    order = np.random.default_rng(SEED + 1).permutation(len(x))
+    order = np.random.default_rng(DATA_SEED + 1).permutation(len(x))
     return x[order].astype(np.float32), y[order].astype(np.int64)
 """
 
@@ -276,12 +276,16 @@ def _builtin(source: dict[str, Any]) -> tuple[list[str], str]:
     values = {k: v for k, v in source.items() if k not in ("kind", "name")}
     args = declared.arguments(values)
     if name in _TOYS:
-        constants = "\n".join(f"{k.upper()} = {v!r}" for k, v in args.items())
-        parts = [f"# The {declared.label} dataset: {declared.description}", constants]
+        constants = "\n".join(
+            f"{'DATA_SEED' if k == 'seed' else k.upper()} = {v!r}"
+            for k, v in args.items()
+        )
+        about = f"The {declared.label} dataset: {declared.description}"
+        parts = ["\n".join([*_comment(about), constants])]
         if name != "sine":
             parts.append(_SHUFFLED)
         parts.append(_TOYS[name])
-        return ["import math"], "\n\n".join(p.strip("\n") for p in parts) + "\n"
+        return ["import math"], "\n\n\n".join(p.strip("\n") for p in parts) + "\n"
     if name in _SKLEARN:
         y_cast = (
             "np.asarray(bunch.target, dtype=np.float32).reshape(-1, 1)"
@@ -522,6 +526,6 @@ def scaled_splits(x, y, rows, keep):
 '''
 
 
-def describe_code(code: DataCode) -> str:
-    """One line for a header: where the data comes from."""
-    return textwrap.shorten(code.notes[0], 200) if code.notes else ""
+def _comment(text: str) -> list[str]:
+    """``text`` as comment lines of at most 79 characters."""
+    return [f"# {line}" for line in textwrap.wrap(text, 77)]
