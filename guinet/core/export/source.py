@@ -31,7 +31,14 @@ from guinet.core.model import format_shape
 if TYPE_CHECKING:
     from guinet.core.model import LayerSpec, ModelSpec
 
-__all__ = ["DataCode", "data_source", "layer_call", "model_source", "py_value"]
+__all__ = [
+    "DataCode",
+    "data_source",
+    "layer_call",
+    "model_source",
+    "py_value",
+    "statement_lines",
+]
 
 #: Longest line the code is written with (ruff's default, and guinet's).
 LINE_LENGTH = 88
@@ -131,6 +138,22 @@ def _layer_lines(call: str, comment: str, indent: str) -> list[str]:
         f"{indent}{head}(",
         *(f"{indent}{INDENT}{a}," for a in arguments),
         f"{indent}),",
+    ]
+
+
+def statement_lines(indent: str, head: str, call: str, tail: str = "") -> list[str]:
+    """``indent + head + call + tail`` (e.g. ``x = f(a, b)``) as lines that
+    ruff format keeps as they are: one line when it fits, else one argument
+    per line with a trailing comma."""
+    line = f"{indent}{head}{call}{tail}"
+    if len(line) <= LINE_LENGTH or "(" not in call:
+        return [line]
+    name, _, rest = call.partition("(")
+    arguments = _split_arguments(rest[:-1])
+    return [
+        f"{indent}{head}{name}(",
+        *(f"{indent}{INDENT}{a}," for a in arguments),
+        f"{indent}){tail}",
     ]
 
 
