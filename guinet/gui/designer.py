@@ -341,7 +341,7 @@ class ModelDesigner(QWidget):
         sizes = self.splitter.sizes()
         wanted = self.code_view.code_width()
         if len(sizes) == 3 and sizes[2] < wanted:
-            give = min(wanted - sizes[2], max(0, sizes[1] - 320))
+            give = min(wanted - sizes[2], max(0, sizes[1] - 440))
             self.splitter.setSizes([sizes[0], sizes[1] - give, sizes[2] + give])
 
     # -- data and the session ----------------------------------------------------
