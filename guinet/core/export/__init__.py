@@ -8,10 +8,11 @@ its options as :class:`~guinet.core.params.Param` declarations and the
 function that writes it. The command line and the export dialog read the
 same table; a duplicate key raises.
 
-Formats here: ``weights``, ``torchscript`` and ``onnx``
-(:mod:`.artefacts`), each with the preprocessing as JSON beside the model
-(:mod:`.preprocessing`). :func:`export_project` is the one way to run any
-of them.
+Formats here: ``python`` (:mod:`.script`, a standalone training script
+built from the code pieces of :mod:`.source`), and ``weights``,
+``torchscript`` and ``onnx`` (:mod:`.artefacts`), each with the
+preprocessing as JSON beside the model (:mod:`.preprocessing`).
+:func:`export_project` is the one way to run any of them.
 
 torch is not imported here, so the GUI can list the formats before it loads.
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guinet.core.export import artefacts as _artefacts  # noqa: F401  (registers)
+from guinet.core.export import script as _script  # noqa: F401  (registers)
 from guinet.core.export.base import (
     EXPORTERS,
     ExportError,

@@ -89,15 +89,16 @@ class LRSchedule:
         self.scheduler.load_state_dict(state)
 
 
-def build_scheduler(
+def scheduler_arguments(
     spec: ComponentSpec,
     optimizer: torch.optim.Optimizer,
     epochs: int,
     batches_per_epoch: int,
-) -> LRSchedule:
-    """The scheduler of ``spec``; run-dependent arguments are filled in here."""
+) -> dict[str, Any]:
+    """The keyword arguments ``spec``'s scheduler is built with for this run
+    (besides the optimizer): the declared ones with the run-dependent ones
+    filled in. The python exporter writes the same ones into its script."""
     declared = SCHEDULERS[spec.type]
-    cls = declared.torch_class()
     kwargs = declared.arguments(spec.params)
     if spec.type == "CosineAnnealingLR" and kwargs["T_max"] is None:
         kwargs["T_max"] = epochs
@@ -113,6 +114,19 @@ def build_scheduler(
         kwargs["steps_per_epoch"] = batches_per_epoch
     if spec.type == "ReduceLROnPlateau":
         kwargs["mode"] = "min"
+    return kwargs
+
+
+def build_scheduler(
+    spec: ComponentSpec,
+    optimizer: torch.optim.Optimizer,
+    epochs: int,
+    batches_per_epoch: int,
+) -> LRSchedule:
+    """The scheduler of ``spec``; run-dependent arguments are filled in here."""
+    declared = SCHEDULERS[spec.type]
+    cls = declared.torch_class()
+    kwargs = scheduler_arguments(spec, optimizer, epochs, batches_per_epoch)
     return LRSchedule(cls(optimizer, **kwargs), declared.interval, declared.monitor)
 
 
