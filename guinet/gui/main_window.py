@@ -33,6 +33,7 @@ from guinet._resources import example_projects, example_title, resource
 if TYPE_CHECKING:
     from guinet.core.project import Project
     from guinet.gui.designer import ModelDesigner
+    from guinet.gui.predict_panel import PredictPanel
     from guinet.gui.torch_loader import TorchLoader
     from guinet.gui.training_panel import TrainingPanel
 
@@ -201,6 +202,7 @@ class MainWindow(QMainWindow):
         from guinet.core.session import Session
         from guinet.gui.data_panel import DataPanel
         from guinet.gui.designer import ModelDesigner
+        from guinet.gui.predict_panel import PredictPanel
         from guinet.gui.torch_loader import TorchLoader
         from guinet.gui.training_panel import TrainingPanel
 
@@ -215,6 +217,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.data_panel, "Data")
         self.tabs.addTab(self.designer, "Model")
         self.tabs.addTab(self.training_panel, "Train")
+        self.predict_panel: PredictPanel = PredictPanel(self.session)
+        self.tabs.addTab(self.predict_panel, "Predict")
         self.tabs.setCurrentWidget(self.designer)
         #: pages shown this session: only their splitters have real sizes
         self._pages_shown: set[QWidget] = {self.designer}
@@ -531,6 +535,7 @@ class MainWindow(QMainWindow):
             self.save_window_state()
             self.training_panel.stop_training()
             self.data_panel.stop()
+            self.predict_panel.stop()
             self.torch_loader.wait(5)
             event.accept()
         else:
