@@ -2,8 +2,10 @@
 
 :class:`DrawingCanvas` is a square of chalk-white ink on black, the way the
 8×8 digits hold their strokes (ink is the high value), drawn with a thick
-soft pen: a wide faint stroke under a narrower full one, both antialiased.
-It says :attr:`~DrawingCanvas.drawn` on every mouse move that inks (the
+soft pen.
+Its pen is a few antialiased strokes, each narrower and brighter than the
+last (lightening only, so crossing a stroke never darkens it). It says
+:attr:`~DrawingCanvas.drawn` on every mouse move that inks (the
 page coalesces those into one prediction per turn of the event loop) and
 :attr:`~DrawingCanvas.stroke_finished` on release. :class:`PixelView` shows
 a picture as the model sees it, each pixel a square (nearest neighbour).
@@ -26,10 +28,10 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from guinet.gui.theme import BLOCK_BORDER, MUTED
 
 #: Side of the canvas's picture, in pixels (also its size on screen).
-CANVAS_SIDE = 224
-#: Pen widths: the full core of a stroke and its soft edge.
-PEN_CORE = 16.0
-PEN_SOFT = 26.0
+CANVAS_SIDE = 260
+#: The soft pen: (width, gray level) from its faint edge to its full core.
+PEN_LAYERS = ((28.0, 70), (24.0, 140), (20.0, 210), (16.0, 255))
+PEN_SOFT = PEN_LAYERS[0][0]
 
 
 class DrawingCanvas(QWidget):
@@ -75,7 +77,7 @@ class DrawingCanvas(QWidget):
     def _stroke(self, start: QPointF, end: QPointF) -> None:
         painter = QPainter(self._image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for width, level in ((PEN_SOFT, 110), (PEN_CORE, 255)):
+        for width, level in PEN_LAYERS:
             pen = QPen(QColor(level, level, level), width)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)

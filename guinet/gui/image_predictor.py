@@ -70,7 +70,11 @@ class ImagePredictor(QWidget):
 
         left = QVBoxLayout()
         left.setSpacing(6)
-        title = QLabel("Draw with the mouse")
+        title = QLabel(
+            "Draw a digit with the mouse"
+            if self.spec.fit_ink
+            else "Draw with the mouse"
+        )
         title.setObjectName("panelTitle")
         left.addWidget(title)
         self.canvas = DrawingCanvas()
@@ -96,17 +100,17 @@ class ImagePredictor(QWidget):
         seen_title = QLabel("As the model sees it")
         seen_title.setObjectName("panelTitle")
         middle.addWidget(seen_title)
-        self.seen = PixelView(160)
+        self.seen = PixelView(200)
         middle.addWidget(self.seen)
         about = QLabel(self.spec.description)
         about.setObjectName("help")
         about.setWordWrap(True)
-        about.setMaximumWidth(180)
+        about.setMaximumWidth(210)
         middle.addWidget(about)
         self.source_label = QLabel("Source: the drawing")
         self.source_label.setObjectName("muted")
         self.source_label.setWordWrap(True)
-        self.source_label.setMaximumWidth(180)
+        self.source_label.setMaximumWidth(210)
         middle.addWidget(self.source_label)
         middle.addStretch(1)
         layout.addLayout(middle)
@@ -169,12 +173,13 @@ class ImagePredictor(QWidget):
 
     def predict_picture(self, picture: Any) -> bool:
         from guinet.core.data import DataError
-        from guinet.core.predict import predict_array
+        from guinet.core.predict import one_thread, predict_array
         from guinet.core.predict_images import prepare_image
 
         try:
             made = prepare_image(self.spec, self.trained.prepared, picture)
-            result = predict_array(self.trained, made.x)
+            with one_thread():
+                result = predict_array(self.trained, made.x)
         except DataError as exc:
             self.message.setText(str(exc))
             self.message.show()

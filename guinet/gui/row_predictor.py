@@ -108,15 +108,27 @@ class RowPredictor(QWidget):
         grid.setColumnStretch(2, 1)
         grid.setRowStretch(len(self.fields), 1)
         scroll = QScrollArea()
+        scroll.setObjectName("fieldScroll")
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidgetResizable(True)
+        grid_box.setObjectName("fieldGrid")
+        grid_box.setAutoFillBackground(False)
+        scroll.viewport().setAutoFillBackground(False)
         scroll.setWidget(grid_box)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         fields_title = QLabel("Inputs (in the data's own units)")
         fields_title.setObjectName("panelTitle")
+        hint = QLabel(
+            "Change a value (type, or use the arrows): the prediction follows. "
+            "Each field starts at the training split's typical value."
+        )
+        hint.setObjectName("help")
+        hint.setWordWrap(True)
         left = QVBoxLayout()
         left.addWidget(fields_title)
+        left.addWidget(hint)
         left.addWidget(scroll, 1)
-        layout.addLayout(left, 5)
+        layout.addLayout(left, 1)
 
         right = QVBoxLayout()
         right.setSpacing(6)
@@ -165,7 +177,7 @@ class RowPredictor(QWidget):
         self.truth_label.setWordWrap(True)
         right.addWidget(self.truth_label)
         right.addStretch(1)
-        layout.addLayout(right, 4)
+        layout.addLayout(right, 1)
 
     # -- values and predictions ----------------------------------------------------
     def values(self) -> dict[str, Any]:
@@ -219,7 +231,7 @@ class RowPredictor(QWidget):
     def predict_now(self) -> str | None:
         """Predict the fields' row; the predicted class (or value text)."""
         from guinet.core.data import DataError
-        from guinet.core.predict import predict_array
+        from guinet.core.predict import one_thread, predict_array
         from guinet.core.predict_fields import row_inputs
 
         values = self.values()
@@ -235,7 +247,8 @@ class RowPredictor(QWidget):
                 )
         try:
             x = row_inputs(self.trained.prepared, values)
-            result = predict_array(self.trained, x)
+            with one_thread():
+                result = predict_array(self.trained, x)
         except DataError as exc:
             self.message.setText(str(exc))
             self.message.show()
