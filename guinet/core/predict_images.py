@@ -76,13 +76,21 @@ class PreparedImage:
 
 
 def image_input(
-    source: Mapping[str, Any] | None, prepared: PreparedData
+    source: Mapping[str, Any] | None,
+    prepared: PreparedData,
+    base_dir: str | os.PathLike[str] | None = None,
 ) -> ImageInput | None:
-    """How the images of ``source`` (the data section's source) were made,
-    or ``None`` when the project does not learn from images."""
+    """How the images of ``source`` (the data section's source, its paths
+    relative to ``base_dir``) were made, or ``None`` when the project does
+    not learn from images."""
+    from guinet.core.data.sources import source_kind
+
     if not isinstance(source, Mapping):
         return None
-    kind = source.get("kind")
+    try:
+        kind = source_kind(source, base_dir)  # a folder without "kind" too
+    except DataError:
+        return None
     shape = tuple(int(s) for s in prepared.input_shape)
     if kind == "builtin" and source.get("name") in DIGITS:
         flat = DIGITS[str(source.get("name"))]
@@ -103,9 +111,11 @@ def image_input(
 def trained_image_input(trained: TrainedModel) -> ImageInput | None:
     """:func:`image_input` for a trained model's project."""
     session = trained.session
-    data = session.project.data if session is not None else None
+    if session is None:
+        return None
+    data = session.project.data
     source = data.source if data is not None else None
-    return image_input(source, trained.prepared)
+    return image_input(source, trained.prepared, session.project.base_dir)
 
 
 def read_picture(path: str | os.PathLike[str]) -> Any:

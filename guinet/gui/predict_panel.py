@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -114,6 +115,11 @@ class PredictPanel(QWidget):
         header.addWidget(caption)
         self.weights_label = QLabel()
         self.weights_label.setObjectName("weightsLabel")
+        # a deep checkpoint folder is elided, never widening the window
+        self.weights_label.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
+        self._weights_text = ""
         self.weights_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
         )
@@ -132,11 +138,27 @@ class PredictPanel(QWidget):
     def _show_weights(self) -> None:
         path = self.session.weights_path()
         if path is None:
-            self.weights_label.setText("none yet")
+            self._weights_text = "none yet"
             self.weights_label.setToolTip("")
         else:
-            self.weights_label.setText(f"{path.name}  —  {path.parent}")
+            self._weights_text = f"{path.name}  —  {path.parent}"
             self.weights_label.setToolTip(str(path))
+        self._elide_weights()
+
+    def weights_text(self) -> str:
+        """The weights line in full (the label may show it elided)."""
+        return self._weights_text
+
+    def _elide_weights(self) -> None:
+        metrics = self.weights_label.fontMetrics()
+        width = max(40, self.weights_label.width())
+        self.weights_label.setText(
+            metrics.elidedText(self._weights_text, Qt.TextElideMode.ElideMiddle, width)
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide_weights()
 
     def show_message(self, text: str) -> None:
         self.placeholder.setText(text)
@@ -189,8 +211,8 @@ class PredictPanel(QWidget):
             )
             return
         key = self._key()
-        if key == self._loaded_key and self.tool is not None:
-            return
+        if key == self._loaded_key and (self.tool is not None or self.busy):
+            return  # loaded, or loading, already
         self._loaded_key = key
         detached = Session(self.session.project.copy(), prepared=prepared)
         self.show_message(f"Loading {path.name}…")

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 #: Spin boxes accept values this many training ranges beyond the range.
 BEYOND = 10.0
+#: Widest a feature's name is shown (longer names are elided, in full as tips).
+NAME_WIDTH = 240
 
 
 def number_spin(field: FeatureField) -> QDoubleSpinBox:
@@ -84,8 +86,12 @@ class RowPredictor(QWidget):
         grid.setContentsMargins(4, 4, 12, 4)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(6)
+        metrics = self.fontMetrics()
         for row, field in enumerate(self.fields):
-            name = QLabel(field.name)
+            shown = metrics.elidedText(
+                field.name, Qt.TextElideMode.ElideRight, NAME_WIDTH
+            )
+            name = QLabel(shown)
             name.setToolTip(field.name)
             editor: QDoubleSpinBox | QComboBox
             if field.kind == "number":
@@ -93,6 +99,10 @@ class RowPredictor(QWidget):
                 editor.valueChanged.connect(self._on_edited)
             else:
                 editor = QComboBox()
+                editor.setSizeAdjustPolicy(
+                    QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+                )
+                editor.setMinimumContentsLength(12)
                 editor.addItems(list(field.categories))
                 editor.setCurrentText(str(field.typical))
                 editor.currentIndexChanged.connect(self._on_edited)

@@ -290,6 +290,9 @@ def test_an_image_file_is_prepared_as_the_folder_was(tmp_path: Path) -> None:
     np.testing.assert_array_equal(prepare_image(spec, prepared, array).x, made.x)
     gray = image_input({**source, "color": "grayscale"}, prepared)
     assert gray is None  # the data was prepared in colour
+    # a folder named without a kind is an image folder too
+    unnamed = {"path": "shapes", "size": [6, 5], "color": "rgb"}
+    assert image_input(unnamed, prepared, tmp_path) == spec
 
 
 def test_what_is_not_a_picture_is_a_clear_error(tmp_path: Path) -> None:

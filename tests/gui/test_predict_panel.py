@@ -89,16 +89,22 @@ def test_nothing_trained_says_what_to_do(qtbot, window) -> None:  # type: ignore
     assert panel.tool is None
     assert "Nothing trained yet" in panel.placeholder.text()
     assert "Train" in panel.placeholder.text()
-    assert panel.weights_label.text() == "none yet"
+    assert panel.weights_text() == "none yet"
 
 
 def test_typed_values_give_the_cores_probabilities_and_a_test_row_its_truth(
     qtbot, window, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    path, trained = trained_project(tmp_path, IRIS, MLP, epochs=5)
+    deep = tmp_path / ("a long folder name " * 6) / ("and a deeper one " * 6)
+    deep.mkdir(parents=True)
+    path, trained = trained_project(deep, IRIS, MLP, epochs=5)
     panel = open_predict_page(qtbot, window, path)
     assert panel.weights_label.toolTip() == str(window.session.weights_path())
-    assert "best" in panel.weights_label.text()
+    assert panel.weights_text().startswith("best")
+    # a deep folder is elided: the page still fits a window fitted to 1280×720
+    assert "…" in panel.weights_label.text()
+    assert panel.minimumSizeHint().width() < 1100
+    assert window.minimumSizeHint().width() <= 1180
     tool = panel.tool
     assert isinstance(tool, RowPredictor)
     prepared = trained.prepared
@@ -142,6 +148,36 @@ def test_typed_values_give_the_cores_probabilities_and_a_test_row_its_truth(
     type_into(qtbot, tool.editors["sepal width (cm)"], "4")
     assert tool.test_row.value() == 0
     assert "Your own values" in tool.truth_label.text()
+
+    # other weights (as "Load weights…" on the Train page): the page follows
+    last = next(path.parent.glob("*-checkpoints/last*.ckpt"))
+    window.session.use_weights(last)
+    qtbot.waitUntil(lambda: panel.tool is not None and panel.tool is not tool)
+    assert panel.weights_text().startswith(last.name)
+    lasting = load_trained(Session(Project.load(path)), last)
+    x = row_inputs(prepared, panel.tool.values())
+    np.testing.assert_allclose(
+        panel.tool.bars.values(),
+        predict_array(lasting, x).probabilities[0],
+        atol=1e-6,
+    )
+
+
+def test_a_regression_model_shows_the_predicted_value(
+    qtbot, window, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    sine = {"source": {"kind": "builtin", "name": "sine", "samples": 80}}
+    layers = [*MLP[:2], {"type": "Linear", "out_features": 1}]
+    path, trained = trained_project(tmp_path, sine, layers, epochs=3)
+    panel = open_predict_page(qtbot, window, path)
+    tool = panel.tool
+    assert isinstance(tool, RowPredictor) and not tool.bars.isVisible()
+    type_into(qtbot, tool.editors["x"], "1.5")
+    value = predict_array(trained, row_inputs(trained.prepared, {"x": 1.5})).values
+    assert tool.value_label.text() == f"Predicted: <b>y = {value[0, 0]:.4g}</b>"
+    type_into(qtbot, tool.test_row, "2")
+    truth = float(trained.prepared.y_test[1, 0])
+    assert f"Truth: <b>{truth:.4g}</b>" in tool.truth_label.text()
 
 
 @pytest.fixture
