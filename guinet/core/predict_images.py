@@ -88,7 +88,8 @@ def image_input(
     if not isinstance(source, Mapping):
         return None
     try:
-        kind = source_kind(source, base_dir)  # a folder without "kind" too
+        folder = Path(base_dir) if base_dir is not None else None
+        kind = source_kind(source, folder)  # a folder without "kind" too
     except DataError:
         return None
     shape = tuple(int(s) for s in prepared.input_shape)
