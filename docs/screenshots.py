@@ -187,11 +187,98 @@ def shoot_export(folder: Path, name: str, size: Size, out: Path) -> Path:
     return path
 
 
+def wait_for(condition, timeout_ms: int = 60_000) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QDeadlineTimer
+    from PySide6.QtTest import QTest
+
+    deadline = QDeadlineTimer(timeout_ms)
+    while not condition() and not deadline.hasExpired():
+        QTest.qWait(20)
+
+
+def trained_example(example: str, folder: Path, epochs: int) -> Path:
+    """A saved copy of ``example`` trained ``epochs`` epochs on the CPU (its
+    checkpoints beside it), for the Predict page to load."""
+    from guinet.core.project import Project
+    from guinet.core.session import Session
+
+    project = Project.load(resource("examples", example))
+    project.set_value("training.epochs", epochs)
+    project.set_value("training.device", "cpu")
+    path = project.save(folder / example)
+    Session(project).prepare_run().trainer.fit()
+    return path
+
+
+#: A 3 as a person draws it on the canvas: the top arc, the middle, the bottom.
+THREE = [
+    [(62, 52), (90, 36), (130, 34), (158, 50), (160, 78), (138, 100), (110, 108)],
+    [(110, 108), (145, 116), (166, 142), (160, 172), (128, 190), (92, 192), (64, 178)],
+]
+
+
+def shoot_predict(
+    folder: Path, example: str, name: str, size: Size, out: Path, epochs: int
+) -> Path:
+    """The Predict page of a trained example: a drawn 3 for the digits, the
+    fields with a picked test row for a table-like set."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    path = trained_example(example, folder, epochs)
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_path(path, ask=False)
+    wait_for(lambda: window.session.prepared is not None)
+    panel = window.predict_panel
+    window.tabs.setCurrentWidget(panel)
+    wait_for(lambda: panel.tool is not None)
+    tool = panel.tool
+    if hasattr(tool, "canvas"):
+        left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        for part in THREE:
+            QTest.mousePress(tool.canvas, left, none, QPoint(*part[0]))
+            for a, b in zip(part, part[1:], strict=False):
+                for t in (0.25, 0.5, 0.75, 1.0):
+                    x = round(a[0] + (b[0] - a[0]) * t)
+                    y = round(a[1] + (b[1] - a[1]) * t)
+                    QTest.mouseMove(tool.canvas, QPoint(x, y))
+            QTest.mouseRelease(tool.canvas, left, none, QPoint(*part[-1]))
+    else:
+        tool.test_row.setValue(4)
+    QApplication.processEvents()
+    shot = out / name
+    window.grab().save(str(shot))
+    window.data_panel.stop()
+    window.close()
+    return shot
+
+
 if __name__ == "__main__":
     torch_loader.load_now()
     app = create_application()
+    only = sys.argv[1] if len(sys.argv) > 1 else ""  # e.g. "predict"
     for size, out in ((DESKTOP, OUT), (PROJECTOR, OUT / "projector")):
         out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as folder:
+            print(
+                shoot_predict(
+                    Path(folder),
+                    "digits_cnn.guinet",
+                    "predict-digits.png",
+                    size,
+                    out,
+                    12,
+                )
+            )
+            print(
+                shoot_predict(
+                    Path(folder), "iris_mlp.guinet", "predict-iris.png", size, out, 60
+                )
+            )
+        if only:
+            continue
         print(shoot("moons_mlp.guinet", 2, "designer-mlp.png", size, out))
         print(shoot("digits_cnn.guinet", 0, "designer-cnn.png", size, out))
         print(shoot_code("digits_cnn.guinet", "designer-code.png", size, out))

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from guinet.core.project import Project
     from guinet.gui.designer import ModelDesigner
     from guinet.gui.export_dialog import ExportDialog
+    from guinet.gui.predict_panel import PredictPanel
     from guinet.gui.torch_loader import TorchLoader
     from guinet.gui.training_panel import TrainingPanel
 
@@ -204,6 +205,7 @@ class MainWindow(QMainWindow):
         from guinet.core.session import Session
         from guinet.gui.data_panel import DataPanel
         from guinet.gui.designer import ModelDesigner
+        from guinet.gui.predict_panel import PredictPanel
         from guinet.gui.torch_loader import TorchLoader
         from guinet.gui.training_panel import TrainingPanel
 
@@ -218,6 +220,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.data_panel, "Data")
         self.tabs.addTab(self.designer, "Model")
         self.tabs.addTab(self.training_panel, "Train")
+        self.predict_panel: PredictPanel = PredictPanel(self.session)
+        self.tabs.addTab(self.predict_panel, "Predict")
         self.tabs.setCurrentWidget(self.designer)
         #: pages shown this session: only their splitters have real sizes
         self._pages_shown: set[QWidget] = {self.designer}
@@ -566,6 +570,7 @@ class MainWindow(QMainWindow):
             self.data_panel.stop()
             if self.export_dialog is not None:
                 self.export_dialog.task.stop()
+            self.predict_panel.stop()
             self.torch_loader.wait(5)
             event.accept()
         else:

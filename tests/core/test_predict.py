@@ -173,12 +173,12 @@ def test_other_table_files_are_read_by_guinets_readers(
     np.testing.assert_allclose(inputs.x, trained.prepared.x_test, rtol=1e-6)
 
 
-def test_only_a_model_of_a_table_predicts_table_rows(tmp_path: Path) -> None:
+def test_only_table_rows_are_predicted_from_files(tmp_path: Path) -> None:
     session = Session(Project.from_dict({"guinet": 1, "data": MOONS}))
     prepared = session.prepare_data()
     trained = TrainedModel(torch.nn.Identity(), None, prepared, "cpu")  # type: ignore[arg-type]
-    with pytest.raises(DataError, match="Only a model trained on a table"):
-        prepare_inputs(trained, pd.DataFrame({"x0": [1.0], "x1": [2.0]}))
+    with pytest.raises(DataError, match="lacks 2 of the 2 feature column"):
+        prepare_inputs(trained, pd.DataFrame({"x0": [1.0], "y": [2.0]}))
     np.savez(tmp_path / "rows.npz", x=np.zeros((2, 2)), y=np.zeros(2))
     with pytest.raises(DataError, match="rows.npz is not a table"):
         prepare_inputs(trained, tmp_path / "rows.npz")

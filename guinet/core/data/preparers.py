@@ -394,6 +394,68 @@ def rows_to_predict(table: Table, encoder: TableEncoder) -> np.ndarray:
     return encoder.transform(prep.frame)
 
 
+def array_rows_to_predict(table: Table, names: list[str]) -> np.ndarray:
+    """The rows of ``table`` as inputs of a model trained on arrays with one
+    feature per column (a built-in dataset such as iris or moons, an .npz of
+    rows): the columns ``names`` (the Data page's feature names), found by
+    name as for a table, every other column ignored. Unscaled: the caller
+    applies the training scaler. Raises :class:`DataError` naming every
+    missing column at once, a column that does not hold numbers, or a gap
+    (arrays have no fill values kept for new rows).
+    """
+    columns = [str(c) for c in table.frame.columns]
+    found: dict[str, str] = {}
+    absent: list[str] = []
+    for name in names:
+        try:
+            found[name] = resolve_column(name, columns, table.name, "x")
+        except DataError:
+            absent.append(name)
+    if absent:
+        listed = ", ".join(repr(name) for name in absent)
+        raise DataError(
+            f"{table.name} lacks {len(absent)} of the {len(names)} feature "
+            f"column(s) the model was trained on: {listed}."
+        )
+    if len(table.frame) == 0:
+        raise DataError(f"{table.name} has no rows to predict.")
+    import pandas as pd
+
+    x = np.empty((len(table.frame), len(names)), np.float32)
+    problems = []
+    for i, name in enumerate(names):
+        series = table.frame[found[name]]
+        if pd.api.types.is_bool_dtype(series.dtype):
+            values = series.to_numpy(np.float64)
+        elif pd.api.types.is_numeric_dtype(series.dtype):
+            values = series.to_numpy(np.float64, na_value=np.nan)
+        else:
+            texts = series.astype(object).where(series.isna(), series.astype(str))
+            texts = texts.str.strip().replace("", None)
+            numbers = pd.to_numeric(texts, errors="coerce")
+            text = numbers.isna() & texts.notna()
+            if text.any():
+                row = int(np.argmax(text.to_numpy()))
+                problems.append(
+                    f"Column {found[name]!r} of {table.name} holds text "
+                    f"({texts.iloc[row]!r} in {table.where(row)}); the model was "
+                    "trained on numbers there."
+                )
+                continue
+            values = numbers.to_numpy(np.float64, na_value=np.nan)
+        gaps = np.isnan(values)
+        if gaps.any():
+            problems.append(
+                f"Column {found[name]!r} of {table.name} has {int(gaps.sum()):,} "
+                f"missing value(s), first in {table.where(int(np.argmax(gaps)))}; "
+                "fill them in to predict those rows."
+            )
+            continue
+        x[:, i] = values
+    raise_problems(table.name, problems)
+    return x
+
+
 class ArrayPrep:
     """Arrays on their way to a network: feature choice, finiteness, gaps."""
 

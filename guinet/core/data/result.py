@@ -250,23 +250,39 @@ class PreparedData:
 
     def transform(self, rows: pd.DataFrame | Table) -> np.ndarray:
         """New table rows as model inputs, prepared exactly as the training
-        rows were (:func:`~guinet.core.data.preparers.rows_to_predict`, then
-        the training scaler); raises :class:`DataError` for rows it cannot use.
+        rows were (:func:`~guinet.core.data.preparers.rows_to_predict` for a
+        table, :func:`~guinet.core.data.preparers.array_rows_to_predict` for
+        arrays of one number per feature, then the training scaler); raises
+        :class:`DataError` for rows it cannot use.
         """
         from guinet.core.data.errors import DataError
-        from guinet.core.data.preparers import rows_to_predict
+        from guinet.core.data.preparers import array_rows_to_predict, rows_to_predict
         from guinet.core.data.scaling import check_scaled
         from guinet.core.data.sources import Table
 
-        if self.encoder is None:
-            raise DataError(
-                "Only a model trained on a table (CSV, TSV, Excel or Parquet) "
-                "can predict rows of a table."
-            )
         table = rows if isinstance(rows, Table) else Table(rows, "the new rows")
-        x = self.scaler.apply(rows_to_predict(table, self.encoder))
+        if self.encoder is not None:
+            x = rows_to_predict(table, self.encoder)
+        elif self.tabular:
+            x = array_rows_to_predict(table, list(self.feature_names))
+        else:
+            raise DataError(
+                "Only a model trained on a table or on one number per feature "
+                "(such as iris or the two moons) can predict rows of a table; "
+                "a model of images predicts images (the Predict page)."
+            )
+        x = self.scaler.apply(x)
         check_scaled(x, self.feature_names, table.name)
         return x
+
+    @property
+    def tabular(self) -> bool:
+        """Whether each input is one number per named feature (a table's
+        columns, or a built-in dataset such as iris), so new rows can come
+        from a table with those columns."""
+        return len(self.input_shape) == 1 and len(self.feature_names) == int(
+            self.input_shape[0]
+        )
 
     def class_name(self, index: int) -> str:
         return self.class_names[index]
