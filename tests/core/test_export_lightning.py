@@ -1,0 +1,241 @@
+"""The lightning export: a standalone PyTorch Lightning script that trains the
+project on one process or many.
+
+The scripts run in a fresh interpreter where ``import guinet`` fails. The
+runs that need Lightning skip where the optional ``lightning`` extra is not
+installed (``pip install "guinet[lightning]"``; CI installs it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guinet.core.export import EXPORTERS, export_project
+from guinet.core.export.lightning_callbacks import lightning_filename
+from guinet.core.project import Project
+from guinet.core.session import Session
+from tests.core.test_export_python import (
+    assert_clean_code,
+    moons_project,
+    table_project,
+)
+
+needs_lightning = pytest.mark.skipif(
+    importlib.util.find_spec("lightning") is None,
+    reason='needs pip install "guinet[lightning]"',
+)
+
+#: Runs the script as ``__main__`` with its own arguments and guinet made
+#: unimportable. (Lightning starts the other DDP processes by running the
+#: script file itself, with ``sys.argv``.)
+WITHOUT_GUINET = (
+    "import runpy, sys; sys.modules['guinet'] = None; sys.argv = sys.argv[1:]; "
+    "runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+#: How far the 2-process DDP run's epoch loss may be from the single-process
+#: one. Both runs step on the same global batches (each of the 2 processes
+#: takes every other row of one seeded order, in half batches) and DDP
+#: averages the two half-batch gradients, which equals the full batch's
+#: mean gradient; what differs is only the order of float32 additions
+#: (two partial means and an all-reduce instead of one sum), about 1e-7 per
+#: step. 1e-5 leaves two orders of magnitude for that, and is still far
+#: below what a wrong split would give (half or twice the steps, or a
+#: different batch order, moves the first epoch's loss by 1e-2 or more).
+DDP_TOLERANCE = 1e-5
+
+
+def export(project: Project, folder: Path) -> Path:
+    script = folder / "train_lightning.py"
+    written = export_project(Session(project), "lightning", script)
+    assert written[0] == script
+    return script
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_script(script: Path, *args: str) -> tuple[dict[str, Any], float]:
+    """Run ``script`` with ``args`` in a clean interpreter (cwd: its folder,
+    on the CPU); the JSON of its last line and the wall time it took."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin"),
+        "HOME": str(script.parent),
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(free_port()),
+        "PYTHONWARNINGS": "ignore",
+    }
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            WITHOUT_GUINET,
+            str(script),
+            "--accelerator",
+            "cpu",
+            *args,
+        ],
+        cwd=script.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    wall = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1]), wall
+
+
+def tiny_moons(folder: Path, **training: Any) -> Project:
+    project = moons_project(folder, **training)
+    project.set_value("data.source.samples", 200)
+    project.save()
+    return Project.load(folder / "moons.guinet")
+
+
+# -- the declaration and the code ---------------------------------------------------
+def test_lightning_is_declared_without_needing_weights() -> None:
+    declared = EXPORTERS["lightning"]
+    assert not declared.needs_weights and declared.write is not None
+    assert declared.modules == ("lightning",) and declared.extra == "lightning"
+    assert declared.suffix == ".py" and declared.label and declared.help
+
+
+def test_guinet_file_names_become_lightning_templates() -> None:
+    template = "{kind}-epoch{epoch:03d}-{monitor}={value:.4f}"
+    assert (
+        lightning_filename(template, "best", "val_loss")
+        == "best-epoch{epoch:03d}-val_loss={val_loss:.4f}"
+    )
+    # a template without {kind} starts with it, as in the app
+    assert lightning_filename("{val_accuracy:.3f}", "periodic", "val_loss") == (
+        "periodic-{val_accuracy:.3f}"
+    )
+
+
+@needs_lightning
+def test_moons_script_is_clean_and_holds_the_project_settings(tmp_path: Path) -> None:
+    project = tiny_moons(tmp_path, **{"early_stopping.enabled": True})
+    script = export(project, tmp_path)
+    assert_clean_code(script)
+    text = script.read_text(encoding="utf-8")
+    assert "import guinet" not in text and "from guinet" not in text
+    for expected in (
+        "class ProjectData(L.LightningDataModule):",
+        "class ProjectModel(L.LightningModule):",
+        "nn.Linear(in_features=2, out_features=16)",
+        "self.loss_fn = nn.CrossEntropyLoss()",
+        "torch.optim.Adam(self.parameters(), lr=0.01",
+        'monitor="val_loss", mode="min", patience=10, min_delta=0.0',
+        'filename="best-epoch{epoch:03d}-val_loss={val_loss:.4f}"',
+        "save_top_k=1",
+        "save_last=True",
+        'ckpt_path="best"',  # restore_best: the test uses the best weights
+        'parser.add_argument("--num-nodes"',
+        "EPOCHS = 6",
+        "L.seed_everything(args.seed, workers=True)",
+    ):
+        assert expected in text, expected
+
+
+@needs_lightning
+def test_a_table_with_a_final_sigmoid_trains_on_scores(tmp_path: Path) -> None:
+    script = export(table_project(tmp_path), tmp_path)
+    assert_clean_code(script)
+    text = script.read_text(encoding="utf-8")
+    # BCELoss after a Sigmoid trains the scores with BCEWithLogitsLoss
+    assert "self.loss_fn = nn.BCEWithLogitsLoss()" in text
+    assert "return self.model[:-1](x)" in text and "out = self.scores(x)" in text
+    assert "((out > 0) == (y > 0.5)).float().mean()" in text
+    assert "EarlyStopping" not in text and "enable_checkpointing" not in text
+
+
+@needs_lightning
+@pytest.mark.parametrize(
+    ("scheduler", "expected"),
+    [
+        (
+            {"type": "OneCycleLR"},
+            "steps_per_epoch = int(self.trainer.estimated_stepping_batches) // epochs",
+        ),
+        ({"type": "CosineAnnealingLR"}, "T_max=epochs"),
+        ({"type": "ReduceLROnPlateau"}, '"monitor": "loss"'),
+    ],
+)
+def test_schedules_follow_the_trainer_and_settings_lightning_lacks_are_said(
+    tmp_path: Path, scheduler: dict[str, Any], expected: str
+) -> None:
+    project = tiny_moons(
+        tmp_path,
+        scheduler=scheduler,
+        **{
+            "early_stopping.enabled": True,
+            "early_stopping.warmup": 2,
+            "early_stopping.stop_at": 0.1,
+            "checkpoint.enabled": False,
+        },
+    )
+    # no validation split: val_ monitors fall back to the training values
+    project.set_value("data.split.validation", 0.0)
+    project.save()
+    script = export(Project.load(project.path), tmp_path)
+    assert_clean_code(script)
+    text = script.read_text(encoding="utf-8")
+    assert expected in text
+    assert "stopping_threshold=0.1" in text and "check_on_train_epoch_end=True" in text
+    assert "guinet does not judge the first 2 epochs" in text
+    assert "enable_checkpointing=False" in text and "def val_dataloader" not in text
+
+
+# -- running it ------------------------------------------------------------------------
+@needs_lightning
+@pytest.mark.slow
+def test_one_epoch_on_one_process_logs_the_apps_names(tmp_path: Path) -> None:
+    script = export(tiny_moons(tmp_path), tmp_path)
+    printed, _wall = run_script(script, "--devices", "1", "--max-epochs", "1")
+    assert printed["epochs_run"] == 1
+    assert set(printed["final"]) == {
+        "loss",
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
+        "lr",
+    }
+    assert 0 < printed["final"]["loss"] < 1 and printed["final"]["lr"] == pytest.approx(
+        0.01
+    )
+    assert set(printed["test"]) == {"test_loss", "test_accuracy"}
+    saved = sorted(p.name for p in (tmp_path / "moons-checkpoints-lightning").iterdir())
+    assert "last.ckpt" in saved and any(n.startswith("best-epoch000-") for n in saved)
+
+
+@needs_lightning
+@pytest.mark.slow
+def test_ddp_on_two_cpu_processes_matches_the_single_process_run(
+    tmp_path: Path,
+) -> None:
+    script = export(tiny_moons(tmp_path), tmp_path)
+    single, _ = run_script(script, "--devices", "1", "--max-epochs", "1")
+    ddp, wall = run_script(
+        script, "--devices", "2", "--strategy", "ddp", "--max-epochs", "1"
+    )
+    assert ddp["epochs_run"] == 1
+    for name in ("loss", "val_loss", "accuracy", "val_accuracy"):
+        gap = abs(ddp["final"][name] - single["final"][name])
+        print(f"{name}: single {single['final'][name]:.8f}, ddp gap {gap:.2e}")
+        assert gap <= DDP_TOLERANCE, name
+    print(f"DDP run wall time: {wall:.1f} s")
