@@ -325,6 +325,7 @@ def _table(
 ) -> tuple[list[str], str]:
     from guinet.core.data.sniff import sniff_csv
     from guinet.core.data.sources import resolve_path
+    from guinet.core.export.source import py_value
 
     path = resolve_path(source, base_dir)
     fmt = sniff_csv(path, source, "\t" if kind == "tsv" else ",")
@@ -342,19 +343,19 @@ def _table(
         file_line = f"DATA_FILE = Path({str(path.resolve())!r})"
     else:
         file_line = f'DATA_FILE = Path(__file__).parent / "{relative.as_posix()}"'
-    marks = sorted(str(m) for m in data.missing_values)
-    names = "None" if fmt.header else repr(list(fmt.names))
+    marks = _text_list(sorted(str(m) for m in data.missing_values))
+    names = _text_list([str(n) for n in fmt.names])
     header = "0" if fmt.header else "None"
     missing = data.missing
     lines = [
         "# The table and how it is read (as guinet read it).",
         file_line,
-        f'TARGET = "{target}"',
+        f"TARGET = {py_value(target)}",
         "# Feature columns and what they hold: number, bool (yes/no) or category.",
         "FEATURES = {",
-        *(f'    "{c}": "{kinds[c]}",' for c in columns),
+        *(f'    {py_value(c)}: "{kinds[c]}",' for c in columns),
         "}",
-        f"MISSING_MARKS = {marks!r}  # these texts mean 'no value'",
+        f"MISSING_MARKS = {marks}  # these texts mean 'no value'",
         f'MISSING = "{missing}"  # fill, drop or error',
         "",
         "",
@@ -382,6 +383,12 @@ def _table(
     ]
     code = "\n".join(lines) + "\n\n\n" + _TABLE_HELPERS
     return ["import pandas as pd", "from pathlib import Path"], code
+
+
+def _text_list(texts: list[str]) -> str:
+    from guinet.core.export.source import py_value
+
+    return "[" + ", ".join(py_value(t) for t in texts) + "]"
 
 
 def _escape(text: str) -> str:
@@ -415,7 +422,8 @@ def encode_target(series):
     values = series.to_numpy()
     if values.dtype.kind == "f" and (np.floor(values) == values).all():
         values = values.astype(np.int64)
-    classes, labels = np.unique(values, return_inverse=True)
+    # each value's index among the classes in sorted order
+    labels = np.unique(values, return_inverse=True)[1]
     labels = labels.astype(np.int64).reshape(-1)
     if TASK == "binary":
         return labels.astype(np.float32).reshape(-1, 1), labels

@@ -69,10 +69,10 @@ def restores_best(training: TrainingSpec) -> bool:
 
 def keyword_call(indent: str, target: str, name: str, args: dict[str, str]) -> str:
     """``target = name(k=v, ...)`` with each ``v`` code, as ruff formats it."""
-    from guinet.core.export.source import wrapped_line
+    from guinet.core.export.source import statement_lines
 
     joined = ", ".join(f"{key}={code}" for key, code in args.items())
-    return wrapped_line(f"{indent}{target} = ", f"{name}({joined})")
+    return "\n".join(statement_lines(indent, f"{target} = ", f"{name}({joined})"))
 
 
 def _early_stopping(

@@ -166,13 +166,15 @@ def datamodule_source(facts: TrainingCode, splits: Splits) -> str:
 
 def module_source(session: Session, facts: TrainingCode, splits: Splits) -> str:
     """The ``ProjectModel`` class (and the ``Batch`` type it takes)."""
-    from guinet.core.export.source import wrapped_line
+    from guinet.core.export.source import statement_lines
 
     scores = ""
     if facts.drop_final:
         scores = _SCORES.substitute(final=facts.final_layer, loss=facts.loss.type)
     text = _MODULE.substitute(
-        loss_line=wrapped_line("        self.loss_fn = ", facts.loss_call),
+        loss_line="\n".join(
+            statement_lines("        ", "self.loss_fn = ", facts.loss_call)
+        ),
         scores=scores,
         out="self.scores(x)" if facts.drop_final else "self.model(x)",
         metric=facts.metric,
@@ -196,12 +198,12 @@ def _optimizers(session: Session, facts: TrainingCode, splits: Splits) -> str:
     """The body of ``configure_optimizers``: the run's optimizer and
     scheduler, with the run's length taken from the Trainer (so that
     ``--max-epochs`` also stretches a schedule planned for the epochs)."""
-    from guinet.core.export.source import wrapped_line
+    from guinet.core.export.source import statement_lines
 
     optimizer = facts.optimizer_call.replace(
         "trained.parameters()", "self.parameters()", 1
     )
-    lines = [wrapped_line("        optimizer = ", optimizer)]
+    lines = statement_lines("        ", "optimizer = ", optimizer)
     spec = session.project.training.scheduler
     if spec is None:
         lines.append('        return {"optimizer": optimizer}')
@@ -234,15 +236,16 @@ def _optimizers(session: Session, facts: TrainingCode, splits: Splits) -> str:
             "int(self.trainer.estimated_stepping_batches) // epochs"
         )
     call = call_source(f"torch.optim.lr_scheduler.{spec.type}", arguments, "optimizer")
-    lines.append(wrapped_line("        scheduler = ", call))
-    entry = ['"scheduler": scheduler', f'"interval": "{INTERVALS[declared.interval]}"']
-    if declared.monitor is not None:
-        watched = monitored(declared.monitor, splits.validation)
-        entry.append(f'"monitor": "{watched}"')
+    lines += statement_lines("        ", "scheduler = ", call)
     lines += [
         "        return {",
         '            "optimizer": optimizer,',
-        wrapped_line('            "lr_scheduler": ', "{" + ", ".join(entry) + "}", ","),
-        "        }",
+        '            "lr_scheduler": {',
+        '                "scheduler": scheduler,',
+        f'                "interval": "{INTERVALS[declared.interval]}",',
     ]
+    if declared.monitor is not None:
+        watched = monitored(declared.monitor, splits.validation)
+        lines.append(f'                "monitor": "{watched}",')
+    lines += ["            },", "        }"]
     return "\n".join(lines)

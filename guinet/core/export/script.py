@@ -362,8 +362,7 @@ def _settings(facts: TrainingCode) -> str:
     ]
     if facts.checkpoint is not None:
         lines.append(
-            'CHECKPOINT_DIR = Path(__file__).parent / "checkpoints"  # the weights '
-            "saved while training"
+            'CHECKPOINT_DIR = Path(__file__).parent / "checkpoints"  # saved weights'
         )
     if facts.early_stopping is not None:
         es = facts.early_stopping
@@ -416,6 +415,8 @@ def evaluate(model, loss_fn, x, y):
 
 
 def _main(facts: TrainingCode, task: str) -> str:
+    from guinet.core.export.source import statement_lines
+
     lines: list[str] = []
     add = lines.append
     add("def main():")
@@ -450,11 +451,11 @@ def _main(facts: TrainingCode, task: str) -> str:
     add("")
     add("    # The loss measures how wrong the outputs are; the optimizer changes")
     add("    # the weights a little against its gradient after every batch.")
-    add(f"    loss_fn = {facts.loss_call}")
-    add(f"    optimizer = {facts.optimizer_call}")
+    lines.extend(statement_lines("    ", "loss_fn = ", facts.loss_call))
+    lines.extend(statement_lines("    ", "optimizer = ", facts.optimizer_call))
     if facts.scheduler_call is not None:
         add("    # The scheduler changes the learning rate as training goes on.")
-        add(f"    scheduler = {facts.scheduler_call}")
+        lines.extend(statement_lines("    ", "scheduler = ", facts.scheduler_call))
     add("    # The batch order has its own generator, seeded like guinet's.")
     seed = "SEED" if facts.seed is not None else "torch.seed()"
     add(f"    generator = torch.Generator().manual_seed({seed})")

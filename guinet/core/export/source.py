@@ -37,7 +37,7 @@ __all__ = [
     "layer_call",
     "model_source",
     "py_value",
-    "wrapped_line",
+    "statement_lines",
 ]
 
 #: Longest line the code is written with (ruff's default, and guinet's).
@@ -132,7 +132,7 @@ def _layer_lines(call: str, comment: str, indent: str) -> list[str]:
     if len(line) <= LINE_LENGTH:
         return [*lines, line]
     head, _, rest = call.partition("(")
-    arguments = split_arguments(rest[:-1])
+    arguments = _split_arguments(rest[:-1])
     return [
         *lines,
         f"{indent}{head}(",
@@ -141,7 +141,23 @@ def _layer_lines(call: str, comment: str, indent: str) -> list[str]:
     ]
 
 
-def split_arguments(text: str) -> list[str]:
+def statement_lines(indent: str, head: str, call: str, tail: str = "") -> list[str]:
+    """``indent + head + call + tail`` (e.g. ``x = f(a, b)``) as lines that
+    ruff format keeps as they are: one line when it fits, else one argument
+    per line with a trailing comma."""
+    line = f"{indent}{head}{call}{tail}"
+    if len(line) <= LINE_LENGTH or "(" not in call:
+        return [line]
+    name, _, rest = call.partition("(")
+    arguments = _split_arguments(rest[:-1])
+    return [
+        f"{indent}{head}{name}(",
+        *(f"{indent}{INDENT}{a}," for a in arguments),
+        f"{indent}){tail}",
+    ]
+
+
+def _split_arguments(text: str) -> list[str]:
     """Top-level comma-separated parts of ``text`` (ignoring commas inside
     brackets and strings)."""
     parts: list[str] = []
@@ -223,23 +239,3 @@ def model_source(spec: ModelSpec, name: str = "model") -> str:
     else:
         lines.append(")")
     return "\n".join(lines) + "\n"
-
-
-def wrapped_line(prefix: str, call: str, suffix: str = "") -> str:
-    """``prefix + call + suffix`` as ruff formats it: on one line when it
-    fits, else the call's arguments on a line of their own, else one per
-    line with a trailing comma. ``call`` is ``name(...)`` or ``{...}``."""
-    flat = f"{prefix}{call}{suffix}"
-    if len(flat) <= LINE_LENGTH:
-        return flat
-    cut = call.index("{") if call.startswith("{") else call.index("(")
-    head, inside, closing = call[: cut + 1], call[cut + 1 : -1], call[-1]
-    indent = " " * (len(prefix) - len(prefix.lstrip(" ")))
-    inner = indent + "    "
-    arguments = split_arguments(inside)
-    joined = ", ".join(arguments)
-    # a call's arguments may share one line; a literal's items never do
-    if closing == ")" and len(inner) + len(joined) <= LINE_LENGTH:
-        return f"{prefix}{head}\n{inner}{joined}\n{indent}{closing}{suffix}"
-    lines = "".join(f"{inner}{argument},\n" for argument in arguments)
-    return f"{prefix}{head}\n{lines}{indent}{closing}{suffix}"
