@@ -140,7 +140,10 @@ def test_moons_script_is_clean_and_holds_the_project_settings(tmp_path: Path) ->
         "nn.Linear(in_features=2, out_features=16)",
         "self.loss_fn = nn.CrossEntropyLoss()",
         "torch.optim.Adam(self.parameters(), lr=0.01",
-        'monitor="val_loss", mode="min", patience=10, min_delta=0.0',
+        'monitor="val_loss",',
+        'mode="min",',
+        "patience=10,",
+        "min_delta=0.0,",
         'filename="best-epoch{epoch:03d}-val_loss={val_loss:.4f}"',
         "save_top_k=1",
         "save_last=True",
@@ -202,40 +205,46 @@ def test_schedules_follow_the_trainer_and_settings_lightning_lacks_are_said(
 
 
 # -- running it ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def moons_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("lightning")
+    return export(tiny_moons(folder), folder)
+
+
+@pytest.fixture(scope="module")
+def single_run(moons_script: Path) -> dict[str, Any]:
+    """One epoch on one CPU process (shared: each run starts a Python with
+    torch and Lightning, which takes most of its time)."""
+    printed, _wall = run_script(moons_script, "--devices", "1", "--max-epochs", "1")
+    return printed
+
+
 @needs_lightning
 @pytest.mark.slow
-def test_one_epoch_on_one_process_logs_the_apps_names(tmp_path: Path) -> None:
-    script = export(tiny_moons(tmp_path), tmp_path)
-    printed, _wall = run_script(script, "--devices", "1", "--max-epochs", "1")
-    assert printed["epochs_run"] == 1
-    assert set(printed["final"]) == {
-        "loss",
-        "accuracy",
-        "val_loss",
-        "val_accuracy",
-        "lr",
-    }
-    assert 0 < printed["final"]["loss"] < 1 and printed["final"]["lr"] == pytest.approx(
-        0.01
-    )
-    assert set(printed["test"]) == {"test_loss", "test_accuracy"}
-    saved = sorted(p.name for p in (tmp_path / "moons-checkpoints-lightning").iterdir())
+def test_one_epoch_on_one_process_logs_the_apps_names(
+    moons_script: Path, single_run: dict[str, Any]
+) -> None:
+    assert single_run["epochs_run"] == 1
+    final = single_run["final"]
+    assert set(final) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
+    assert 0 < final["loss"] < 1 and final["lr"] == pytest.approx(0.01)
+    assert set(single_run["test"]) == {"test_loss", "test_accuracy"}
+    folder = moons_script.parent / "moons-checkpoints-lightning"
+    saved = sorted(p.name for p in folder.iterdir())
     assert "last.ckpt" in saved and any(n.startswith("best-epoch000-") for n in saved)
 
 
 @needs_lightning
 @pytest.mark.slow
 def test_ddp_on_two_cpu_processes_matches_the_single_process_run(
-    tmp_path: Path,
+    moons_script: Path, single_run: dict[str, Any]
 ) -> None:
-    script = export(tiny_moons(tmp_path), tmp_path)
-    single, _ = run_script(script, "--devices", "1", "--max-epochs", "1")
     ddp, wall = run_script(
-        script, "--devices", "2", "--strategy", "ddp", "--max-epochs", "1"
+        moons_script, "--devices", "2", "--strategy", "ddp", "--max-epochs", "1"
     )
     assert ddp["epochs_run"] == 1
     for name in ("loss", "val_loss", "accuracy", "val_accuracy"):
-        gap = abs(ddp["final"][name] - single["final"][name])
-        print(f"{name}: single {single['final'][name]:.8f}, ddp gap {gap:.2e}")
+        gap = abs(ddp["final"][name] - single_run["final"][name])
+        print(f"{name}: single {single_run['final'][name]:.8f}, DDP gap {gap:.1e}")
         assert gap <= DDP_TOLERANCE, name
-    print(f"DDP run wall time: {wall:.1f} s")
+    print(f"DDP run (2 processes, 1 epoch) wall time: {wall:.1f} s")

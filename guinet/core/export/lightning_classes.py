@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from guinet.core.export.lightning_callbacks import monitored
 
@@ -219,12 +219,10 @@ def _optimizers(session: Session, facts: TrainingCode, splits: Splits) -> str:
     probe = build_optimizer(
         session.project.training.optimizer, [torch.nn.Parameter(torch.zeros(1))]
     )
-    arguments = scheduler_arguments(
-        spec,
-        probe,
-        _Code("epochs"),
-        _Code("steps_per_epoch"),  # type: ignore[arg-type]
-    )
+    # the run's length as code: scheduler_arguments only passes it through
+    epochs: Any = _Code("epochs")
+    steps: Any = _Code("steps_per_epoch")
+    arguments = scheduler_arguments(spec, probe, epochs, steps)
     arguments = non_default_arguments(declared.torch_class(), arguments)
     used = {repr(v) for v in arguments.values() if isinstance(v, _Code)}
     if used:

@@ -602,7 +602,8 @@ def write_script(output: Path, text: str, data: DataCode) -> list[Path]:
     if data.arrays is not None:
         npz = output.with_name(data.npz_name)
         buffer = io.BytesIO()
-        np.savez(buffer, **data.arrays)
+        arrays: dict[str, Any] = dict(data.arrays)
+        np.savez(buffer, **arrays)
 
         def write(handle: Any) -> None:
             handle.write(buffer.getvalue())
