@@ -52,6 +52,23 @@ def shoot(example: str, select: int, name: str, size: Size, out: Path) -> Path:
     return path
 
 
+def shoot_code(example: str, name: str, size: Size, out: Path) -> Path:
+    """The Model page with the Code tab showing the model's PyTorch code."""
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_example(resource("examples", example))
+    designer = window.designer
+    designer.view.select_row(len(window.project.model.layers) - 1)
+    designer.side_tabs.setCurrentWidget(designer.code_view)
+    QApplication.processEvents()
+    path = out / name
+    window.grab().save(str(path))
+    window.undo_stack.setClean()
+    window.close()
+    return path
+
+
 def write_wine_csv(folder: Path) -> Path:
     """The UCI wine measurements as a person would have them: a CSV with a header
     and the cultivar named in words."""
@@ -136,6 +153,7 @@ if __name__ == "__main__":
         out.mkdir(parents=True, exist_ok=True)
         print(shoot("moons_mlp.guinet", 2, "designer-mlp.png", size, out))
         print(shoot("digits_cnn.guinet", 0, "designer-cnn.png", size, out))
+        print(shoot_code("digits_cnn.guinet", "designer-code.png", size, out))
         with tempfile.TemporaryDirectory() as folder:
             wine = write_wine_csv(Path(folder))
             print(shoot_data(wine, None, "data-csv.png", size, out))

@@ -315,7 +315,9 @@ def _export(args: argparse.Namespace) -> int:
             return _fail(f"--checkpoint: {exc.__cause__}")
         return _fail(str(exc), code=1)
     label = EXPORTERS[args.format].label
-    for path, what in zip(written, [label, "the preprocessing"], strict=False):
+    beside = {".json": "the preprocessing", ".npz": "the prepared data"}
+    for index, path in enumerate(written):
+        what = label if index == 0 else beside.get(path.suffix, "beside it")
         print(f"wrote {path} ({what})")
     return 0
 
@@ -460,7 +462,9 @@ def _add_export_parser(sub: argparse._SubParsersAction[Any]) -> None:
         help=SUBCOMMAND_HELP["export"],
         description="Write a project's trained model (its newest best checkpoint,\n"
         "or --checkpoint) as a file other tools load, with the preprocessing\n"
-        "(scaling, encodings, class names) as JSON beside it.",
+        "(scaling, encodings, class names) as JSON beside it; or (python,\n"
+        "lightning) a standalone PyTorch or PyTorch Lightning script that\n"
+        "trains the project as guinet does.",
         epilog=f"formats:\n{formats}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -106,3 +106,19 @@ def test_what_stops_an_export_is_one_line_and_exit_1(
     assert "the folder" in capsys.readouterr().err
     assert not (tmp_path / "m.onnx").exists() and not (tmp_path / "no").exists()
     assert cli.main(["export", str(tmp_path / "none.guinet"), *argv[2:], "x"]) == 2
+
+
+def test_python_export_needs_no_trained_weights(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project never trained exports as a script (the script trains it)."""
+    project = moons_project(tmp_path, epochs=2)
+    assert project.path is not None
+    out = tmp_path / "train_model.py"
+    code = cli.main(
+        ["export", str(project.path), "--format", "python", "--output", str(out)]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out.splitlines() == [f"wrote {out} (Python script (PyTorch))"]
+    compile(out.read_text("utf-8"), str(out), "exec")

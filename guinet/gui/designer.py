@@ -1,4 +1,5 @@
-"""The Model page: palette, layer stack (with input and totals bars), inspector."""
+"""The Model page: palette, layer stack (with input and totals bars), and the
+inspector beside the model's PyTorch code (the Code tab)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +22,7 @@ from guinet.core.params import Param, ParamError
 from guinet.core.session import Finding, Session
 from guinet.core.summary import buffers_size, params_size
 from guinet.gui import commands, torch_loader
+from guinet.gui.code_view import ModelCodeView
 from guinet.gui.inspector import LayerInspector
 from guinet.gui.layer_stack import LayerStackModel, LayerStackView
 from guinet.gui.palette import LayerPalette
@@ -176,6 +179,7 @@ class ModelDesigner(QWidget):
         self.view = LayerStackView()
         self.totals = TotalsBar()
         self.inspector = LayerInspector()
+        self.code_view = ModelCodeView()
         self.stack_model: LayerStackModel | None = None
 
         center = QWidget()
@@ -190,7 +194,15 @@ class ModelDesigner(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(titled("Layers", self.layer_palette))
         self.splitter.addWidget(titled("Model", center))
-        self.splitter.addWidget(titled("Inspector", self.inspector))
+        # the inspector and the model's code share the right-hand pane
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("sideTabs")
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.inspector, "Inspector")
+        self.side_tabs.addTab(self.code_view, "Code")
+        self.side_tabs.setTabToolTip(1, "The PyTorch code of this model")
+        self.side_tabs.currentChanged.connect(self._on_side_tab_changed)
+        self.splitter.addWidget(self.side_tabs)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
@@ -318,6 +330,19 @@ class ModelDesigner(QWidget):
             self.finding = self.model_finding()
             self.totals.show_analysis(self.stack_model, self.finding)
             self.view.doItemsLayout()
+            self.code_view.show_model(self.stack_model.spec)
+
+    @Slot(int)
+    def _on_side_tab_changed(self, index: int) -> None:
+        """Showing the code: widen the pane (from the stack's) until its
+        lines fit, as far as the stack can spare."""
+        if self.side_tabs.widget(index) is not self.code_view:
+            return
+        sizes = self.splitter.sizes()
+        wanted = self.code_view.code_width()
+        if len(sizes) == 3 and sizes[2] < wanted:
+            give = min(wanted - sizes[2], max(0, sizes[1] - 440))
+            self.splitter.setSizes([sizes[0], sizes[1] - give, sizes[2] + give])
 
     # -- data and the session ----------------------------------------------------
     def _on_project_bound(self) -> None:

@@ -225,6 +225,11 @@ def training_facts(session: Session) -> TrainingCode:
             "save_last": ck.save_last,
             "every": ck.every_n_epochs,
         }
+        if ck.save_top_k not in (0, 1) or ck.every_n_minutes > 0:
+            notes.append(
+                "Checkpoints: this script keeps the best and the last weights "
+                "(and every_n_epochs files), not save_top_k or every_n_minutes."
+            )
     return TrainingCode(
         loss=plan.loss,
         loss_call=loss_call,
@@ -457,8 +462,11 @@ def _main(facts: TrainingCode, task: str) -> str:
         add("    # The scheduler changes the learning rate as training goes on.")
         lines.extend(statement_lines("    ", "scheduler = ", facts.scheduler_call))
     add("    # The batch order has its own generator, seeded like guinet's.")
-    seed = "SEED" if facts.seed is not None else "torch.seed()"
-    add(f"    generator = torch.Generator().manual_seed({seed})")
+    if facts.seed is not None:
+        add("    generator = torch.Generator().manual_seed(SEED)")
+    else:
+        add("    generator = torch.Generator()")
+        add("    generator.seed()  # no seed: a different order every run")
     if facts.checkpoint is not None:
         add("    CHECKPOINT_DIR.mkdir(exist_ok=True)")
     add("")

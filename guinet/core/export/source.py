@@ -123,21 +123,18 @@ def layer_call(spec: LayerSpec, inferred: dict[str, Any] | None = None) -> str:
 
 def _layer_lines(call: str, comment: str, indent: str) -> list[str]:
     """One layer as ``indent + call + ","`` with its comment, split the way
-    ruff format splits a line that is too long."""
+    ruff format keeps a line that is too long: one argument per line, with
+    the comment after the closing bracket."""
     line = f"{indent}{call},"
     with_comment = f"{line}  # {comment}" if comment else line
-    if len(with_comment) <= LINE_LENGTH:
+    if len(with_comment) <= LINE_LENGTH or "(" not in call:
         return [with_comment]
-    lines = [f"{indent}# {comment}"] if comment else []
-    if len(line) <= LINE_LENGTH:
-        return [*lines, line]
     head, _, rest = call.partition("(")
     arguments = _split_arguments(rest[:-1])
     return [
-        *lines,
         f"{indent}{head}(",
         *(f"{indent}{INDENT}{a}," for a in arguments),
-        f"{indent}),",
+        f"{indent})," + (f"  # {comment}" if comment else ""),
     ]
 
 
@@ -213,7 +210,11 @@ def model_source(spec: ModelSpec, name: str = "model") -> str:
         problem = spec.problem()
     layers: Sequence[LayerSpec] = list(spec.layers)
     shape = spec.input_shape
-    lines.append(f"# input: {format_shape(shape)} per sample" if shape else "")
+    lines.append(
+        f"# input: {format_shape(shape)} per sample; after each layer, its output"
+        if shape
+        else ""
+    )
     if not lines[-1]:
         lines[-1] = "# input shape not known yet: load data to fill in the sizes"
     lines.append(f"{name} = nn.Sequential(")
@@ -226,7 +227,7 @@ def model_source(spec: ModelSpec, name: str = "model") -> str:
         info = analysis.layers[index] if analysis is not None else None
         inferred = info.inferred if info is not None else {}
         out = info.output_shape if info is not None else None
-        comment = f"-> {format_shape(out)}" if out is not None else ""
+        comment = format_shape(out) if out is not None else ""
         lines.extend(_layer_lines(layer_call(layer, inferred), comment, INDENT))
     if problem is not None and layers:
         lines.extend(_comment_lines(f"PROBLEM: {problem[1]}", INDENT))
