@@ -248,3 +248,49 @@ def test_ddp_on_two_cpu_processes_matches_the_single_process_run(
         print(f"{name}: single {single_run['final'][name]:.8f}, DDP gap {gap:.1e}")
         assert gap <= DDP_TOLERANCE, name
     print(f"DDP run (2 processes, 1 epoch) wall time: {wall:.1f} s")
+
+
+@needs_lightning
+@pytest.mark.slow
+def test_a_regression_with_a_per_step_schedule_and_no_validation_runs(
+    tmp_path: Path,
+) -> None:
+    raw = {
+        "guinet": 1,
+        "name": "sine",
+        "data": {
+            "source": {"kind": "builtin", "name": "sine", "samples": 120, "seed": 0},
+            "task": "regression",
+            "split": {"validation": 0.0, "test": 0.2, "seed": 0},
+        },
+        "model": {
+            "layers": [
+                {"type": "Linear", "out_features": 8},
+                {"type": "Tanh"},
+                {"type": "Linear", "out_features": 1},
+            ]
+        },
+        "training": {
+            "optimizer": {"type": "SGD", "lr": 0.05, "momentum": 0.9},
+            "scheduler": {"type": "OneCycleLR"},
+            "batch_size": 16,
+            "epochs": 2,
+            "seed": 1,
+            "early_stopping": {"enabled": True, "monitor": "val_loss"},
+            "checkpoint": {"enabled": True, "dir": "ck", "every_n_epochs": 1},
+        },
+    }
+    (tmp_path / "sine.guinet").write_text(json.dumps(raw), encoding="utf-8")
+    script = export(Project.load(tmp_path / "sine.guinet"), tmp_path)
+    assert_clean_code(script)
+    # --max-epochs longer than the project's: OneCycleLR is planned for the
+    # Trainer's run, so it does not run out of steps
+    printed, _wall = run_script(script, "--max-epochs", "3")
+    assert printed["epochs_run"] == 3
+    assert set(printed["final"]) == {"loss", "mae", "lr"}  # val_ falls back
+    assert set(printed["test"]) == {"test_loss", "test_mae"}
+    saved = {p.name for p in (tmp_path / "ck-lightning").iterdir()}
+    # one periodic file per epoch, named by the training loss
+    periodic = sorted(n for n in saved if n.startswith("periodic-"))
+    assert "last.ckpt" in saved and len(periodic) == 3
+    assert periodic[0].startswith("periodic-epoch000-loss=")

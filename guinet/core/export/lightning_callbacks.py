@@ -205,6 +205,8 @@ def callbacks_source(training: TrainingSpec, has_validation: bool) -> str:
         lines.append(keyword_call("    ", "early_stopping", "EarlyStopping", args))
         names.append("early_stopping")
     if training.checkpoint.enabled:
+        if "{epoch" in training.checkpoint.filename:
+            lines.append("    # ({epoch} in a file name counts from 0 in Lightning)")
         for name, args in _checkpoints(training.checkpoint, has_validation):
             lines.append(keyword_call("    ", name, "ModelCheckpoint", args))
             names.append(name)

@@ -135,7 +135,7 @@ $scores
         self.step(batch, "test_")
 
     def on_train_epoch_end(self) -> None:
-        # the learning rate this epoch trained with
+        # the learning rate at the epoch's end, as guinet logs it
         self.log("lr", self.optimizers().param_groups[0]["lr"], sync_dist=True)
 
     def configure_optimizers(self) -> dict:
