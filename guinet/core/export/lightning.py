@@ -100,8 +100,8 @@ def _header(session: Session, output: Path, data: DataCode, facts: TrainingCode)
     lines = [f'"""Train "{doc_text(session.project.name)}" with PyTorch Lightning.', ""]
     lines += _wrapped(
         f"Written by guinet {__version__} (guinet export --format lightning). It "
-        "needs lightning (pip install lightning), not guinet. One machine, or "
-        "many with Lightning's own switches:"
+        "needs PyTorch Lightning (pip install lightning) and what it imports "
+        "below, not guinet. One machine, or many with Lightning's own switches:"
     )
     lines += [
         "",

@@ -73,8 +73,9 @@ class ProjectData(L.LightningDataModule):
         Every process orders the rows the same way (one seed) and takes every
         N-th row, in batches of batch_size / N: the N processes together take
         one batch of batch_size, and DDP averages their gradients, as one
-        process would compute them. (A split that N does not divide repeats
-        a few rows to give every process as many.)
+        process would compute them. (A batch_size that N does not divide is
+        rounded down to a multiple of N; a split that N does not divide
+        repeats a few rows to give every process as many.)
         """
         world = self.trainer.world_size if self.trainer else 1
         rank = self.trainer.global_rank if self.trainer else 0
