@@ -247,3 +247,36 @@ def test_an_invalid_model_is_a_clear_export_error(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="layer 1"):
         export_project(Session(project), "python", tmp_path / "train_model.py")
     assert not (tmp_path / "train_model.py").exists()
+
+
+def test_digits_cnn_script_reproduces_the_app_losses(tmp_path: Path) -> None:
+    """Images (one channel, per-channel scaling from 0..16 pixels), Conv2d,
+    BatchNorm2d and Dropout, from scikit-learn's bundled digits."""
+    example = find_example("digits_cnn")
+    assert example is not None
+    project = Project.load(example)
+    project.set_value("training.epochs", 2)
+    project.set_value("training.early_stopping.enabled", False)
+    project.set_value("training.checkpoint.enabled", False)
+    project.save(tmp_path / "digits.guinet")
+    session, summary = app_run(Project.load(tmp_path / "digits.guinet"))
+    script = tmp_path / "train_model.py"
+    assert export_project(session, "python", script) == [script]
+    text = script.read_text(encoding="utf-8")
+    assert "sklearn.datasets.load_digits()" in text and "PIXEL_MAX = 16.0" in text
+    assert "nn.BatchNorm2d(num_features=16)" in text
+    assert_same_run(summary, run_script(script))
+    assert_clean_code(script)
+
+
+def test_what_the_script_does_not_repeat_is_said_in_its_header(
+    tmp_path: Path,
+) -> None:
+    project = moons_project(
+        tmp_path,
+        early_stopping={"enabled": True, "patience": 3, "baseline": 0.5},
+    )
+    script = tmp_path / "train_model.py"
+    export_project(Session(project), "python", script)
+    header = script.read_text("utf-8").split('"""')[1]
+    assert "Early stopping's baseline setting is not written here" in header

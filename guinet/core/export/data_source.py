@@ -151,9 +151,12 @@ def _rewrite(
     kind = source_kind(source, base_dir)
     if data.features is not None and kind == "builtin":
         raise _Unsupported("the project uses some of the dataset's features")
+    scaling = _SCALING
     if kind == "builtin":
         imports, reading = _builtin(source)
         body = _ARRAY_LOAD
+        if source.get("name") in _IMAGES:
+            scaling = _SCALING_IMAGES
     elif kind in ("csv", "tsv"):
         imports, reading = _table(data, source, base_dir, script, kind, prepared)
         body = _TABLE_LOAD
@@ -173,7 +176,7 @@ def _rewrite(
         f'TASK = "{prepared.task}"  # binary, multiclass or regression\n'
     )
     code = "\n\n\n".join(
-        part.strip("\n") for part in (constants, reading, _SPLIT, _SCALING, body)
+        part.strip("\n") for part in (constants, reading, _SPLIT, scaling, body)
     )
     all_imports = sorted({*imports, "import numpy as np"})
     return all_imports, code + "\n"
@@ -299,7 +302,23 @@ def make_data():
     return np.asarray(bunch.data, dtype=np.float32), {y_cast}
 '''
         return ["import sklearn.datasets"], code
+    if name in _IMAGES:
+        return ["import sklearn.datasets"], _IMAGES[name]
     raise _Unsupported(f"the built-in dataset {name!r} is not rewritten as code")
+
+
+_IMAGES = {
+    "digits": '''\
+PIXEL_MAX = 16.0  # the brightest pixel value of these images
+
+
+def make_data():
+    """8×8 images of handwritten digits, one channel: (samples, 1, 8, 8)."""
+    bunch = sklearn.datasets.load_digits()  # bundled with scikit-learn
+    x = np.asarray(bunch.images, dtype=np.float32)[:, None, :, :]
+    return x, np.asarray(bunch.target, dtype=np.int64)
+''',
+}
 
 
 _ARRAY_LOAD = '''\
@@ -504,6 +523,33 @@ def split_rows(n, labels):
         split[picked[n_val:]] = 2
     return {name: np.flatnonzero(split == code) for code, name in enumerate(SPLITS)}
 '''
+
+_SCALING_IMAGES = '''\
+SPLITS = ("train", "validation", "test")
+
+
+def scaled_splits(x, y, rows, keep):
+    """Scale the images with statistics of the training rows only, one
+    offset and scale per channel (over every image and pixel of it)."""
+    stats = x[rows["train"]].astype(np.float64)
+    axes = (0, *range(2, x.ndim))  # all but the channel axis
+    shape = [1 if a in axes else s for a, s in enumerate(x.shape)][1:]
+    offset, scale = np.zeros(shape), np.full(shape, PIXEL_MAX)
+    if SCALING == "standard":
+        offset = stats.mean(axis=axes).reshape(shape)
+        squares = ((stats - offset) ** 2).sum(axis=axes).reshape(shape)
+        scale = np.sqrt(squares / (stats.size // offset.size))
+    # minmax and none: divide by the brightest pixel value, to 0..1
+    scale = np.where(scale > 0, scale, PIXEL_MAX)
+    offset = offset.astype(np.float32)
+    inverse = (1.0 / scale.astype(np.float32)).astype(np.float32)
+    arrays = {}
+    for name, short in zip(SPLITS, ("train", "val", "test"), strict=True):
+        arrays[f"x_{short}"] = (x[rows[name]] - offset) * inverse
+        arrays[f"y_{short}"] = y[rows[name]]
+    return arrays
+'''
+
 
 _SCALING = '''\
 SPLITS = ("train", "validation", "test")

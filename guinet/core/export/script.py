@@ -283,7 +283,7 @@ def script_source(session: Session, output: Path) -> tuple[str, Any]:
     facts = training_facts(session)
     data = data_source(session, output)
     spec = session.model_for_data()
-    model_code = textwrap.indent(model_source(spec), "    ")
+    model_code = model_source(spec, indent="    ")
     name = session.project.name or session.project.display_name
     notes = [*data.notes, *facts.notes]
     needs = ["torch", "numpy"]

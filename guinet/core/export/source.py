@@ -121,13 +121,13 @@ def layer_call(spec: LayerSpec, inferred: dict[str, Any] | None = None) -> str:
     return f"nn.{spec.type}({text})"
 
 
-def _layer_lines(call: str, comment: str, indent: str) -> list[str]:
+def _layer_lines(call: str, comment: str, indent: str, outer: int = 0) -> list[str]:
     """One layer as ``indent + call + ","`` with its comment, split the way
     ruff format keeps a line that is too long: one argument per line, with
     the comment after the closing bracket."""
     line = f"{indent}{call},"
     with_comment = f"{line}  # {comment}" if comment else line
-    if len(with_comment) <= LINE_LENGTH or "(" not in call:
+    if outer + len(with_comment) <= LINE_LENGTH or "(" not in call:
         return [with_comment]
     head, _, rest = call.partition("(")
     arguments = _split_arguments(rest[:-1])
@@ -180,22 +180,24 @@ def _split_arguments(text: str) -> list[str]:
     return parts
 
 
-def _comment_lines(text: str, indent: str) -> list[str]:
+def _comment_lines(text: str, indent: str, outer: int = 0) -> list[str]:
     """``text`` as ``#`` comment lines that fit the line length."""
     import textwrap
 
-    width = LINE_LENGTH - len(indent) - 2
+    width = LINE_LENGTH - outer - len(indent) - 2
     return [
         f"{indent}# {line}".rstrip()
         for line in textwrap.wrap(text, width, break_long_words=True) or [""]
     ]
 
 
-def model_source(spec: ModelSpec, name: str = "model") -> str:
+def model_source(spec: ModelSpec, name: str = "model", indent: str = "") -> str:
     """The layer stack as ``name = nn.Sequential(...)`` Python source.
 
     Each layer is one line with its arguments (the inferred input sizes filled
-    in) and a comment with its output shape. Where the stack is invalid (or
+    in) and a comment with its output shape; every line starts with
+    ``indent`` (the code inside a function), and lines are split to fit 88
+    columns with it. Where the stack is invalid (or
     the input shape is not known yet) the code stops at the first problem
     with a comment saying what is wrong, and later layers are listed as
     comments. Never raises: the designer calls it on every edit.
@@ -228,15 +230,17 @@ def model_source(spec: ModelSpec, name: str = "model") -> str:
         inferred = info.inferred if info is not None else {}
         out = info.output_shape if info is not None else None
         comment = format_shape(out) if out is not None else ""
-        lines.extend(_layer_lines(layer_call(layer, inferred), comment, INDENT))
+        lines.extend(
+            _layer_lines(layer_call(layer, inferred), comment, INDENT, len(indent))
+        )
     if problem is not None and layers:
-        lines.extend(_comment_lines(f"PROBLEM: {problem[1]}", INDENT))
+        lines.extend(_comment_lines(f"PROBLEM: {problem[1]}", INDENT, len(indent)))
         for layer in layers[stop:]:
-            lines.extend(_comment_lines(layer_call(layer), INDENT))
+            lines.extend(_comment_lines(layer_call(layer), INDENT, len(indent)))
     elif problem is not None:
-        lines.extend(_comment_lines(f"PROBLEM: {problem[1]}", INDENT))
+        lines.extend(_comment_lines(f"PROBLEM: {problem[1]}", INDENT, len(indent)))
     if lines[-1].endswith("("):
         lines[-1] += ")"
     else:
         lines.append(")")
-    return "\n".join(lines) + "\n"
+    return "\n".join(indent + line for line in lines) + "\n"
