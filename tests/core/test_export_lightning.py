@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from guinet._resources import find_example
 from guinet.core.export import EXPORTERS, export_project
 from guinet.core.export.lightning_callbacks import lightning_filename
 from guinet.core.project import Project
@@ -202,6 +203,19 @@ def test_schedules_follow_the_trainer_and_settings_lightning_lacks_are_said(
     assert "stopping_threshold=0.1" in text and "check_on_train_epoch_end=True" in text
     assert "guinet does not judge the first 2 epochs" in text
     assert "enable_checkpointing=False" in text and "def val_dataloader" not in text
+
+
+@needs_lightning
+def test_batchnorm_is_synchronised_across_gpus_only(tmp_path: Path) -> None:
+    example = find_example("digits_cnn")  # Conv2d, BatchNorm2d, Dropout
+    assert example is not None
+    project = Project.load(example)
+    project.save(tmp_path / "digits.guinet")
+    script = export(Project.load(tmp_path / "digits.guinet"), tmp_path)
+    assert_clean_code(script)
+    # torch's SyncBatchNorm refuses CPU tensors: CPU processes keep their own
+    line = 'sync_batchnorm=args.accelerator != "cpu" and torch.cuda.is_available(),'
+    assert line in script.read_text(encoding="utf-8")
 
 
 # -- running it ------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def lightning_script(session: Session, output: Path) -> tuple[str, DataCode]:
         imports.append(f"from lightning.pytorch.callbacks import {names}")
     if uses_timedelta(training):
         imports.append("from datetime import timedelta")
-    model = textwrap.indent(model_source(session.model_for_data()), "    ")
+    model = model_source(session.model_for_data(), indent="    ")
     parts = [
         _header(session, output, data, facts)
         + "\n\n"
@@ -231,7 +231,13 @@ def _main(session: Session, facts: TrainingCode, splits: Splits) -> str:
     if not training.checkpoint.enabled:
         options += "\n        enable_checkpointing=False,"
     if _has_batchnorm(session):
-        options += "\n        sync_batchnorm=True,  # batch statistics of all processes"
+        # BatchNorm over the whole global batch; torch's SyncBatchNorm needs
+        # GPUs, so on CPUs each process normalises its share of the batch
+        options += (
+            "\n        # BatchNorm statistics over all processes (needs GPUs)"
+            '\n        sync_batchnorm=args.accelerator != "cpu" and '
+            "torch.cuda.is_available(),"
+        )
     if not splits.test:
         test = "    test: dict = {}  # the project has no test split"
     elif restores_best(training):
