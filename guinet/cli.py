@@ -462,8 +462,9 @@ def _add_export_parser(sub: argparse._SubParsersAction[Any]) -> None:
         help=SUBCOMMAND_HELP["export"],
         description="Write a project's trained model (its newest best checkpoint,\n"
         "or --checkpoint) as a file other tools load, with the preprocessing\n"
-        "(scaling, encodings, class names) as JSON beside it; or (python) a\n"
-        "standalone PyTorch script that trains the project as guinet does.",
+        "(scaling, encodings, class names) as JSON beside it; or (python,\n"
+        "lightning) a standalone PyTorch or PyTorch Lightning script that\n"
+        "trains the project as guinet does.",
         epilog=f"formats:\n{formats}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guinet.core.export import artefacts as _artefacts  # noqa: F401  (registers)
+from guinet.core.export import lightning as _lightning  # noqa: F401  (registers)
 from guinet.core.export import script as _script  # noqa: F401  (registers)
 from guinet.core.export.base import (
     EXPORTERS,

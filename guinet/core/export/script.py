@@ -15,6 +15,7 @@ file names and ``save_top_k``, and the rarer early-stopping options.
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +27,19 @@ from guinet.core.fileio import atomic_write_text
 
 if TYPE_CHECKING:
     from guinet.core.components import ComponentSpec
+    from guinet.core.export.data_source import DataCode
     from guinet.core.session import Session
 
-__all__ = ["TrainingCode", "script_source", "training_facts"]
+__all__ = [
+    "TrainingCode",
+    "call_source",
+    "doc_text",
+    "import_block",
+    "non_default_arguments",
+    "script_source",
+    "training_facts",
+    "write_script",
+]
 
 
 @dataclass
@@ -61,7 +72,8 @@ class TrainingCode:
     notes: list[str] = field(default_factory=list)
 
 
-def _call(path: str, arguments: dict[str, Any], first: str = "") -> str:
+def call_source(path: str, arguments: dict[str, Any], first: str = "") -> str:
+    """``path(first, name=value, ...)`` on one line."""
     from guinet.core.export.source import py_value
 
     parts = [first] if first else []
@@ -69,7 +81,7 @@ def _call(path: str, arguments: dict[str, Any], first: str = "") -> str:
     return f"{path}({', '.join(parts)})"
 
 
-def _non_default(cls: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+def non_default_arguments(cls: Any, arguments: dict[str, Any]) -> dict[str, Any]:
     """``arguments`` without those equal to ``cls``'s own defaults."""
     import inspect
 
@@ -132,23 +144,23 @@ def training_facts(session: Session) -> TrainingCode:
     notes: list[str] = list(plan.notes)
 
     loss_declared = LOSSES[plan.loss.type]
-    loss_args = _non_default(
+    loss_args = non_default_arguments(
         loss_declared.torch_class(), loss_declared.arguments(plan.loss.params)
     )
-    loss_call = _call(f"nn.{plan.loss.type}", loss_args)
+    loss_call = call_source(f"nn.{plan.loss.type}", loss_args)
 
     # the optimizer variant guinet's build_optimizer picks on the CPU (fused,
     # else foreach), found by building one on a stand-in weight
     opt_declared = OPTIMIZERS[config.optimizer.type]
     probe = build_optimizer(config.optimizer, [torch.nn.Parameter(torch.zeros(1))])
-    opt_args = _non_default(
+    opt_args = non_default_arguments(
         opt_declared.torch_class(), opt_declared.arguments(config.optimizer.params)
     )
     for flag in ("fused", "foreach"):
         if probe.defaults.get(flag):
             opt_args[flag] = True
             break
-    optimizer_call = _call(
+    optimizer_call = call_source(
         f"torch.optim.{config.optimizer.type}", opt_args, "trained.parameters()"
     )
 
@@ -166,8 +178,8 @@ def training_facts(session: Session) -> TrainingCode:
     if config.scheduler is not None:
         sched_declared = SCHEDULERS[config.scheduler.type]
         args = scheduler_arguments(config.scheduler, probe, config.epochs, batches)
-        args = _non_default(sched_declared.torch_class(), args)
-        scheduler_call = _call(
+        args = non_default_arguments(sched_declared.torch_class(), args)
+        scheduler_call = call_source(
             f"torch.optim.lr_scheduler.{config.scheduler.type}", args, "optimizer"
         )
         interval, monitor = sched_declared.interval, sched_declared.monitor
@@ -248,14 +260,13 @@ def _section(title: str) -> str:
     return f"# -- {title} ".ljust(79, "-")
 
 
-def _imports(lines: list[str]) -> str:
+def import_block(lines: list[str]) -> str:
     """Import lines sorted as ruff's isort does: standard library, then the
     rest, plain ``import`` before ``from``."""
-    stdlib = {"json", "math", "random", "pathlib", "textwrap", "copy"}
     groups: list[list[str]] = [[], []]
     for line in sorted(set(lines)):
         module = line.split()[1].split(".")[0]
-        groups[0 if module in stdlib else 1].append(line)
+        groups[0 if module in sys.stdlib_module_names else 1].append(line)
 
     def key(line: str) -> tuple[int, str]:
         return (0 if line.startswith("import ") else 1, line.split()[1].lower())
@@ -280,7 +291,7 @@ def script_source(session: Session, output: Path) -> tuple[str, Any]:
         needs.append("pandas")
     if "import sklearn.datasets" in data.imports:
         needs.append("scikit-learn")
-    header = [f'"""Train "{_doc_text(name)}" with PyTorch.', ""]
+    header = [f'"""Train "{doc_text(name)}" with PyTorch.', ""]
     header.extend(
         textwrap.wrap(
             f"Written by guinet {__version__} (guinet export --format python). "
@@ -304,7 +315,7 @@ def script_source(session: Session, output: Path) -> tuple[str, Any]:
         for note in notes:
             header.extend(
                 textwrap.wrap(
-                    _doc_text(note), 79, initial_indent="- ", subsequent_indent="  "
+                    doc_text(note), 79, initial_indent="- ", subsequent_indent="  "
                 )
             )
     header.append('"""')
@@ -320,7 +331,7 @@ def script_source(session: Session, output: Path) -> tuple[str, Any]:
     if facts.early_stopping is not None and facts.early_stopping["restore_best"]:
         imports.append("import copy")
     parts = [
-        "\n".join(header) + "\n\n" + _imports(imports) + "\n\n" + _settings(facts),
+        "\n".join(header) + "\n\n" + import_block(imports) + "\n\n" + _settings(facts),
         _section("the data") + "\n" + data.code.strip("\n"),
         _section("the model")
         + "\n"
@@ -338,7 +349,8 @@ def script_source(session: Session, output: Path) -> tuple[str, Any]:
     return text, data
 
 
-def _doc_text(text: str) -> str:
+def doc_text(text: str) -> str:
+    """``text`` safe inside a triple-quoted docstring."""
     return text.replace("\\", "/").replace('"""', "'''")
 
 
@@ -576,31 +588,37 @@ def _main(facts: TrainingCode, task: str) -> str:
 
 
 def _write_python(request: ExportRequest) -> list[Path]:
-    """The script (and, where the data is not rewritten as code, the
-    prepared arrays beside it as ``.npz``)."""
-    import io
-
-    import numpy as np
-
     from guinet.core.data import DataError
-    from guinet.core.fileio import atomic_write
 
     try:
         text, data = script_source(request.session, request.output)
     except DataError as exc:
         raise ExportError(f"{request.session.project.display_name}: {exc}") from exc
-    written = [request.output]
+    return write_script(request.output, text, data)
+
+
+def write_script(output: Path, text: str, data: DataCode) -> list[Path]:
+    """Write a script (and, where its data is not rewritten as code, the
+    prepared arrays beside it as ``.npz``); return the files written."""
+    import io
+
+    import numpy as np
+
+    from guinet.core.fileio import atomic_write
+
+    written = [output]
     if data.arrays is not None:
-        npz = request.output.with_name(data.npz_name)
+        npz = output.with_name(data.npz_name)
         buffer = io.BytesIO()
-        np.savez(buffer, **data.arrays)
+        arrays: dict[str, Any] = dict(data.arrays)
+        np.savez(buffer, **arrays)
 
         def write(handle: Any) -> None:
             handle.write(buffer.getvalue())
 
         atomic_write(npz, write)
         written.append(npz)
-    atomic_write_text(request.output, text)
+    atomic_write_text(output, text)
     return written
 
 
