@@ -197,8 +197,8 @@ def test_the_weights_format_writes_safetensors_and_json(trained, qtbot, tmp_path
 
 def test_no_weights_says_train_first_and_writes_nothing(untrained, qtbot, tmp_path):
     dialog = open_export(qtbot, untrained)
-    assert "None yet" in plain(dialog.weights)
     pick(qtbot, dialog, "torchscript")
+    assert "None yet" in plain(dialog.weights)
     qtbot.mouseClick(dialog.export_button, LEFT)
     assert dialog.message.isVisible()
     text = shown(dialog)

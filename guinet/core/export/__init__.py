@@ -9,7 +9,9 @@ function that writes it. The command line and the export dialog read the
 same table; a duplicate key raises.
 
 Formats here: ``python`` (:mod:`.script`, a standalone training script
-built from the code pieces of :mod:`.source`), and ``weights``,
+built from the code pieces of :mod:`.source`), ``lightning``
+(:mod:`.lightning`, the same as a LightningModule, DataModule and Trainer),
+and ``weights``,
 ``torchscript`` and ``onnx`` (:mod:`.artefacts`), each with the
 preprocessing as JSON beside the model (:mod:`.preprocessing`).
 :func:`export_project` is the one way to run any of them.
@@ -24,9 +26,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from guinet.core.export import artefacts as _artefacts  # noqa: F401  (registers)
-from guinet.core.export import lightning as _lightning  # noqa: F401  (registers)
+# the order formats are listed in (--help, the dialog): the readable script,
+# its Lightning form, then the artefacts
 from guinet.core.export import script as _script  # noqa: F401  (registers)
+
+# isort: split
+from guinet.core.export import lightning as _lightning  # noqa: F401  (registers)
+
+# isort: split
+from guinet.core.export import artefacts as _artefacts  # noqa: F401  (registers)
 from guinet.core.export.base import (
     EXPORTERS,
     ExportError,
