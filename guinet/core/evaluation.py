@@ -128,6 +128,7 @@ class Classification:
             out["truth"] = self.truth.tolist()
             out["predicted"] = self.predicted.tolist()
             out["confidence"] = _numbers(self.confidence)
+            out["probabilities"] = [_numbers(row) for row in self.probabilities]
         return out
 
 
