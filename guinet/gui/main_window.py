@@ -33,6 +33,7 @@ from guinet._resources import example_projects, example_title, resource
 if TYPE_CHECKING:
     from guinet.core.project import Project
     from guinet.gui.designer import ModelDesigner
+    from guinet.gui.evaluate_panel import EvaluatePanel
     from guinet.gui.torch_loader import TorchLoader
     from guinet.gui.training_panel import TrainingPanel
 
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
             "data": self.data_panel,
             "model": self.designer,
             "train": self.training_panel,
+            "evaluate": self.evaluate_panel,
         }
         found: dict[str, QSplitter] = {}
         for name, page in pages.items():
@@ -201,6 +203,7 @@ class MainWindow(QMainWindow):
         from guinet.core.session import Session
         from guinet.gui.data_panel import DataPanel
         from guinet.gui.designer import ModelDesigner
+        from guinet.gui.evaluate_panel import EvaluatePanel
         from guinet.gui.torch_loader import TorchLoader
         from guinet.gui.training_panel import TrainingPanel
 
@@ -214,13 +217,16 @@ class MainWindow(QMainWindow):
         )
         self.tabs.addTab(self.data_panel, "Data")
         self.tabs.addTab(self.designer, "Model")
+        self.evaluate_panel: EvaluatePanel = EvaluatePanel(self.session)
         self.tabs.addTab(self.training_panel, "Train")
+        self.tabs.addTab(self.evaluate_panel, "Evaluate")
         self.tabs.setCurrentWidget(self.designer)
         #: pages shown this session: only their splitters have real sizes
         self._pages_shown: set[QWidget] = {self.designer}
         self.tabs.currentChanged.connect(self._note_page_shown)
         self.designer.status_message.connect(self._show_status)
         self.training_panel.status_message.connect(self._show_status)
+        self.evaluate_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)
 
         self._create_actions()
@@ -530,6 +536,7 @@ class MainWindow(QMainWindow):
         elif self.maybe_save():
             self.save_window_state()
             self.training_panel.stop_training()
+            self.evaluate_panel.stop()
             self.data_panel.stop()
             self.torch_loader.wait(5)
             event.accept()
