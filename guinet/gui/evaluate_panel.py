@@ -265,6 +265,7 @@ class EvaluatePanel(QWidget):
         if shown is not None and shown.context == context:
             wanted = shown.split == self.split() or (keep_other and not shown.split)
             if wanted:
+                self._complete_inputs(shown)
                 return  # already showing it
         stored = self._read_stored(weights, context)
         if stored is not None:
@@ -296,19 +297,27 @@ class EvaluatePanel(QWidget):
         stored = load_stored(weights, split, self.session.project)
         if stored is None:
             return None
-        prepared = self.session.prepared
-        inputs = sample_inputs(prepared, split) if prepared is not None else None
-        if inputs is not None and len(inputs.x) != stored.evaluation.n_samples:
-            inputs = None
-        return Outcome(
+        outcome = Outcome(
             stored.evaluation,
-            inputs,
+            None,
             stored.evaluated_at,
             context,
             split,
             stored=True,
             saved=stored.path,
         )
+        self._complete_inputs(outcome)
+        return outcome
+
+    def _complete_inputs(self, outcome: Outcome) -> None:
+        """A kept result's samples are the split's rows of the prepared data:
+        taken once the Data page has prepared it."""
+        prepared = self.session.prepared
+        if outcome.inputs is not None or outcome.split is None or prepared is None:
+            return
+        inputs = sample_inputs(prepared, outcome.split)
+        if len(inputs.x) == outcome.evaluation.n_samples:
+            outcome.inputs = inputs
 
     # -- running -----------------------------------------------------------------------
     @Slot()

@@ -133,6 +133,5 @@ def test_a_refused_write_is_a_note_not_an_error(
     )
     assert path is None
     assert note == (
-        f"not kept: cannot write in {model.checkpoint.path.parent} "
-        "(Permission denied)"
+        f"not kept: cannot write in {model.checkpoint.path.parent} (Permission denied)"
     )
