@@ -139,8 +139,10 @@ class EvaluatePanel(QWidget):
         self.placeholder.setTextFormat(Qt.TextFormat.RichText)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.placeholder)
-        self.pages.addWidget(self._build_classification())
-        self.pages.addWidget(self._build_regression())
+        self.classification_page = self._build_classification()
+        self.regression_page = self._build_regression()
+        self.pages.addWidget(self.classification_page)
+        self.pages.addWidget(self.regression_page)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -202,14 +204,6 @@ class EvaluatePanel(QWidget):
         layout.addWidget(self.number_tiles)
         layout.addWidget(self.plots, 1)
         return page
-
-    @property
-    def classification_page(self) -> QWidget:
-        return self.pages.widget(1)
-
-    @property
-    def regression_page(self) -> QWidget:
-        return self.pages.widget(2)
 
     # -- what is evaluated -------------------------------------------------------------
     def split(self) -> str:

@@ -253,10 +253,8 @@ class CellSamples(QWidget):
                 int(self.thumbnails.item(r).data(SAMPLE_ROLE))
                 for r in range(self.thumbnails.count())
             ]
-        return [
-            int(self.rows.item(r, 0).data(SAMPLE_ROLE))
-            for r in range(self.rows.rowCount())
-        ]
+        items = (self.rows.item(r, 0) for r in range(self.rows.rowCount()))
+        return [int(item.data(SAMPLE_ROLE)) for item in items if item is not None]
 
 
 class RegressionPlots(QSplitter):
