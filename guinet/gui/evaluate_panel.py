@@ -143,6 +143,9 @@ class EvaluatePanel(QWidget):
         self.regression_page = self._build_regression()
         self.pages.addWidget(self.classification_page)
         self.pages.addWidget(self.regression_page)
+        #: result pages shown at least once: only their splitters have real sizes
+        self._laid_out: set[QWidget] = set()
+        self.pages.currentChanged.connect(self._note_laid_out)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -237,6 +240,18 @@ class EvaluatePanel(QWidget):
         super().showEvent(event)
         if self._stale:
             self.refresh()
+        self._note_laid_out()
+
+    @Slot()
+    def _note_laid_out(self, *_args: Any) -> None:
+        if self.isVisible():
+            self._laid_out.add(self.pages.currentWidget())
+
+    def laid_out(self, splitter: QSplitter) -> bool:
+        """Whether ``splitter``'s sizes are real (its results page was shown
+        this session), so the window remembers them; else an earlier
+        session's stay."""
+        return any(page.isAncestorOf(splitter) for page in self._laid_out)
 
     def refresh(self, keep_other: bool = True) -> None:
         """Show the weights in use, and the kept result for them and the

@@ -157,7 +157,11 @@ class MainWindow(QMainWindow):
         for name, page in pages.items():
             if shown_only and page not in self._pages_shown:
                 continue  # never laid out: keep what an earlier session saved
+            # a page whose parts show by turns says which were laid out
+            laid_out = getattr(page, "laid_out", None)
             for i, splitter in enumerate(page.findChildren(QSplitter)):
+                if shown_only and laid_out is not None and not laid_out(splitter):
+                    continue
                 found[f"{name}/{i}"] = splitter
         return found
 

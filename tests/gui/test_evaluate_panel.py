@@ -328,3 +328,40 @@ def test_digits_cell_shows_the_images_themselves(qtbot, window, tmp_path: Path) 
     assert not icon.isNull()
     size = icon.actualSize(thumbnails.iconSize())
     assert size.width() >= 48  # an 8×8 digit drawn big enough to see
+
+
+def test_the_pages_splitters_are_remembered_once_laid_out(
+    qtbot, window, tmp_path: Path
+) -> None:
+    from guinet.gui.main_window import MainWindow, settings
+
+    path = trained_example(tmp_path, "moons_mlp")
+    panel = open_evaluate_page(qtbot, window, path)
+    click_evaluate(qtbot, panel)
+    keys = {id(s): k for k, s in window.splitters().items()}
+    matrix = panel.confusion.parentWidget().parentWidget()
+    assert matrix is not None
+    beside = keys[id(matrix)]  # the matrix | table and samples splitter
+    plots = keys[id(panel.plots)]
+    sizes = matrix.sizes()
+    matrix.setSizes([sizes[0] - 120, sizes[1] + 120])
+    wanted = matrix.sizes()
+    window.save_window_state()
+    store = settings()
+    assert store.value(f"splitters/{beside}") is not None
+    # the regression plots were never shown: nothing remembered for them
+    assert store.value(f"splitters/{plots}") is None
+
+    again = MainWindow()
+    again.resize(window.size())
+    again.show()
+    qtbot.waitExposed(again)
+    try:
+        page = open_evaluate_page(qtbot, again, path)  # the kept result shows
+        assert page.pages.currentWidget() is page.classification_page
+        restored = again.splitters()[beside]
+        qtbot.waitUntil(lambda: restored.sizes() == wanted)
+    finally:
+        again.undo_stack.setClean()
+        again.close()
+        again.deleteLater()
