@@ -129,16 +129,140 @@ def shoot_training(folder: Path, name: str, size: Size, out: Path) -> Path:
     return path
 
 
-if __name__ == "__main__":
-    torch_loader.load_now()
-    app = create_application()
-    for size, out in ((DESKTOP, OUT), (PROJECTOR, OUT / "projector")):
-        out.mkdir(parents=True, exist_ok=True)
+def write_numbers_csv(folder: Path) -> Path:
+    """A small regression table: a house price from its size and age, noisy."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    size = rng.uniform(40, 160, 400)
+    age = rng.uniform(0, 60, 400)
+    price = 2.5 * size - 0.8 * age + 60 + rng.normal(0, 12, 400)
+    frame = pd.DataFrame({"size_m2": size, "age_years": age, "price_k": price})
+    path = folder / "houses.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def trained_project(folder: Path, project_dict: dict | None, example: str) -> Path:
+    """A project saved in ``folder`` and trained there by the engine, so its
+    checkpoints (and the evaluation kept beside them) stay in ``folder``."""
+    from guinet.core.project import Project
+    from guinet.core.session import Session
+
+    if project_dict is not None:
+        project = Project.from_dict(project_dict)
+    else:
+        project = Project.load(resource("examples", example))
+        project.set_value("training.early_stopping.patience", 3)
+    path = folder / f"{project_dict['name'] if project_dict else example}"
+    path = path.with_suffix(".guinet")
+    project.save(path)
+    Session(project).prepare_run().trainer.fit()
+    return path
+
+
+def shoot_evaluate(
+    project: Path, confused: bool, name: str, size: Size, out: Path
+) -> Path:
+    """The Evaluate page after pressing Evaluate (and, with ``confused``,
+    with the most confused cell selected, normalised by row)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_path(project, ask=False)
+    session = window.session
+    loop = QEventLoop()
+
+    def quit_when_loaded() -> None:
+        if session.prepared is not None or session.data_error is not None:
+            loop.quit()
+
+    session.data_changed.connect(quit_when_loaded)
+    QTimer.singleShot(30_000, loop.quit)
+    loop.exec()
+    panel = window.evaluate_panel
+    window.tabs.setCurrentWidget(panel)
+    loop = QEventLoop()
+    panel.evaluation_shown.connect(loop.quit)
+    QTimer.singleShot(60_000, loop.quit)
+    panel.evaluate_button.click()
+    loop.exec()
+    scores = panel.outcome.evaluation.classification if panel.outcome else None
+    if confused and scores is not None:
+        panel.normalise_combo.setCurrentIndex(panel.normalise_combo.findData("row"))
+        panel.confusion.set_normalisation("row")
+        off = scores.confusion.copy()
+        off[range(len(off)), range(len(off))] = -1
+        true, predicted = divmod(int(off.argmax()), len(off))
+        panel.show_cell(true, predicted)
+    for _ in range(5):
+        QApplication.processEvents()
+    path = out / name
+    window.grab().save(str(path))
+    panel.stop()
+    window.data_panel.stop()
+    window.undo_stack.setClean()
+    window.close()
+    return path
+
+
+HOUSES = {
+    "guinet": 1,
+    "name": "houses",
+    "data": {
+        "source": {"kind": "csv", "path": "houses.csv"},
+        "target": "price_k",
+        "task": "regression",
+        "scaling": "standard",
+        "split": {"validation": 0.2, "test": 0.2, "seed": 0},
+    },
+    "model": {
+        "layers": [
+            {"type": "Linear", "out_features": 16},
+            {"type": "ReLU"},
+            {"type": "Linear", "out_features": 1},
+        ]
+    },
+    "training": {
+        "loss": {"type": "MSELoss"},
+        "optimizer": {"type": "Adam", "lr": 0.01},
+        "epochs": 150,
+        "batch_size": 32,
+        "seed": 0,
+    },
+}
+
+
+def shoot_all(size: Size, out: Path, only: str = "") -> None:
+    """Every screenshot at ``size`` (``only``: those whose name contains it)."""
+    if only in ("", "designer"):
         print(shoot("moons_mlp.guinet", 2, "designer-mlp.png", size, out))
         print(shoot("digits_cnn.guinet", 0, "designer-cnn.png", size, out))
+    if only in ("", "data"):
         with tempfile.TemporaryDirectory() as folder:
             wine = write_wine_csv(Path(folder))
             print(shoot_data(wine, None, "data-csv.png", size, out))
         print(shoot_data(None, "spirals", "data-spirals.png", size, out))
+    if only in ("", "train"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_training(Path(folder), "train-early-stop.png", size, out))
+    if only in ("", "evaluate"):
+        with tempfile.TemporaryDirectory() as folder:
+            digits = trained_project(Path(folder), None, "digits_cnn.guinet")
+            print(shoot_evaluate(digits, True, "evaluate-digits.png", size, out))
+        with tempfile.TemporaryDirectory() as folder:
+            write_numbers_csv(Path(folder))
+            houses = trained_project(Path(folder), HOUSES, "")
+            print(shoot_evaluate(houses, False, "evaluate-regression.png", size, out))
+
+
+if __name__ == "__main__":
+    # python docs/screenshots.py [designer|data|train|evaluate]: only those
+    torch_loader.load_now()
+    app = create_application()
+    for size, out in ((DESKTOP, OUT), (PROJECTOR, OUT / "projector")):
+        out.mkdir(parents=True, exist_ok=True)
+        shoot_all(size, out, sys.argv[1] if len(sys.argv) > 1 else "")

@@ -263,6 +263,7 @@ class RegressionPlots(QSplitter):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setObjectName("regressionPlots")
         pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
         dashed = pg.mkPen("#dc2626", width=1, style=Qt.PenStyle.DashLine)
         brush = pg.mkBrush(37, 99, 235, 150)

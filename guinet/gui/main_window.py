@@ -143,8 +143,10 @@ class MainWindow(QMainWindow):
         self.setGeometry(fitted_geometry(screen.availableGeometry(), width, height))
 
     def splitters(self, shown_only: bool = False) -> dict[str, QSplitter]:
-        """Every page's splitters, keyed ``page/n`` in creation order (with
-        ``shown_only``, those of the pages shown this session)."""
+        """Every page's splitters, keyed ``page/n`` in creation order, or
+        ``page/name`` for one with an object name (a page that raises parts
+        in turn reorders its children); with ``shown_only``, those of the
+        pages shown this session."""
         if not self.built:
             return {}
         pages = {
@@ -162,7 +164,7 @@ class MainWindow(QMainWindow):
             for i, splitter in enumerate(page.findChildren(QSplitter)):
                 if shown_only and laid_out is not None and not laid_out(splitter):
                     continue
-                found[f"{name}/{i}"] = splitter
+                found[f"{name}/{splitter.objectName() or i}"] = splitter
         return found
 
     @Slot(int)

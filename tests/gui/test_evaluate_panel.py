@@ -357,6 +357,14 @@ def test_the_pages_splitters_are_remembered_once_laid_out(
     again.show()
     qtbot.waitExposed(again)
     try:
+        # the same key means the same splitter, whichever results page was
+        # raised last (raising reorders a widget's children)
+        def kinds(win):  # type: ignore[no-untyped-def]
+            return {k: s.orientation() for k, s in win.splitters().items()}
+
+        assert kinds(again) == kinds(window)
+        panel.pages.setCurrentWidget(panel.regression_page)
+        assert kinds(again) == kinds(window)
         page = open_evaluate_page(qtbot, again, path)  # the kept result shows
         assert page.pages.currentWidget() is page.classification_page
         restored = again.splitters()[beside]
