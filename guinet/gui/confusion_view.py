@@ -152,7 +152,11 @@ class ConfusionMatrixView(QWidget):
                 painter.setPen(QPen(QColor("#e2e8f0"), 1))
                 painter.drawRect(rect.adjusted(0, 0, -1, -1))
                 painter.setFont(cell_font)
-                painter.setPen(QColor("#ffffff") if share > 0.55 else QColor("#111827"))
+                if share > 0.55:
+                    painter.setPen(QColor("#ffffff"))
+                else:  # an empty cell in grey: the mistakes made stand out
+                    empty = self._counts[i, j] == 0
+                    painter.setPen(QColor("#94a3b8" if empty else "#111827"))
                 text = self.cell_text(i, j)
                 if side < 34:  # too small for two lines: the share alone
                     text = text.split("\n")[0]
