@@ -160,7 +160,8 @@ class ConfusionMatrixView(QWidget):
                 text = self.cell_text(i, j)
                 if side < 34:  # too small for two lines: the share alone
                     text = text.split("\n")[0]
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                if side >= 16:  # smaller, the colour says it (and the tooltip)
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         if self.selected is not None:
             painter.setPen(QPen(SELECTED, 3))
             painter.drawRect(self.cell_rect(*self.selected).adjusted(1, 1, -2, -2))

@@ -43,6 +43,7 @@ from guinet.gui.evaluate_views import (
     ScoreTiles,
 )
 from guinet.gui.tasks import BackgroundTask
+from guinet.gui.widgets import ElidedLabel
 
 if TYPE_CHECKING:
     from guinet.core.evaluation import Evaluation
@@ -93,12 +94,8 @@ class EvaluatePanel(QWidget):
 
     # -- layout ------------------------------------------------------------------------
     def _build(self) -> None:
-        self.weights_label = QLabel()
+        self.weights_label = ElidedLabel()
         self.weights_label.setObjectName("weightsLabel")
-        self.weights_label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.weights_label.setMinimumWidth(120)
         self.split_combo = QComboBox()
         self.split_combo.setObjectName("splitChoice")
         for label, key in SPLIT_CHOICES:
@@ -118,6 +115,7 @@ class EvaluatePanel(QWidget):
         bar.setSpacing(6)
         bar.addWidget(QLabel("Weights:"))
         bar.addWidget(self.weights_label, 1)
+        bar.addSpacing(6)
         bar.addWidget(self.split_combo)
         bar.addWidget(self.other_button)
         bar.addWidget(self.evaluate_button)
@@ -246,8 +244,9 @@ class EvaluatePanel(QWidget):
 
     @Slot()
     def _note_laid_out(self, *_args: Any) -> None:
-        if self.isVisible():
-            self._laid_out.add(self.pages.currentWidget())
+        page = self.pages.currentWidget()
+        if self.isVisible() and page is not None:
+            self._laid_out.add(page)
 
     def laid_out(self, splitter: QSplitter) -> bool:
         """Whether ``splitter``'s sizes are real (its results page was shown

@@ -373,3 +373,36 @@ def test_the_pages_splitters_are_remembered_once_laid_out(
         again.undo_stack.setClean()
         again.close()
         again.deleteLater()
+
+
+def test_the_page_fits_a_projector_window_with_a_long_checkpoint_name(
+    qtbot, window, tmp_path: Path
+) -> None:
+    """At the size the window opens on a 1280×720 screen, nothing is clipped:
+    the page's minimum fits, the bar ends inside the page, and a long
+    checkpoint name is shortened with "…" instead of widening the bar."""
+    from PySide6.QtCore import QRect
+
+    from guinet.gui.main_window import fitted_geometry
+
+    fitted = fitted_geometry(QRect(0, 0, 1280, 720))
+    window.resize(fitted.width(), fitted.height() - 30)  # the client area
+    path = trained_example(tmp_path, "digits_cnn", epochs=1)
+    panel = open_evaluate_page(qtbot, window, path)
+    best = window.session.weights_path()
+    long_name = best.parent / ("a-very-long-run-name-" * 6 + best.name)
+    long_name.write_bytes(best.read_bytes())
+    window.session.use_weights(long_name)
+    click_evaluate(qtbot, panel)
+    click_cell(qtbot, panel, 0, 0)
+    qtbot.wait(10)  # one layout pass
+
+    hint = panel.minimumSizeHint()
+    assert hint.width() <= panel.width() and hint.height() <= panel.height()
+    assert panel.evaluate_button.geometry().right() <= panel.width()
+    shown = panel.weights_label.shown_text()
+    assert "…" in shown and shown != panel.weights_label.text()
+    assert panel.weights_label.toolTip() == str(long_name)
+    view = panel.confusion
+    assert view.rect().contains(view.cell_rect(9, 9))  # every cell drawn
+    assert view.cell_rect(0, 0).width() >= 26
