@@ -83,12 +83,13 @@ class EvaluatePanel(QWidget):
         self.error_text = ""
         self._stale = True
         self._running_context: tuple[Any, ...] | None = None
+        self._binding = 0  # counts the projects bound: an id() may come back
         self.task = BackgroundTask("evaluation", self)
         self.task.succeeded.connect(self._on_succeeded)
         self.task.failed.connect(self._on_failed)
         self.task.running_changed.connect(self._on_running_changed)
         self._build()
-        session.project_changed.connect(self._on_context_changed)
+        session.project_changed.connect(self._on_project_bound)
         session.weights_changed.connect(self._on_context_changed)
         session.data_changed.connect(self._on_context_changed)
 
@@ -213,25 +214,31 @@ class EvaluatePanel(QWidget):
         return str(self.split_combo.currentData())
 
     def _context(self) -> tuple[Any, ...]:
-        """What an evaluation depends on: the project, the weights file as it
-        is now and the data section."""
+        """What an evaluation depends on: the project bound, the weights file
+        as it is now and the data section."""
         from guinet.core.evaluation_store import data_fingerprint, weights_stamp
 
         weights = self.session.weights_path()
         project = self.session.project
         stamp = weights_stamp(weights) if weights is not None else None
         return (
-            id(project),
+            self._binding,
             str(weights),
             None if stamp is None else (stamp["size"], stamp["mtime_ns"]),
             data_fingerprint(project),
         )
 
     @Slot()
+    def _on_project_bound(self) -> None:
+        self._binding += 1
+        self._on_context_changed()
+
+    @Slot()
     def _on_context_changed(self) -> None:
         if self.task.running and self._running_context != self._context():
             self.task.cancel()  # its result would describe other weights or data
             self.status.setText("")
+        self._set_error("")  # it was about what was there before
         self._stale = True
         if self.isVisible():
             self.refresh()
@@ -493,6 +500,7 @@ class EvaluatePanel(QWidget):
 
     @Slot(int)
     def _on_split_chosen(self, _index: int) -> None:
+        self._set_error("")
         self.refresh(keep_other=False)
 
     @Slot(int, int)

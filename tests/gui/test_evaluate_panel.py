@@ -247,6 +247,17 @@ def test_a_result_for_weights_changed_meanwhile_is_dropped(
     assert panel.pages.currentWidget() is panel.placeholder
     click_evaluate(qtbot, panel)
     assert panel.outcome.evaluation.checkpoint == str(last)
+    assert not panel.outcome.stored
+
+    # the project opened again while evaluating: the page shows what was
+    # kept for it, never the late result of the run started before
+    qtbot.mouseClick(panel.evaluate_button, LEFT)
+    assert panel.busy
+    assert window.open_path(path, ask=False)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=30_000)
+    settle(qtbot, window)
+    assert panel.outcome is not None and panel.outcome.stored
+    assert panel.outcome.evaluation.checkpoint == str(best)  # the default again
 
 
 # -- numbers ----------------------------------------------------------------------
