@@ -8,7 +8,8 @@ confusion matrix as a heat map whose cells list their samples (thumbnails
 for images, the unscaled values for tables), most confident first; for
 numbers: MAE, RMSE, R², predicted against true and the residuals.
 
-The evaluation runs on a worker (:mod:`guinet.gui.tasks`) on a snapshot of
+The result pages are :mod:`guinet.gui.evaluate_results`. The evaluation
+runs on a worker (:mod:`guinet.gui.tasks`) on a snapshot of
 the project (:mod:`guinet.gui.evaluate_run`); a result for weights, data or
 a project that changed meanwhile is dropped. A split's result is kept beside
 its checkpoint (:mod:`guinet.core.evaluation_store`) and shown again at once
@@ -34,30 +35,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guinet.gui.confusion_view import ConfusionMatrixView
+from guinet.gui.evaluate_results import ClassificationResults, RegressionResults
 from guinet.gui.evaluate_run import Outcome, run_evaluation, sample_inputs
-from guinet.gui.evaluate_views import (
-    CellSamples,
-    ClassTable,
-    RegressionPlots,
-    ScoreTiles,
-)
 from guinet.gui.tasks import BackgroundTask
 from guinet.gui.widgets import ElidedLabel
 
 if TYPE_CHECKING:
-    from guinet.core.evaluation import Evaluation
     from guinet.core.session import Session
 
 SPLIT_CHOICES = (
     ("Test split", "test"),
     ("Validation split", "validation"),
     ("Training split", "train"),
-)
-NORMALISE_CHOICES = (
-    ("Counts", "none"),
-    ("% of each true class (recall)", "row"),
-    ("% of each predicted class (precision)", "column"),
 )
 NOTHING_TRAINED = (
     "<h3>Nothing trained yet</h3>"
@@ -138,8 +127,15 @@ class EvaluatePanel(QWidget):
         self.placeholder.setTextFormat(Qt.TextFormat.RichText)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.placeholder)
-        self.classification_page = self._build_classification()
-        self.regression_page = self._build_regression()
+        self.classification_page = ClassificationResults()
+        self.regression_page = RegressionResults()
+        # the parts, by the names the tests and the screenshots use
+        results = self.classification_page
+        self.class_tiles, self.class_table = results.tiles, results.table
+        self.confusion, self.samples = results.confusion, results.samples
+        self.normalise_combo = results.normalise_combo
+        self.number_tiles = self.regression_page.tiles
+        self.plots = self.regression_page.plots
         self.pages.addWidget(self.classification_page)
         self.pages.addWidget(self.regression_page)
         #: result pages shown at least once: only their splitters have real sizes
@@ -153,61 +149,6 @@ class EvaluatePanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.message)
         layout.addWidget(self.pages, 1)
-
-    def _build_classification(self) -> QWidget:
-        self.class_tiles = ScoreTiles()
-        self.normalise_combo = QComboBox()
-        self.normalise_combo.setObjectName("normaliseChoice")
-        for label, key in NORMALISE_CHOICES:
-            self.normalise_combo.addItem(label, key)
-        self.normalise_combo.activated.connect(self._on_normalise_chosen)
-        self.confusion = ConfusionMatrixView()
-        self.confusion.cell_clicked.connect(self.show_cell)
-        matrix_box = QWidget()
-        matrix_box.setObjectName("matrixBox")
-        matrix_box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        top = QHBoxLayout()
-        title = QLabel("Confusion matrix")
-        title.setObjectName("barTitle")
-        top.addWidget(title)
-        top.addStretch(1)
-        top.addWidget(self.normalise_combo)
-        column = QVBoxLayout(matrix_box)
-        column.setContentsMargins(8, 6, 8, 8)
-        column.addLayout(top)
-        column.addWidget(self.confusion, 1)
-        self.class_table = ClassTable()
-        self.samples = CellSamples()
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.setObjectName("classesAndSamples")
-        right.addWidget(self.class_table)
-        right.addWidget(self.samples)
-        right.setSizes([200, 300])
-        right.setChildrenCollapsible(False)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setObjectName("matrixAndClasses")
-        split.addWidget(matrix_box)
-        split.addWidget(right)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 1)
-        split.setSizes([520, 640])
-        split.setChildrenCollapsible(False)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.class_tiles)
-        layout.addWidget(split, 1)
-        return page
-
-    def _build_regression(self) -> QWidget:
-        self.number_tiles = ScoreTiles()
-        self.plots = RegressionPlots()
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.number_tiles)
-        layout.addWidget(self.plots, 1)
-        return page
 
     # -- what is evaluated -------------------------------------------------------------
     def split(self) -> str:
@@ -439,90 +380,21 @@ class EvaluatePanel(QWidget):
         self.evaluate_button.setText("Re-evaluate" if outcome.split else "Evaluate")
         self.status.setText(_status_line(outcome))
         if evaluation.classification is not None:
-            self._show_classification(evaluation)
+            self.classification_page.show_outcome(outcome)
             self.pages.setCurrentWidget(self.classification_page)
         else:
-            self._show_regression(evaluation)
+            self.regression_page.show_evaluation(evaluation)
             self.pages.setCurrentWidget(self.regression_page)
         self.evaluation_shown.emit()
-
-    def _show_classification(self, evaluation: Evaluation) -> None:
-        scores = evaluation.classification
-        assert scores is not None
-        tiles = [
-            (
-                "Loss",
-                f"{evaluation.loss:.4f}",
-                f"{evaluation.loss_name}, mean per sample",
-            ),
-            ("Accuracy", f"{scores.accuracy:.1%}", "share of samples predicted right"),
-            (
-                "Balanced accuracy",
-                f"{scores.balanced_accuracy:.1%}",
-                "the mean of the classes' recalls: fair when classes are unequal",
-            ),
-        ]
-        if scores.roc_auc is not None:
-            tiles.append(
-                (
-                    "ROC AUC",
-                    f"{scores.roc_auc:.3f}",
-                    "chance that a random positive scores above a random negative",
-                )
-            )
-        tiles.append(("Samples", f"{evaluation.n_samples:,}", evaluation.source))
-        self.class_tiles.show_scores(tiles)
-        self.class_table.show_classes(
-            [(s.name, s.precision, s.recall, s.f1, s.support) for s in scores.per_class]
-        )
-        self.confusion.set_matrix(scores.confusion, scores.class_names)
-        self.confusion.set_normalisation(str(self.normalise_combo.currentData()))
-        self.samples.clear("Click a cell of the confusion matrix to see its samples.")
-
-    def _show_regression(self, evaluation: Evaluation) -> None:
-        numbers = evaluation.regression
-        assert numbers is not None
-        r2 = "n/a" if numbers.r2 is None else f"{numbers.r2:.3f}"
-        self.number_tiles.show_scores(
-            [
-                ("Loss", f"{evaluation.loss:.4g}", evaluation.loss_name),
-                ("MAE", f"{numbers.mae:.4g}", "mean absolute error"),
-                ("RMSE", f"{numbers.rmse:.4g}", "root mean squared error"),
-                ("R²", r2, "share of the target's variance explained (1 is perfect)"),
-                ("Samples", f"{evaluation.n_samples:,}", evaluation.source),
-            ]
-        )
-        self.plots.show_values(numbers.truth, numbers.predicted, numbers.residuals)
-
-    @Slot(int)
-    def _on_normalise_chosen(self, _index: int) -> None:
-        self.confusion.set_normalisation(str(self.normalise_combo.currentData()))
 
     @Slot(int)
     def _on_split_chosen(self, _index: int) -> None:
         self._set_error("")
         self.refresh(keep_other=False)
 
-    @Slot(int, int)
     def show_cell(self, true: int, predicted: int) -> None:
         """List the samples of one confusion cell, most confident first."""
-        outcome = self.outcome
-        if outcome is None or outcome.evaluation.classification is None:
-            return
-        scores = outcome.evaluation.classification
-        self.confusion.select(true, predicted)
-        rows = scores.cell_samples(true, predicted)
-        names = scores.class_names
-        count = len(rows)
-        title = (
-            f"{count} sample{'s' * (count != 1)} of “{names[true]}” predicted as "
-            f"“{names[predicted]}”" + (", most confident first" if count > 1 else "")
-        )
-        if outcome.inputs is None:
-            title += " (load the data on the Data page to see their values)"
-        self.samples.show_cell(
-            title, rows, scores.confidence, names[predicted], outcome.inputs
-        )
+        self.classification_page.show_cell(true, predicted)
 
 
 def _describe_checkpoint(path: Path) -> str:
