@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _SCRATCH = tempfile.mkdtemp(prefix="guinet-shots-")
@@ -44,23 +45,6 @@ def shoot(example: str, select: int, name: str, size: Size, out: Path) -> Path:
     window.designer.layer_palette.tree.setCurrentItem(
         window.designer.layer_palette.item(window.project.model.layers[select].type)
     )
-    QApplication.processEvents()
-    path = out / name
-    window.grab().save(str(path))
-    window.undo_stack.setClean()
-    window.close()
-    return path
-
-
-def shoot_code(example: str, name: str, size: Size, out: Path) -> Path:
-    """The Model page with the Code tab showing the model's PyTorch code."""
-    window = MainWindow()
-    window.resize(*size)
-    window.show()
-    window.open_example(resource("examples", example))
-    designer = window.designer
-    designer.view.select_row(len(window.project.model.layers) - 1)
-    designer.side_tabs.setCurrentWidget(designer.code_view)
     QApplication.processEvents()
     path = out / name
     window.grab().save(str(path))
@@ -146,6 +130,139 @@ def shoot_training(folder: Path, name: str, size: Size, out: Path) -> Path:
     return path
 
 
+def write_numbers_csv(folder: Path) -> Path:
+    """A small regression table: a house price from its size and age, noisy."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    size = rng.uniform(40, 160, 400)
+    age = rng.uniform(0, 60, 400)
+    price = 2.5 * size - 0.8 * age + 60 + rng.normal(0, 12, 400)
+    frame = pd.DataFrame({"size_m2": size, "age_years": age, "price_k": price})
+    path = folder / "houses.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def trained_project(
+    folder: Path,
+    project_dict: dict | None,
+    example: str,
+    values: dict[str, Any] | None = None,
+) -> Path:
+    """A project saved in ``folder`` and trained there by the engine, so its
+    checkpoints (and the evaluation kept beside them) stay in ``folder``;
+    ``values``: settings changed first (default for an example: patience 3)."""
+    from guinet.core.project import Project
+    from guinet.core.session import Session
+
+    if project_dict is not None:
+        project = Project.from_dict(project_dict)
+    else:
+        project = Project.load(resource("examples", example))
+    if values is None:
+        values = {} if project_dict else {"training.early_stopping.patience": 3}
+    for key, value in values.items():
+        project.set_value(key, value)
+    path = folder / f"{project_dict['name'] if project_dict else example}"
+    path = path.with_suffix(".guinet")
+    project.save(path)
+    Session(project).prepare_run().trainer.fit()
+    return path
+
+
+def shoot_evaluate(
+    project: Path, confused: bool, name: str, size: Size, out: Path
+) -> Path:
+    """The Evaluate page after pressing Evaluate (and, with ``confused``,
+    with the most confused cell selected, normalised by row)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_path(project, ask=False)
+    session = window.session
+    loop = QEventLoop()
+
+    def quit_when_loaded() -> None:
+        if session.prepared is not None or session.data_error is not None:
+            loop.quit()
+
+    session.data_changed.connect(quit_when_loaded)
+    QTimer.singleShot(30_000, loop.quit)
+    loop.exec()
+    panel = window.evaluate_panel
+    window.tabs.setCurrentWidget(panel)
+    loop = QEventLoop()
+    panel.evaluation_shown.connect(loop.quit)
+    QTimer.singleShot(60_000, loop.quit)
+    panel.evaluate_button.click()
+    loop.exec()
+    scores = panel.outcome.evaluation.classification if panel.outcome else None
+    if confused and scores is not None:
+        panel.normalise_combo.setCurrentIndex(panel.normalise_combo.findData("row"))
+        panel.confusion.set_normalisation("row")
+        off = scores.confusion.copy()
+        off[range(len(off)), range(len(off))] = -1
+        true, predicted = divmod(int(off.argmax()), len(off))
+        panel.show_cell(true, predicted)
+    for _ in range(5):
+        QApplication.processEvents()
+    path = out / name
+    window.grab().save(str(path))
+    panel.stop()
+    window.data_panel.stop()
+    window.undo_stack.setClean()
+    window.close()
+    return path
+
+
+HOUSES = {
+    "guinet": 1,
+    "name": "houses",
+    "data": {
+        "source": {"kind": "csv", "path": "houses.csv"},
+        "target": "price_k",
+        "task": "regression",
+        "scaling": "standard",
+        "split": {"validation": 0.2, "test": 0.2, "seed": 0},
+    },
+    "model": {
+        "layers": [
+            {"type": "Linear", "out_features": 16},
+            {"type": "ReLU"},
+            {"type": "Linear", "out_features": 1},
+        ]
+    },
+    "training": {
+        "loss": {"type": "MSELoss"},
+        "optimizer": {"type": "Adam", "lr": 0.01},
+        "epochs": 150,
+        "batch_size": 32,
+        "seed": 0,
+    },
+}
+
+
+def shoot_code(example: str, name: str, size: Size, out: Path) -> Path:
+    """The Model page with the Code tab showing the model's PyTorch code."""
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_example(resource("examples", example))
+    designer = window.designer
+    designer.view.select_row(len(window.project.model.layers) - 1)
+    designer.side_tabs.setCurrentWidget(designer.code_view)
+    QApplication.processEvents()
+    path = out / name
+    window.grab().save(str(path))
+    window.undo_stack.setClean()
+    window.close()
+    return path
+
+
 def shoot_export(folder: Path, name: str, size: Size, out: Path) -> Path:
     """File ▸ Export… after an ONNX export (TorchScript where the onnx extra
     is missing) of the moons MLP, trained in a saved copy."""
@@ -196,20 +313,6 @@ def wait_for(condition, timeout_ms: int = 60_000) -> None:  # type: ignore[no-un
         QTest.qWait(20)
 
 
-def trained_example(example: str, folder: Path, epochs: int) -> Path:
-    """A saved copy of ``example`` trained ``epochs`` epochs on the CPU (its
-    checkpoints beside it), for the Predict page to load."""
-    from guinet.core.project import Project
-    from guinet.core.session import Session
-
-    project = Project.load(resource("examples", example))
-    project.set_value("training.epochs", epochs)
-    project.set_value("training.device", "cpu")
-    path = project.save(folder / example)
-    Session(project).prepare_run().trainer.fit()
-    return path
-
-
 #: A 3 as a person draws it on the canvas: the top arc, the middle, the bottom.
 THREE = [
     [(62, 52), (90, 36), (130, 34), (158, 50), (160, 78), (138, 100), (110, 108)],
@@ -225,7 +328,9 @@ def shoot_predict(
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
 
-    path = trained_example(example, folder, epochs)
+    path = trained_project(
+        folder, None, example, {"training.epochs": epochs, "training.device": "cpu"}
+    )
     window = MainWindow()
     window.resize(*size)
     window.show()
@@ -255,38 +360,45 @@ def shoot_predict(
     return shot
 
 
-if __name__ == "__main__":
-    torch_loader.load_now()
-    app = create_application()
-    only = sys.argv[1] if len(sys.argv) > 1 else ""  # e.g. "predict"
-    for size, out in ((DESKTOP, OUT), (PROJECTOR, OUT / "projector")):
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory() as folder:
-            print(
-                shoot_predict(
-                    Path(folder),
-                    "digits_cnn.guinet",
-                    "predict-digits.png",
-                    size,
-                    out,
-                    12,
-                )
-            )
-            print(
-                shoot_predict(
-                    Path(folder), "iris_mlp.guinet", "predict-iris.png", size, out, 60
-                )
-            )
-        if only:
-            continue
+def shoot_all(size: Size, out: Path, only: str = "") -> None:
+    """Every screenshot at ``size`` (``only``: those whose name contains it)."""
+    if only in ("", "designer"):
         print(shoot("moons_mlp.guinet", 2, "designer-mlp.png", size, out))
         print(shoot("digits_cnn.guinet", 0, "designer-cnn.png", size, out))
         print(shoot_code("digits_cnn.guinet", "designer-code.png", size, out))
+    if only in ("", "data"):
         with tempfile.TemporaryDirectory() as folder:
             wine = write_wine_csv(Path(folder))
             print(shoot_data(wine, None, "data-csv.png", size, out))
         print(shoot_data(None, "spirals", "data-spirals.png", size, out))
+    if only in ("", "train"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_training(Path(folder), "train-early-stop.png", size, out))
+    if only in ("", "evaluate"):
+        with tempfile.TemporaryDirectory() as folder:
+            digits = trained_project(Path(folder), None, "digits_cnn.guinet")
+            print(shoot_evaluate(digits, True, "evaluate-digits.png", size, out))
+        with tempfile.TemporaryDirectory() as folder:
+            write_numbers_csv(Path(folder))
+            houses = trained_project(Path(folder), HOUSES, "")
+            print(shoot_evaluate(houses, False, "evaluate-regression.png", size, out))
+    if only in ("", "predict"):
+        with tempfile.TemporaryDirectory() as folder:
+            for example, name, epochs in (
+                ("digits_cnn.guinet", "predict-digits.png", 12),
+                ("iris_mlp.guinet", "predict-iris.png", 60),
+            ):
+                print(shoot_predict(Path(folder), example, name, size, out, epochs))
+    if only in ("", "export"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_export(Path(folder), "export-dialog.png", size, out))
+
+
+if __name__ == "__main__":
+    # python docs/screenshots.py [designer|data|train|evaluate|predict|export]:
+    # only those
+    torch_loader.load_now()
+    app = create_application()
+    for size, out in ((DESKTOP, OUT), (PROJECTOR, OUT / "projector")):
+        out.mkdir(parents=True, exist_ok=True)
+        shoot_all(size, out, sys.argv[1] if len(sys.argv) > 1 else "")

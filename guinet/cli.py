@@ -260,6 +260,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(f"{name}, weights from {trained.checkpoint.path}")
     for line in report_lines(evaluation):
         print(line)
+    if args.data is None and not args.no_save and trained.session is not None:
+        from guinet.core.evaluation_store import save_evaluation
+
+        saved, note = save_evaluation(
+            evaluation, trained.checkpoint.path, args.split, trained.session.project
+        )
+        print(f"kept beside the checkpoint: {saved}" if saved else f"note: {note}")
     if args.json:
         print(json.dumps(evaluation.to_dict(samples=False)), flush=True)
     return 0
@@ -416,6 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print the scores as one JSON object as the last line of output",
+    )
+    evaluate.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not keep the evaluation of a split beside the checkpoint "
+        "(CKPT.evaluation-SPLIT.json, which the Evaluate page shows again)",
     )
     predict = sub.add_parser(
         "predict",

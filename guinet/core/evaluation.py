@@ -128,6 +128,7 @@ class Classification:
             out["truth"] = self.truth.tolist()
             out["predicted"] = self.predicted.tolist()
             out["confidence"] = _numbers(self.confidence)
+            out["probabilities"] = [_numbers(row) for row in self.probabilities]
         return out
 
 
@@ -311,7 +312,7 @@ def evaluate(
     prepared = trained.prepared
     if data is not None:
         source = str(data if not isinstance(data, Mapping) else data.get("path", ""))
-        x, y = _prepare_other(trained, data).split("test")
+        x, y = prepare_other(trained, data).split("test")
     elif split in SPLITS or split == "val":
         source = "validation" if split == "val" else split
         x, y = prepared.split(source)
@@ -386,7 +387,7 @@ def _as_result(out: Any, decision: str) -> Any:
     return out
 
 
-def _prepare_other(
+def prepare_other(
     trained: TrainedModel, data: str | os.PathLike[str] | Mapping[str, Any]
 ) -> PreparedData:
     """The project's data prepared again with ``data`` as its test split."""

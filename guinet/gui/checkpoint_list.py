@@ -36,9 +36,9 @@ COLUMNS = ("Epoch", "Kind", "Value", "Saved", "Run", "Fits the model")
 PATH_ROLE = Qt.ItemDataRole.UserRole
 LOAD_TIP = (
     "Put this checkpoint's weights into the model (they are checked against "
-    "the current layers). They are then the weights File ▸ Export writes (and "
-    "the Evaluate and Predict pages use); to train on from a checkpoint, use "
-    "Resume or Branch."
+    "the current layers). They are then the weights the Evaluate page scores, "
+    "the Predict page tries and File ▸ Export writes; to train on from a "
+    "checkpoint, use Resume or Branch."
 )
 
 

@@ -33,6 +33,7 @@ from guinet._resources import example_projects, example_title, resource
 if TYPE_CHECKING:
     from guinet.core.project import Project
     from guinet.gui.designer import ModelDesigner
+    from guinet.gui.evaluate_panel import EvaluatePanel
     from guinet.gui.export_dialog import ExportDialog
     from guinet.gui.predict_panel import PredictPanel
     from guinet.gui.torch_loader import TorchLoader
@@ -146,21 +147,28 @@ class MainWindow(QMainWindow):
         self.setGeometry(fitted_geometry(screen.availableGeometry(), width, height))
 
     def splitters(self, shown_only: bool = False) -> dict[str, QSplitter]:
-        """Every page's splitters, keyed ``page/n`` in creation order (with
-        ``shown_only``, those of the pages shown this session)."""
+        """Every page's splitters, keyed ``page/n`` in creation order, or
+        ``page/name`` for one with an object name (a page that raises parts
+        in turn reorders its children); with ``shown_only``, those of the
+        pages shown this session."""
         if not self.built:
             return {}
         pages = {
             "data": self.data_panel,
             "model": self.designer,
             "train": self.training_panel,
+            "evaluate": self.evaluate_panel,
         }
         found: dict[str, QSplitter] = {}
         for name, page in pages.items():
             if shown_only and page not in self._pages_shown:
                 continue  # never laid out: keep what an earlier session saved
+            # a page whose parts show by turns says which were laid out
+            laid_out = getattr(page, "laid_out", None)
             for i, splitter in enumerate(page.findChildren(QSplitter)):
-                found[f"{name}/{i}"] = splitter
+                if shown_only and laid_out is not None and not laid_out(splitter):
+                    continue
+                found[f"{name}/{splitter.objectName() or i}"] = splitter
         return found
 
     @Slot(int)
@@ -205,6 +213,7 @@ class MainWindow(QMainWindow):
         from guinet.core.session import Session
         from guinet.gui.data_panel import DataPanel
         from guinet.gui.designer import ModelDesigner
+        from guinet.gui.evaluate_panel import EvaluatePanel
         from guinet.gui.predict_panel import PredictPanel
         from guinet.gui.torch_loader import TorchLoader
         from guinet.gui.training_panel import TrainingPanel
@@ -219,8 +228,10 @@ class MainWindow(QMainWindow):
         )
         self.tabs.addTab(self.data_panel, "Data")
         self.tabs.addTab(self.designer, "Model")
-        self.tabs.addTab(self.training_panel, "Train")
+        self.evaluate_panel: EvaluatePanel = EvaluatePanel(self.session)
         self.predict_panel: PredictPanel = PredictPanel(self.session)
+        self.tabs.addTab(self.training_panel, "Train")
+        self.tabs.addTab(self.evaluate_panel, "Evaluate")
         self.tabs.addTab(self.predict_panel, "Predict")
         self.tabs.setCurrentWidget(self.designer)
         #: pages shown this session: only their splitters have real sizes
@@ -228,6 +239,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._note_page_shown)
         self.designer.status_message.connect(self._show_status)
         self.training_panel.status_message.connect(self._show_status)
+        self.evaluate_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)
 
         self._create_actions()
@@ -567,6 +579,7 @@ class MainWindow(QMainWindow):
         elif self.maybe_save():
             self.save_window_state()
             self.training_panel.stop_training()
+            self.evaluate_panel.stop()
             self.data_panel.stop()
             if self.export_dialog is not None:
                 self.export_dialog.task.stop()

@@ -379,5 +379,9 @@ def test_load_weights_tooltip_promises_nothing_that_is_not_there(window):
     assert file_menu.text().replace("&", "") == "File"
     assert window.export_action in file_menu.menu().actions()
     assert window.export_action.text().replace("&", "").startswith("Export")
+    # and the pages it names are there, using the session's weights
+    tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert "Evaluate page" in tip and "Evaluate" in tabs
+    assert "Predict page" in tip and "Predict" in tabs
     # no command the CLI does not have
     assert "guinet predict" not in tip and "guinet export" not in tip
