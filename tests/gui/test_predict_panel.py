@@ -83,7 +83,7 @@ def test_nothing_trained_says_what_to_do(qtbot, window) -> None:  # type: ignore
     settle(qtbot, window)
     panel = window.predict_panel
     assert window.tabs.tabText(window.tabs.indexOf(panel)) == "Predict"
-    assert window.tabs.indexOf(panel) == window.tabs.indexOf(window.training_panel) + 1
+    assert window.tabs.indexOf(panel) == window.tabs.indexOf(window.evaluate_panel) + 1
     window.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: not panel._stale)
     assert panel.tool is None
