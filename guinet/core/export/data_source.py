@@ -524,7 +524,19 @@ def split_rows(n, labels):
     return {name: np.flatnonzero(split == code) for code, name in enumerate(SPLITS)}
 '''
 
-_SCALING_IMAGES = '''\
+#: The end of both scaling functions: the splits scaled by the statistics.
+_SCALED_SPLITS = """\
+    offset = offset.astype(np.float32)
+    inverse = (1.0 / scale.astype(np.float32)).astype(np.float32)
+    arrays = {}
+    for name, short in zip(SPLITS, ("train", "val", "test"), strict=True):
+        arrays[f"x_{short}"] = (x[rows[name]] - offset) * inverse
+        arrays[f"y_{short}"] = y[rows[name]]
+    return arrays
+"""
+
+_SCALING_IMAGES = (
+    '''\
 SPLITS = ("train", "validation", "test")
 
 
@@ -541,17 +553,13 @@ def scaled_splits(x, y, rows, keep):
         scale = np.sqrt(squares / (stats.size // offset.size))
     # minmax and none: divide by the brightest pixel value, to 0..1
     scale = np.where(scale > 0, scale, PIXEL_MAX)
-    offset = offset.astype(np.float32)
-    inverse = (1.0 / scale.astype(np.float32)).astype(np.float32)
-    arrays = {}
-    for name, short in zip(SPLITS, ("train", "val", "test"), strict=True):
-        arrays[f"x_{short}"] = (x[rows[name]] - offset) * inverse
-        arrays[f"y_{short}"] = y[rows[name]]
-    return arrays
 '''
+    + _SCALED_SPLITS
+)
 
 
-_SCALING = '''\
+_SCALING = (
+    '''\
 SPLITS = ("train", "validation", "test")
 
 
@@ -570,14 +578,9 @@ def scaled_splits(x, y, rows, keep):
     scale = np.where(scale > 0, scale, 1.0)  # a constant column: centred only
     if keep is not None:  # 0/1 category columns stay as they are
         offset, scale = np.where(keep, 0.0, offset), np.where(keep, 1.0, scale)
-    offset = offset.astype(np.float32)
-    inverse = (1.0 / scale.astype(np.float32)).astype(np.float32)
-    arrays = {}
-    for name, short in zip(SPLITS, ("train", "val", "test"), strict=True):
-        arrays[f"x_{short}"] = (x[rows[name]] - offset) * inverse
-        arrays[f"y_{short}"] = y[rows[name]]
-    return arrays
 '''
+    + _SCALED_SPLITS
+)
 
 
 def _comment(text: str) -> list[str]:
