@@ -35,6 +35,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from guinet.core.model import ModelError
 from guinet.core.training import BatchProgress, Callback, TrainingControl
+from guinet.core.training.snapshots import Snapshot, WeightSnapshots
 from guinet.gui.workers import Worker, WorkerController
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
     from guinet.core.training.early_stopping import EarlyStopping
 
 BATCH_REPORTS_PER_SECOND = 20.0
+#: Live copies of a small model's weights within an epoch (the views redraw
+#: from them; epoch ends are always copied).
+WEIGHT_COPIES_PER_SECOND = 5.0
 
 
 @dataclass
@@ -67,6 +71,9 @@ class TrainingJob:
     #: The run's early stopping, set by the worker once the run is prepared;
     #: its ``update``/``status`` are safe from the GUI thread.
     early_stopping: EarlyStopping | None = None
+    #: Copies of a small model's weights (epoch ends kept, for replay); set
+    #: by the worker as the run starts. See guinet.core.training.snapshots.
+    snapshots: WeightSnapshots | None = None
 
 
 class _SignalCallback(Callback):
@@ -100,6 +107,7 @@ class TrainingWorker(Worker):
     checkpoint_saved = Signal(int, dict)  # run id, CheckpointInfo.to_dict()
     checkpoint_failed = Signal(int, str)  # run id, one sentence (training goes on)
     batch_progressed = Signal(int, int, int, int, float)  # id, epoch, batch, of, loss
+    weights_copied = Signal(int, object)  # run id, a snapshots.Snapshot
     training_finished = Signal(int, dict)  # run id, FitResult.summary()
     training_failed = Signal(int, str)  # run id, one sentence
 
@@ -113,6 +121,9 @@ class TrainingWorker(Worker):
 
     def _report_batch(self, epoch: int, batch: int, batches: int, loss: float) -> None:
         self.batch_progressed.emit(self.job.run_id, epoch, batch, batches, loss)
+
+    def _report_weights(self, snapshot: Snapshot) -> None:
+        self.weights_copied.emit(self.job.run_id, snapshot)
 
     def work(self) -> None:
         from guinet.core.training import TrainingFailed, prepare_run
@@ -134,9 +145,11 @@ class TrainingWorker(Worker):
         info = _describe(run)
         info.update(origin)
         self.run_started.emit(job.run_id, info)
+        job.snapshots = WeightSnapshots(self._report_weights, WEIGHT_COPIES_PER_SECOND)
         callbacks = [
             _SignalCallback(self, job.run_id),
             BatchProgress(self._report_batch, BATCH_REPORTS_PER_SECOND),
+            job.snapshots,
         ]
         try:
             job.result = run.fit(callbacks, job.control)
@@ -224,6 +237,9 @@ class TrainingRunner(WorkerController):
     checkpoint_saved = Signal(dict)
     checkpoint_failed = Signal(str)
     batch_progressed = Signal(int, int, int, float)  # epoch, batch, batches, loss
+    #: a copy of a small model's weights (a snapshots.Snapshot): before the
+    #: first step, a few times a second within an epoch, and each epoch's end
+    weights_copied = Signal(object)
     training_finished = Signal(dict)
     training_failed = Signal(str)
     run_ended = Signal()
@@ -290,6 +306,7 @@ class TrainingRunner(WorkerController):
         worker.run_started.connect(self._on_run_started)
         worker.epoch_finished.connect(self._on_epoch_finished)
         worker.batch_progressed.connect(self._on_batch_progressed)
+        worker.weights_copied.connect(self._on_weights_copied)
         worker.checkpoint_saved.connect(self._on_checkpoint_saved)
         worker.checkpoint_failed.connect(self._on_checkpoint_failed)
         worker.training_finished.connect(self._on_training_finished)
@@ -353,6 +370,11 @@ class TrainingRunner(WorkerController):
     ) -> None:
         if self.is_current(run_id):
             self.batch_progressed.emit(epoch, batch, batches, loss)
+
+    @Slot(int, object)
+    def _on_weights_copied(self, run_id: int, snapshot: object) -> None:
+        if self.is_current(run_id):
+            self.weights_copied.emit(snapshot)
 
     @Slot(int, dict)
     def _on_training_finished(self, run_id: int, summary: dict) -> None:

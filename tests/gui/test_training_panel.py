@@ -73,6 +73,8 @@ def epoch_lines(panel):
 
 def test_train_draws_one_point_per_epoch_and_returns_to_idle(window, panel, qtbot):
     prepared = window.data_panel.prepared
+    copies = []  # the small model's weights reach the GUI thread as it trains
+    panel.runner.weights_copied.connect(copies.append)
     with qtbot.waitSignal(panel.runner.run_ended, timeout=30_000):
         qtbot.mouseClick(panel.train_button, LEFT)
         assert not panel.train_button.isEnabled()
@@ -80,6 +82,9 @@ def test_train_draws_one_point_per_epoch_and_returns_to_idle(window, panel, qtbo
         thread = panel.runner.worker_thread
         assert thread is not None and thread.objectName() == "guinet-training"
     assert panel.runner.job.prepared is prepared  # the Data page's data, reused
+    ends = [copy.epoch for copy in copies if copy.batch is None]
+    assert ends == [0, 1, 2, 3, 4]
+    assert sorted(panel.runner.job.snapshots.epochs) == ends  # kept for replay
 
     curves = panel.curves
     for curve in (curves.loss_curve, curves.val_loss_curve, curves.metric_curve):
