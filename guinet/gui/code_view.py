@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QEvent, Slot
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -42,9 +42,7 @@ class ModelCodeView(QWidget):
         self.editor.setObjectName("modelCode")
         self.editor.setReadOnly(True)
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.editor.setFont(
-            QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        )
+        self._use_fixed_font()
         self.editor.setToolTip(
             "The PyTorch code that builds this model. guinet export --format "
             "python writes it into a whole training script."
@@ -63,6 +61,17 @@ class ModelCodeView(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.editor, 1)
+
+    def _use_fixed_font(self) -> None:
+        """Monospace at the application font's size (which the zoom sets)."""
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(QGuiApplication.font().pointSizeF())
+        self.editor.setFont(font)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.ApplicationFontChange:
+            self._use_fixed_font()
+        super().changeEvent(event)
 
     def text(self) -> str:
         return self.editor.toPlainText()

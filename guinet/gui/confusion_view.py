@@ -16,13 +16,15 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QP
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from guinet.core.evaluation import normalise_confusion
+from guinet.gui.theme import MUTED, TEXT
 
 #: The heat map's two ends: an empty cell and the fullest one.
 LOW = QColor("#f8fafc")
 HIGH = QColor("#1d4ed8")
 SELECTED = QColor("#f59e0b")
-AXIS_TEXT = QColor("#374151")
-TITLE_TEXT = QColor("#6b7280")
+#: the theme's text colours, recoloured in place when the theme changes
+AXIS_TEXT = TEXT
+TITLE_TEXT = MUTED
 MARGIN = 6
 
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from guinet.gui.curves.style import LEGEND
+from guinet.gui.curves.style import LEGEND, configure
 
 if TYPE_CHECKING:
     from guinet.core.data import PreparedData
@@ -109,7 +109,7 @@ class DataSummary(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
+        configure()
         self.balance = pg.PlotWidget()
         self.balance.setMinimumHeight(180)
         self.balance.setMouseEnabled(x=False, y=False)

@@ -26,6 +26,7 @@ from guinet.gui.code_view import ModelCodeView
 from guinet.gui.inspector import LayerInspector
 from guinet.gui.layer_stack import LayerStackModel, LayerStackView
 from guinet.gui.palette import LayerPalette
+from guinet.gui.presentation import mark_side_panel
 from guinet.gui.widgets import titled
 
 _SHAPE = Param("input shape", "shape", minimum=1, optional=True)
@@ -192,7 +193,7 @@ class ModelDesigner(QWidget):
         column.addWidget(self.totals)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(titled("Layers", self.layer_palette))
+        self.splitter.addWidget(mark_side_panel(titled("Layers", self.layer_palette)))
         self.splitter.addWidget(titled("Model", center))
         # the inspector and the model's code share the right-hand pane
         self.side_tabs = QTabWidget()
@@ -202,7 +203,7 @@ class ModelDesigner(QWidget):
         self.side_tabs.addTab(self.code_view, "Code")
         self.side_tabs.setTabToolTip(1, "The PyTorch code of this model")
         self.side_tabs.currentChanged.connect(self._on_side_tab_changed)
-        self.splitter.addWidget(self.side_tabs)
+        self.splitter.addWidget(mark_side_panel(self.side_tabs))
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from guinet.gui.curves.style import configure
 from guinet.gui.data_views import _pixmap
 
 #: Samples listed for one cell at most (the rest are counted, not drawn).
@@ -264,7 +265,7 @@ class RegressionPlots(QSplitter):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.setObjectName("regressionPlots")
-        pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
+        configure()
         dashed = pg.mkPen("#dc2626", width=1, style=Qt.PenStyle.DashLine)
         brush = pg.mkBrush(37, 99, 235, 150)
         self.scatter = pg.PlotWidget()

@@ -243,7 +243,12 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self._create_actions()
+        from guinet.gui.view_menu import ViewControls
+
+        #: View and Run menus: presentation mode, zoom, theme, run keys
+        self.view_controls = ViewControls(self)
         self._create_menus()
+        self.view_controls.apply_saved_look()
         self.statusBar().showMessage("Ready")
         self.torch_loader: TorchLoader = TorchLoader(self)
         self.torch_loader.loaded.connect(self._on_torch_loaded)
@@ -355,7 +360,9 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.move_up_action)
         edit_menu.addAction(self.move_down_action)
 
+        self.view_controls.add_menus(bar)
         help_menu = bar.addMenu("&Help")
+        self.view_controls.add_help(help_menu)
         help_menu.addAction(self._action("&About guinet", self._about))
 
     # -- project binding ----------------------------------------------------------
@@ -577,6 +584,8 @@ class MainWindow(QMainWindow):
         if not self.built:
             event.accept()
         elif self.maybe_save():
+            # remember the window as it is outside presentation mode
+            self.view_controls.presentation.set_active(False)
             self.save_window_state()
             self.training_panel.stop_training()
             self.evaluate_panel.stop()

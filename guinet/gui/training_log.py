@@ -7,8 +7,9 @@ document a few times a second rather than once a line.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget
 
 LOG_LINES = 10_000
 
@@ -21,13 +22,23 @@ class RunLog(QPlainTextEdit):
         self.setObjectName("runLog")
         self.setReadOnly(True)
         self.setMaximumBlockCount(LOG_LINES)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
-        self.setFont(font)
+        self._use_fixed_font()
         self.setPlaceholderText("Each epoch adds a line here.")
         self._buffer: list[str] = []
         #: While set, lines wait for :meth:`flush` (a run's refresh timer).
         self.buffering = False
+
+    def _use_fixed_font(self) -> None:
+        """Monospace, a point below the application font (which the zoom sets)."""
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        size = QApplication.font().pointSizeF()
+        font.setPointSizeF(max(8.0, size - 1))
+        self.setFont(font)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.ApplicationFontChange:
+            self._use_fixed_font()
+        super().changeEvent(event)
 
     def add(self, line: str) -> None:
         self._buffer.append(line)

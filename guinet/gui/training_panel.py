@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from guinet.gui import commands
 from guinet.gui.checkpoint_list import CheckpointList
 from guinet.gui.curves import TrainingCurves
+from guinet.gui.presentation import mark_side_panel
 from guinet.gui.training_checkpoints import CheckpointController
 from guinet.gui.training_checks import NoteList, ProblemList, finding_text
 from guinet.gui.training_controls import RunControls
@@ -141,7 +142,9 @@ class TrainingPanel(QWidget):
         right_layout.addWidget(plots_and_log, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scroll)
+        # presentation mode hides the settings and the log: the plots get the room
+        splitter.addWidget(mark_side_panel(scroll))
+        mark_side_panel(self.bottom_tabs)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([350, 850])

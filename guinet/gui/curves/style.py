@@ -28,8 +28,15 @@ MUTED = "#6b7280"
 
 
 def configure() -> None:
-    """pyqtgraph's global options for the curves (white, antialiased)."""
-    pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
+    """pyqtgraph's global options for plots made now: antialiased, in the
+    theme's colours (:mod:`guinet.gui.appearance` restyles those made before
+    a theme or zoom change)."""
+    from guinet.gui import theme
+
+    colors = theme.current
+    pg.setConfigOptions(
+        antialias=True, background=colors["surface"], foreground=colors["text-soft"]
+    )
 
 
 def make_plot(title: str, left: str) -> pg.PlotWidget:
