@@ -80,7 +80,12 @@ class ShortcutsDialog(QDialog):
         self.resize(560, 520)
 
     def rows(self) -> list[tuple[str, str, str]]:
+        """What the table lists: ``(menu, command, keys)`` per row."""
+
+        def text(row: int, column: int) -> str:
+            item = self.table.item(row, column)
+            return item.text() if item is not None else ""
+
         return [
-            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
-            for r in range(self.table.rowCount())
+            (text(r, 0), text(r, 1), text(r, 2)) for r in range(self.table.rowCount())
         ]
