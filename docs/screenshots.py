@@ -360,6 +360,80 @@ def shoot_predict(
     return shot
 
 
+#: Presentation mode fills the screen: a 1280×720 projector's.
+SCREEN = (1280, 720)
+PAGES = ("data", "model", "train", "evaluate", "predict")
+
+
+def shoot_looks(folder: Path, out: Path) -> list[Path]:
+    """Every page of the spirals, trained, in the dark theme (the window
+    fitted to a projector) and in presentation mode, light and dark (the
+    whole 1280×720 screen)."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    from guinet.gui.appearance import Look, appearance
+
+    window = MainWindow()
+    window.resize(*PROJECTOR)
+    window.show()
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    for key, value in {
+        "data.source.name": "spirals",
+        "data.source.samples": 1000,
+        "data.source.noise": 0.05,
+        "training.epochs": 150,
+        "training.early_stopping.patience": 20,
+        "training.device": "cpu",
+    }.items():
+        window.project.set_value(key, value)
+    window._save_to(folder / "spirals.guinet")
+    wait_for(lambda: window.session.prepared is not None)
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+    loop = QEventLoop()
+    panel.runner.run_ended.connect(loop.quit)
+    QTimer.singleShot(0, panel.start_training)
+    QTimer.singleShot(120_000, loop.quit)
+    loop.exec()
+    evaluate = window.evaluate_panel
+    window.tabs.setCurrentWidget(evaluate)
+    loop = QEventLoop()
+    evaluate.evaluation_shown.connect(loop.quit)
+    QTimer.singleShot(60_000, loop.quit)
+    evaluate.evaluate_button.click()
+    loop.exec()
+    window.tabs.setCurrentWidget(window.predict_panel)
+    wait_for(lambda: window.predict_panel.tool is not None)
+    window.predict_panel.tool.test_row.setValue(4)
+
+    shots = []
+    for prefix, theme, presenting in (
+        ("dark", "dark", False),
+        ("present", "light", True),
+        ("present-dark", "dark", True),
+    ):
+        window.view_controls.set_theme(theme)
+        if presenting:
+            window.view_controls.presentation.set_active(True)
+            # the offscreen screen is not a projector's: show its size
+            window.setWindowState(Qt.WindowState.WindowNoState)
+            window.setGeometry(0, 0, *SCREEN)
+        for index, page in enumerate(PAGES):
+            window.tabs.setCurrentIndex(index)
+            for _ in range(5):
+                QApplication.processEvents()
+            path = out / f"{prefix}-{page}.png"
+            window.grab().save(str(path))
+            shots.append(path)
+        window.view_controls.presentation.set_active(False)
+    appearance().set_look(Look())
+    window.evaluate_panel.stop()
+    window.data_panel.stop()
+    window.undo_stack.setClean()
+    window.close()
+    return shots
+
+
 def shoot_all(size: Size, out: Path, only: str = "") -> None:
     """Every screenshot at ``size`` (``only``: those whose name contains it)."""
     if only in ("", "designer"):
@@ -392,10 +466,15 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
     if only in ("", "export"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_export(Path(folder), "export-dialog.png", size, out))
+    if only in ("", "looks") and size == PROJECTOR:
+        (out / "looks").mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory() as folder:
+            for shot in shoot_looks(Path(folder), out / "looks"):
+                print(shot)
 
 
 if __name__ == "__main__":
-    # python docs/screenshots.py [designer|data|train|evaluate|predict|export]:
+    # python docs/screenshots.py [designer|data|train|evaluate|predict|export|looks]:
     # only those
     torch_loader.load_now()
     app = create_application()

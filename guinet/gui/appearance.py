@@ -205,6 +205,15 @@ def style_plot_item(plot: pg.PlotItem, look: Look, point_size: float) -> None:
         plot.setTitle(title, size=f"{point_size:.3g}pt", color=foreground)
     for item in plot.listDataItems():
         _scale_pen(item, look.pen_width)
+    legend = plot.legend
+    if legend is not None:
+        fill = QColor(colors["surface"])
+        fill.setAlpha(210)
+        legend.setBrush(fill)
+        legend.setLabelTextColor(foreground)
+        legend.setLabelTextSize(f"{point_size:.3g}pt")
+        for _sample, label in legend.items:
+            label.setText(label.text)  # the two setters above only store
 
 
 def _scale_pen(item: pg.PlotDataItem, width: float) -> None:

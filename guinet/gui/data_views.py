@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from guinet.gui import theme
 from guinet.gui.curves.style import LEGEND, configure
 
 if TYPE_CHECKING:
@@ -70,9 +71,9 @@ class PreviewTableModel(QAbstractTableModel):
             return str(value)
         if role == Qt.ItemDataRole.BackgroundRole:
             if value is None or (isinstance(value, float) and np.isnan(value)):
-                return QColor("#fee2e2")
+                return QColor(theme.current["error-bg"])
             if str(self._preview.frame.columns[index.column()]) == self._target:
-                return QColor("#eef2ff")
+                return QColor(theme.current["info-bg"])
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(
             value, int | float | np.number
         ):
