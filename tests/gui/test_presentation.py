@@ -171,3 +171,15 @@ def test_zoom_steps_stop_at_the_ends():
     assert look.zoom == 3.0
     assert look.zoomed(0).zoom == 1.0
     assert Look(zoom=0.8).zoomed(-1).zoom == 0.8
+
+
+def test_closing_in_presentation_mode_remembers_the_normal_window(active, qtbot):
+    from guinet.gui.main_window import settings
+
+    active.resize(900, 640)
+    geometry = active.geometry()
+    qtbot.keyClick(active, Qt.Key.Key_F11)
+    assert active.isFullScreen()
+    active.close()
+    assert settings().value("window/geometry") == geometry
+    assert not active.view_controls.presentation.active
