@@ -1,0 +1,560 @@
+"""Teaching hints: a model linter in plain words.
+
+A hint is a :class:`~guinet.core.session.Finding` (severity ``note``) that
+also names the concept it teaches (a term of :mod:`guinet.core.concepts`).
+Its message says what was seen, with the numbers, and why it matters; its
+:class:`~guinet.core.session.Fix`, when one can be applied, is the change a
+tutorial would make. Hints never stop a run. Each has a stable ``key``
+(``hint.<kind>``, plus the layer for a layer's hint) so a person can dismiss
+it: :func:`dismissed` / :func:`dismiss_fix` keep the dismissed keys in the
+project file's ``hints.dismissed`` list (an additive key; files without it
+read as "none dismissed").
+
+Three sources, by when they can be known:
+
+* :func:`model_hints` — from the project and its prepared data, before a run
+  (layers that collapse, unscaled features, a model far larger than its data);
+* :class:`CurveWatch` — from the epoch logs of a run, live, each at most once
+  a run (a learning rate too high or too low, overfitting, a plateau);
+* :func:`dead_relu_hints` and :func:`divergence_hint` — from weights, computed
+  off the GUI thread (units that never fire; what a NaN came from).
+
+Nothing here imports Qt; torch is imported only by the functions that need it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from guinet.core.session import Edit, Finding, Fix
+
+if TYPE_CHECKING:
+    import torch
+
+    from guinet.core.model import ModelSpec
+    from guinet.core.project import Project
+    from guinet.core.session import Session
+    from guinet.core.training.fit import TrainingRun
+
+#: The project file's list of dismissed hint keys (``{"hints": {"dismissed": []}}``).
+DISMISSED_PATH = "hints.dismissed"
+#: Layers that keep a stack linear (they rescale or reshape, never bend).
+_LINEAR_PASS = ("Dropout", "Identity", "Flatten", "BatchNorm1d", "LayerNorm")
+_ACTIVATIONS = ("ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Tanh", "Sigmoid")
+
+#: Feature ranges this many times apart call for scaling.
+RANGE_RATIO = 100.0
+#: Weights per training sample above which a model is "far larger than the data".
+PARAMS_PER_SAMPLE = 10.0
+#: Smallest model the size hint speaks about (a tiny model on tiny data is fine).
+MIN_PARAMS = 1_000
+
+
+@dataclass(frozen=True)
+class Hint(Finding):
+    """A :class:`Finding` that teaches: ``concept`` is its glossary term."""
+
+    concept: str = ""
+
+
+def _hint(
+    kind: str,
+    concept: str,
+    message: str,
+    fix: Fix | None = None,
+    *,
+    area: str = "training",
+    layer: int | None = None,
+) -> Hint:
+    key = f"hint.{kind}" if layer is None else f"hint.{kind}.{layer}"
+    return Hint(area, "note", message, fix, layer=layer, key=key, concept=concept)
+
+
+# -- dismissing ----------
+def dismissed(project: Project) -> set[str]:
+    """The hint keys this project's person has dismissed."""
+    from guinet.core.sections import UNSET
+
+    value = project.value(DISMISSED_PATH)
+    if value is UNSET or not isinstance(value, list):
+        return set()
+    return {str(key) for key in value}
+
+
+def dismiss_fix(project: Project, hint: Finding) -> Fix:
+    """Dismissing ``hint`` as a fix: one edit of the project's dismissed list,
+    so the window makes it one undoable step and the file remembers it."""
+    keys = sorted(dismissed(project) | {hint.key})
+    return Fix("Dismiss this hint", (Edit("set_value", DISMISSED_PATH, keys),))
+
+
+def shown(project: Project, hints: Sequence[Hint]) -> list[Hint]:
+    """``hints`` less those the project has dismissed."""
+    gone = dismissed(project)
+    return [h for h in hints if h.key not in gone]
+
+
+# -- before a run: the model and the data ----------
+def model_hints(session: Session) -> list[Hint]:
+    """What the model and the prepared data show before a run (none while
+    the model has a problem of its own, or the data is not prepared)."""
+    model = session.model_for_data()
+    found = list(linear_collapse_hints(model))
+    prepared = session.prepared
+    if prepared is None:
+        return found
+    data = session.project.data
+    if data is not None and data.scaling == "none":
+        found.extend(scaling_hints(prepared.x_train, prepared.feature_names))
+    analysis = model.analyze()
+    if analysis.ok and analysis.input_shape is not None:
+        found.extend(
+            size_hints(
+                analysis.total_params,
+                len(prepared.x_train),
+                session.project.training.early_stopping.enabled,
+            )
+        )
+    return found
+
+
+def linear_collapse_hints(model: ModelSpec) -> list[Hint]:
+    """Two Linear layers with no activation between them are one Linear layer."""
+    found = []
+    layers = list(model.layers)
+    for i, layer in enumerate(layers):
+        if layer.type != "Linear":
+            continue
+        for j in range(i + 1, len(layers)):
+            kind = layers[j].type
+            if kind in _LINEAR_PASS:
+                continue
+            if kind == "Linear":
+                width = layer.params.get("out_features", "?")
+                after = layers[j].params.get("out_features", "?")
+                found.append(
+                    _hint(
+                        "linear_collapse",
+                        "activation",
+                        f"Layers {i + 1} and {j + 1} (Linear {width} then Linear "
+                        f"{after}) have no activation between them. Two linear "
+                        "maps in a row are one linear map (W₂(W₁x + b₁) + b₂ = "
+                        "Wx + b), so layer {j1} adds weights but no power to bend "
+                        "the boundary. Put an activation such as ReLU between "
+                        "them.".replace("{j1}", str(j + 1)),
+                        Fix(
+                            f"Insert a ReLU after layer {i + 1}",
+                            (
+                                Edit(
+                                    "insert_layer", index=i + 1, layer={"type": "ReLU"}
+                                ),
+                            ),
+                        ),
+                        area="model",
+                        layer=i,
+                    )
+                )
+            break
+    return found
+
+
+def scaling_hints(x: Any, names: Sequence[str]) -> list[Hint]:
+    """Unscaled features whose ranges are :data:`RANGE_RATIO` times apart."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] < 2 or len(x) < 2:
+        return []
+    low, high = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+    spans = high - low
+    live = np.flatnonzero(spans > 0)
+    if len(live) < 2:
+        return []
+    wide = int(live[np.argmax(spans[live])])
+    narrow = int(live[np.argmin(spans[live])])
+    ratio = spans[wide] / spans[narrow]
+    if ratio < RANGE_RATIO:
+        return []
+
+    def name(i: int) -> str:
+        return repr(str(names[i])) if i < len(names) else f"column {i + 1}"
+
+    return [
+        _hint(
+            "scaling",
+            "scaling",
+            f"The inputs are not scaled and their ranges differ {ratio:,.0f}×: "
+            f"{name(wide)} spans {low[wide]:g} to {high[wide]:g}, {name(narrow)} "
+            f"only {low[narrow]:g} to {high[narrow]:g}. The wide feature dominates "
+            "the first layer's sums and one learning rate cannot suit both. "
+            "Standardize the inputs.",
+            Fix(
+                "Standardize the inputs",
+                (Edit("set_value", "data.scaling", "standard"),),
+            ),
+            area="data",
+        )
+    ]
+
+
+def size_hints(params: int, samples: int, early_stopping: bool) -> list[Hint]:
+    """A model with far more weights than training rows can memorise them."""
+    if params < MIN_PARAMS or params <= PARAMS_PER_SAMPLE * max(samples, 1):
+        return []
+    fix = None
+    if not early_stopping:
+        fix = Fix(
+            "Turn on early stopping",
+            (Edit("set_value", "training.early_stopping.enabled", True),),
+        )
+    return [
+        _hint(
+            "model_size",
+            "overfitting",
+            f"The model has {params:,} weights for {samples:,} training rows "
+            f"({params / max(samples, 1):,.0f} a row): it can learn the rows by "
+            "heart instead of the pattern. Watch the validation loss; use fewer or "
+            "narrower layers, Dropout, early stopping or more data.",
+            fix,
+            area="model",
+        )
+    ]
+
+
+# -- during a run: the curves ----------
+@dataclass
+class CurveWatch:
+    """Reads each epoch's logs and says, once a run, what the curves show.
+
+    ``project`` (the live one) supplies the fixes' starting points: the
+    learning rate, whether early stopping or a scheduler is on.
+    """
+
+    project: Project
+    #: the learning-rate-too-high check looks at this many first epochs
+    early_epochs: int = 5
+    #: a loss this many times its first value has exploded
+    explode: float = 3.0
+    #: "nothing moves": the loss changed less than this fraction over ``window`` epochs
+    still: float = 0.01
+    window: int = 5
+    #: overfitting: validation loss this fraction above its best, ``window`` epochs on
+    rise: float = 0.1
+
+    def __post_init__(self) -> None:
+        self.loss: list[float] = []
+        self.val_loss: list[float] = []
+        self.fired: set[str] = set()
+
+    def reset(self) -> None:
+        self.loss.clear()
+        self.val_loss.clear()
+        self.fired.clear()
+
+    def update(self, logs: dict[str, Any]) -> list[Hint]:
+        """The hints this epoch's ``logs`` make true for the first time this run."""
+        loss = logs.get("loss")
+        if not isinstance(loss, (int, float)) or not math.isfinite(loss):
+            return []
+        self.loss.append(float(loss))
+        val = logs.get("val_loss")
+        if isinstance(val, (int, float)) and math.isfinite(val):
+            self.val_loss.append(float(val))
+        found = [
+            hint
+            for hint in (
+                self._too_high(),
+                self._too_low(),
+                self._overfitting(),
+                self._plateau(),
+            )
+            if hint is not None and hint.key not in self.fired
+        ]
+        self.fired.update(h.key for h in found)
+        return found
+
+    # the checks -----------------------------------------------------------------
+    def _lr_fix(self, factor: float) -> tuple[float, Fix]:
+        lr = self.project.training.lr
+        new = float(f"{lr * factor:.3g}")
+        verb = "Lower" if factor < 1 else "Raise"
+        return lr, Fix(
+            f"{verb} the learning rate to {new:g}",
+            (Edit("set_value", "training.optimizer.lr", new),),
+        )
+
+    def _too_high(self) -> Hint | None:
+        loss = self.loss
+        n = len(loss)
+        if n < 2 or n > self.early_epochs:
+            return None
+        rising = n >= 3 and loss[-1] > loss[-2] > loss[-3] and loss[-1] > loss[0]
+        if not (rising or loss[-1] > self.explode * loss[0]):
+            return None
+        lr, fix = self._lr_fix(0.1)
+        return _hint(
+            "lr_high",
+            "learning rate",
+            f"The loss is growing in the first epochs ({loss[0]:.4g} after epoch 1, "
+            f"{loss[-1]:.4g} after epoch {n}): each step overshoots the minimum and "
+            f"lands higher up. The learning rate ({lr:g}) is too high; try ten times "
+            "lower.",
+            fix,
+        )
+
+    def _too_low(self) -> Hint | None:
+        loss = self.loss
+        if len(loss) != self.window + 1 or loss[0] <= 1e-6:
+            return None
+        change = abs(loss[0] - loss[-1]) / loss[0]
+        if change >= self.still:
+            return None
+        lr, fix = self._lr_fix(10.0)
+        return _hint(
+            "lr_low",
+            "learning rate",
+            f"The loss has hardly moved in {self.window} epochs ({loss[0]:.4g} → "
+            f"{loss[-1]:.4g}, {change:.2%}): the steps are too small to get "
+            f"anywhere. The learning rate ({lr:g}) may be too low; try ten times "
+            "higher.",
+            fix,
+        )
+
+    def _overfitting(self) -> Hint | None:
+        val, loss = self.val_loss, self.loss
+        if len(val) != len(loss) or len(val) < self.window + 1:
+            return None
+        best = min(range(len(val)), key=val.__getitem__)
+        if len(val) - 1 - best < self.window or val[-1] < val[best] * (1 + self.rise):
+            return None
+        if loss[-1] >= loss[best]:
+            return None  # both rising: not overfitting
+        training = self.project.training
+        fix = None
+        if not training.early_stopping.enabled:
+            fix = Fix(
+                "Turn on early stopping",
+                (Edit("set_value", "training.early_stopping.enabled", True),),
+            )
+        else:
+            fix = _dropout_fix(self.project.model)
+        return _hint(
+            "overfitting",
+            "overfitting",
+            f"Overfitting: the validation loss was lowest at epoch {best + 1} "
+            f"({val[best]:.4g}) and has risen to {val[-1]:.4g} while the training "
+            f"loss kept falling ({loss[best]:.4g} → {loss[-1]:.4g}). The model is "
+            "learning the training rows, not the pattern: use Dropout, early "
+            "stopping, a smaller model or more data.",
+            fix,
+        )
+
+    def _plateau(self) -> Hint | None:
+        loss = self.loss
+        k = self.window
+        n = len(loss)
+        if n < 2 * k + 1 or "hint.lr_low" in self.fired:
+            return None
+        if self.project.training.scheduler is not None:
+            return None
+        before = min(loss[: n - k])
+        recent = min(loss[n - k :])
+        if loss[0] - before < 0.1 * loss[0]:
+            return None  # it never learnt much: that is the low-lr hint's case
+        if before - recent > self.still * before:
+            return None
+        return _hint(
+            "plateau",
+            "scheduler",
+            f"The loss has stopped improving: its best in the last {k} epochs "
+            f"({recent:.4g}) is no better than before ({before:.4g}). A scheduler "
+            "that lowers the learning rate when progress stalls often lets it "
+            "settle further.",
+            Fix(
+                "Add a ReduceLROnPlateau scheduler",
+                (
+                    Edit(
+                        "set_value",
+                        "training.scheduler",
+                        {"type": "ReduceLROnPlateau", "patience": 3},
+                    ),
+                ),
+            ),
+        )
+
+
+def _dropout_fix(model: ModelSpec) -> Fix | None:
+    """Dropout after the last hidden activation (none there yet)."""
+    layers = list(model.layers)
+    for i in range(len(layers) - 1, -1, -1):
+        if layers[i].type in _ACTIVATIONS and i < len(layers) - 1:
+            if layers[i + 1].type == "Dropout":
+                return None
+            return Fix(
+                f"Add Dropout(p=0.3) after layer {i + 1}",
+                (
+                    Edit(
+                        "insert_layer",
+                        index=i + 1,
+                        layer={"type": "Dropout", "p": 0.3},
+                    ),
+                ),
+            )
+    return None
+
+
+# -- from the weights ----------
+#: A ReLU layer with at least this fraction of units silent on every sample is "dead".
+DEAD_FRACTION = 0.5
+
+
+def dead_relu_hints(model: torch.nn.Module, x: torch.Tensor) -> list[Hint]:
+    """ReLU layers whose units never fire on the batch ``x`` (their output is
+    0 for every sample, so no gradient reaches their weights again)."""
+    import torch
+
+    modules = _top_layers(model)
+    outputs: dict[int, torch.Tensor] = {}
+    handles = []
+    for index, module in enumerate(modules):
+        if isinstance(module, torch.nn.ReLU):
+            handles.append(module.register_forward_hook(_keeper(outputs, index)))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+    found = []
+    for index, out in sorted(outputs.items()):
+        flat = out.reshape(out.shape[0], -1)
+        dead = (flat <= 0).all(dim=0)
+        fraction = float(dead.float().mean())
+        if fraction >= DEAD_FRACTION:
+            found.append(
+                _hint(
+                    "dead_relu",
+                    "ReLU",
+                    f"Layer {index + 1} (ReLU): {int(dead.sum())} of {dead.numel()} "
+                    f"units ({fraction:.0%}) output 0 for all {flat.shape[0]} "
+                    "training samples tried. A ReLU that never fires passes no "
+                    "gradient, so those units have stopped learning (a learning "
+                    "rate too high often kills them). Try a lower learning rate or "
+                    "LeakyReLU.",
+                    area="model",
+                    layer=index,
+                )
+            )
+    return found
+
+
+def _top_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
+    """The model's layers in the order of the stack (a Sequential's children)."""
+    import torch
+
+    inner = model
+    while not isinstance(inner, torch.nn.Sequential):
+        children = list(inner.children())
+        if len(children) != 1:
+            return list(model.modules())[1:]
+        inner = children[0]
+    return list(inner.children())
+
+
+def _keeper(outputs: dict[int, Any], index: int) -> Any:
+    def keep(_module: Any, _inputs: Any, output: Any) -> None:
+        outputs[index] = output.detach()
+
+    return keep
+
+
+def divergence_hint(
+    run: TrainingRun,
+    state: dict[str, torch.Tensor] | None,
+    *,
+    message: str = "",
+    good_epoch: int = 0,
+    scaling: str = "standard",
+) -> Hint:
+    """What made a run's loss NaN, told from its last good weights ``state``
+    (``None``: the run's current weights): one batch's gradients show which
+    layer a step at this learning rate would throw furthest."""
+
+    model = run.model
+    if state is not None:
+        model.load_state_dict(state)
+    trainer = run.trainer
+    tensors = run.tensors
+    size = min(trainer.batch_size, len(tensors.x_train))
+    x, y = tensors.x_train[:size], tensors.y_train[:size]
+    model.train()
+    model.zero_grad(set_to_none=True)
+    loss = trainer.loss_fn(model(x), y)
+    loss.backward()
+    loss = loss.detach()
+    lr = trainer.lr
+    worst: tuple[float, str, float, float] | None = None
+    broken: list[str] = []
+    for name, param in model.named_parameters():
+        if param.grad is None:
+            continue
+        grad = float(param.grad.norm())
+        weight = float(param.detach().norm())
+        if not (math.isfinite(grad) and math.isfinite(weight)):
+            broken.append(name)
+            continue
+        step = lr * grad / max(weight, 1e-12)
+        if worst is None or step > worst[0]:
+            worst = (step, name, grad, weight)
+    model.zero_grad(set_to_none=True)
+    where = message.split(", so training")[0] if message else "The loss became NaN"
+    parts = [f"{where}."]
+    if broken:
+        parts.append(
+            f"From the weights of epoch {good_epoch}, the gradients of "
+            f"{', '.join(_layer_name(n) for n in broken)} are already not finite."
+        )
+    elif worst is not None:
+        step, name, grad, weight = worst
+        parts.append(
+            f"From the weights of epoch {good_epoch} (loss {loss.item():.4g}), one "
+            f"plain step at learning rate {lr:g} would move {_layer_name(name)} by "
+            f"{step:.0%} of its size (gradient {grad:.3g}, weights {weight:.3g})."
+        )
+    parts.append(
+        "Steps that large overshoot: the loss grows, the gradients grow with it, "
+        "and the numbers overflow. Lower the learning rate (ten times is a good "
+        "first try)"
+    )
+    parts[-1] += (
+        ", and standardize the inputs: their scaling is off."
+        if scaling == "none"
+        else "."
+    )
+    new = float(f"{lr * 0.1:.3g}")
+    return _hint(
+        "diverged",
+        "learning rate",
+        " ".join(parts),
+        Fix(
+            f"Lower the learning rate to {new:g}",
+            (Edit("set_value", "training.optimizer.lr", new),),
+        ),
+    )
+
+
+def _layer_name(parameter: str) -> str:
+    """``0.weight`` → "layer 1's weight" (the stack's numbering)."""
+    parts = parameter.split(".")
+    for i, part in enumerate(parts):
+        if part.isdigit():
+            rest = ".".join(parts[i + 1 :]) or "parameter"
+            rest = {"weight": "weights", "bias": "biases"}.get(rest, rest)
+            return f"layer {int(part) + 1}'s {rest}"
+    return parameter
