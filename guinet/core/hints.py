@@ -16,7 +16,7 @@ Three sources, by when they can be known:
   (layers that collapse, unscaled features, a model far larger than its data);
 * :class:`CurveWatch` — from the epoch logs of a run, live, each at most once
   a run (a learning rate too high or too low, overfitting, a plateau);
-* :func:`dead_relu_hints` and :func:`divergence_hint` — from weights, computed
+* :mod:`guinet.core.weight_hints` — from weights, computed
   off the GUI thread (units that never fire; what a NaN came from).
 
 Nothing here imports Qt; torch is imported only by the functions that need it.
@@ -32,12 +32,9 @@ from typing import TYPE_CHECKING, Any
 from guinet.core.session import Edit, Finding, Fix
 
 if TYPE_CHECKING:
-    import torch
-
     from guinet.core.model import ModelSpec
     from guinet.core.project import Project
     from guinet.core.session import Session
-    from guinet.core.training.fit import TrainingRun
 
 #: The project file's list of dismissed hint keys (``{"hints": {"dismissed": []}}``).
 DISMISSED_PATH = "hints.dismissed"
@@ -60,7 +57,7 @@ class Hint(Finding):
     concept: str = ""
 
 
-def _hint(
+def new_hint(  # noqa: PLR0913 (one place that names a hint)
     kind: str,
     concept: str,
     message: str,
@@ -136,7 +133,7 @@ def linear_collapse_hints(model: ModelSpec) -> list[Hint]:
                 width = layer.params.get("out_features", "?")
                 after = layers[j].params.get("out_features", "?")
                 found.append(
-                    _hint(
+                    new_hint(
                         "linear_collapse",
                         "activation",
                         f"Layers {i + 1} and {j + 1} (Linear {width} then Linear "
@@ -183,7 +180,7 @@ def scaling_hints(x: Any, names: Sequence[str]) -> list[Hint]:
         return repr(str(names[i])) if i < len(names) else f"column {i + 1}"
 
     return [
-        _hint(
+        new_hint(
             "scaling",
             "scaling",
             f"The inputs are not scaled and their ranges differ {ratio:,.0f}×: "
@@ -211,7 +208,7 @@ def size_hints(params: int, samples: int, early_stopping: bool) -> list[Hint]:
             (Edit("set_value", "training.early_stopping.enabled", True),),
         )
     return [
-        _hint(
+        new_hint(
             "model_size",
             "overfitting",
             f"The model has {params:,} weights for {samples:,} training rows "
@@ -295,7 +292,7 @@ class CurveWatch:
         if not (rising or loss[-1] > self.explode * loss[0]):
             return None
         lr, fix = self._lr_fix(0.1)
-        return _hint(
+        return new_hint(
             "lr_high",
             "learning rate",
             f"The loss is growing in the first epochs ({loss[0]:.4g} after epoch 1, "
@@ -313,7 +310,7 @@ class CurveWatch:
         if change >= self.still:
             return None
         lr, fix = self._lr_fix(10.0)
-        return _hint(
+        return new_hint(
             "lr_low",
             "learning rate",
             f"The loss has hardly moved in {self.window} epochs ({loss[0]:.4g} → "
@@ -341,7 +338,7 @@ class CurveWatch:
             )
         else:
             fix = _dropout_fix(self.project.model)
-        return _hint(
+        return new_hint(
             "overfitting",
             "overfitting",
             f"Overfitting: the validation loss was lowest at epoch {best + 1} "
@@ -366,7 +363,7 @@ class CurveWatch:
             return None  # it never learnt much: that is the low-lr hint's case
         if before - recent > self.still * before:
             return None
-        return _hint(
+        return new_hint(
             "plateau",
             "scheduler",
             f"The loss has stopped improving: its best in the last {k} epochs "
@@ -404,157 +401,3 @@ def _dropout_fix(model: ModelSpec) -> Fix | None:
                 ),
             )
     return None
-
-
-# -- from the weights ----------
-#: A ReLU layer with at least this fraction of units silent on every sample is "dead".
-DEAD_FRACTION = 0.5
-
-
-def dead_relu_hints(model: torch.nn.Module, x: torch.Tensor) -> list[Hint]:
-    """ReLU layers whose units never fire on the batch ``x`` (their output is
-    0 for every sample, so no gradient reaches their weights again)."""
-    import torch
-
-    modules = _top_layers(model)
-    outputs: dict[int, torch.Tensor] = {}
-    handles = []
-    for index, module in enumerate(modules):
-        if isinstance(module, torch.nn.ReLU):
-            handles.append(module.register_forward_hook(_keeper(outputs, index)))
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        model.train(was_training)
-        for handle in handles:
-            handle.remove()
-    found = []
-    for index, out in sorted(outputs.items()):
-        flat = out.reshape(out.shape[0], -1)
-        dead = (flat <= 0).all(dim=0)
-        fraction = float(dead.float().mean())
-        if fraction >= DEAD_FRACTION:
-            found.append(
-                _hint(
-                    "dead_relu",
-                    "ReLU",
-                    f"Layer {index + 1} (ReLU): {int(dead.sum())} of {dead.numel()} "
-                    f"units ({fraction:.0%}) output 0 for all {flat.shape[0]} "
-                    "training samples tried. A ReLU that never fires passes no "
-                    "gradient, so those units have stopped learning (a learning "
-                    "rate too high often kills them). Try a lower learning rate or "
-                    "LeakyReLU.",
-                    area="model",
-                    layer=index,
-                )
-            )
-    return found
-
-
-def _top_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
-    """The model's layers in the order of the stack (a Sequential's children)."""
-    import torch
-
-    inner = model
-    while not isinstance(inner, torch.nn.Sequential):
-        children = list(inner.children())
-        if len(children) != 1:
-            return list(model.modules())[1:]
-        inner = children[0]
-    return list(inner.children())
-
-
-def _keeper(outputs: dict[int, Any], index: int) -> Any:
-    def keep(_module: Any, _inputs: Any, output: Any) -> None:
-        outputs[index] = output.detach()
-
-    return keep
-
-
-def divergence_hint(
-    run: TrainingRun,
-    state: dict[str, torch.Tensor] | None,
-    *,
-    message: str = "",
-    good_epoch: int = 0,
-    scaling: str = "standard",
-) -> Hint:
-    """What made a run's loss NaN, told from its last good weights ``state``
-    (``None``: the run's current weights): one batch's gradients show which
-    layer a step at this learning rate would throw furthest."""
-
-    model = run.model
-    if state is not None:
-        model.load_state_dict(state)
-    trainer = run.trainer
-    tensors = run.tensors
-    size = min(trainer.batch_size, len(tensors.x_train))
-    x, y = tensors.x_train[:size], tensors.y_train[:size]
-    model.train()
-    model.zero_grad(set_to_none=True)
-    loss = trainer.loss_fn(model(x), y)
-    loss.backward()
-    loss = loss.detach()
-    lr = trainer.lr
-    worst: tuple[float, str, float, float] | None = None
-    broken: list[str] = []
-    for name, param in model.named_parameters():
-        if param.grad is None:
-            continue
-        grad = float(param.grad.norm())
-        weight = float(param.detach().norm())
-        if not (math.isfinite(grad) and math.isfinite(weight)):
-            broken.append(name)
-            continue
-        step = lr * grad / max(weight, 1e-12)
-        if worst is None or step > worst[0]:
-            worst = (step, name, grad, weight)
-    model.zero_grad(set_to_none=True)
-    where = message.split(", so training")[0] if message else "The loss became NaN"
-    parts = [f"{where}."]
-    if broken:
-        parts.append(
-            f"From the weights of epoch {good_epoch}, the gradients of "
-            f"{', '.join(_layer_name(n) for n in broken)} are already not finite."
-        )
-    elif worst is not None:
-        step, name, grad, weight = worst
-        parts.append(
-            f"From the weights of epoch {good_epoch} (loss {loss.item():.4g}), one "
-            f"plain step at learning rate {lr:g} would move {_layer_name(name)} by "
-            f"{step:.0%} of its size (gradient {grad:.3g}, weights {weight:.3g})."
-        )
-    parts.append(
-        "Steps that large overshoot: the loss grows, the gradients grow with it, "
-        "and the numbers overflow. Lower the learning rate (ten times is a good "
-        "first try)"
-    )
-    parts[-1] += (
-        ", and standardize the inputs: their scaling is off."
-        if scaling == "none"
-        else "."
-    )
-    new = float(f"{lr * 0.1:.3g}")
-    return _hint(
-        "diverged",
-        "learning rate",
-        " ".join(parts),
-        Fix(
-            f"Lower the learning rate to {new:g}",
-            (Edit("set_value", "training.optimizer.lr", new),),
-        ),
-    )
-
-
-def _layer_name(parameter: str) -> str:
-    """``0.weight`` → "layer 1's weight" (the stack's numbering)."""
-    parts = parameter.split(".")
-    for i, part in enumerate(parts):
-        if part.isdigit():
-            rest = ".".join(parts[i + 1 :]) or "parameter"
-            rest = {"weight": "weights", "bias": "biases"}.get(rest, rest)
-            return f"layer {int(part) + 1}'s {rest}"
-    return parameter

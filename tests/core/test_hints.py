@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from guinet.core import hints
+from guinet.core import hints, weight_hints
 from guinet.core.project import Project
 from guinet.core.session import Session
 from guinet.core.training.snapshots import WeightSnapshots
@@ -211,10 +211,10 @@ def test_a_dead_relu_layer_is_found_from_the_weights() -> None:
         torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1)
     )
     x = torch.randn(64, 2)
-    assert hints.dead_relu_hints(model, x) == []
+    assert weight_hints.dead_relu_hints(model, x) == []
     with torch.no_grad():
         model[0].bias[:6] = -100.0
-    (found,) = hints.dead_relu_hints(model, x)
+    (found,) = weight_hints.dead_relu_hints(model, x)
     assert found.key == "hint.dead_relu.1"
     assert "6 of 8 units (75%) output 0 for all 64" in found.message
 
@@ -237,7 +237,7 @@ def test_a_diverged_run_is_explained_from_its_last_good_weights() -> None:
     result = run.fit([snapshots])
     assert result.stop_reason == "non_finite"
     good = max(snapshots.epochs)
-    hint = hints.divergence_hint(
+    hint = weight_hints.divergence_hint(
         run, snapshots.epochs[good], message=result.message or "", good_epoch=good
     )
     assert hint.key == "hint.diverged"
