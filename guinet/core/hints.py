@@ -57,7 +57,7 @@ class Hint(Finding):
     concept: str = ""
 
 
-def new_hint(  # noqa: PLR0913 (one place that names a hint)
+def new_hint(
     kind: str,
     concept: str,
     message: str,
