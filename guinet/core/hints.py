@@ -324,11 +324,15 @@ class CurveWatch:
         val, loss = self.val_loss, self.loss
         if len(val) != len(loss) or len(val) < self.window + 1:
             return None
-        best = min(range(len(val)), key=val.__getitem__)
-        if len(val) - 1 - best < self.window or val[-1] < val[best] * (1 + self.rise):
+        # a few validation rows make a noisy curve: judge its moving average
+        k = self.window
+        smooth = [sum(val[i - k + 1 : i + 1]) / k for i in range(k - 1, len(val))]
+        low = min(range(len(smooth)), key=smooth.__getitem__)
+        if len(smooth) - 1 - low < k or smooth[-1] < smooth[low] * (1 + self.rise):
             return None
-        if loss[-1] >= loss[best]:
-            return None  # both rising: not overfitting
+        best = min(range(len(val)), key=val.__getitem__)
+        if loss[-1] >= loss[best] or val[-1] <= loss[-1]:
+            return None  # both rising, or still no worse on new rows than on seen
         training = self.project.training
         fix = None
         if not training.early_stopping.enabled:

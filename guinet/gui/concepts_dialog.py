@@ -6,14 +6,15 @@ controls' tooltips and the teaching hints use.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from html import escape
+
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +23,7 @@ from guinet.core.concepts import CONCEPTS, search
 
 
 class ConceptsDialog(QDialog):
-    """A list of term — sentence, filtered as the person types."""
+    """Each term in bold over its sentence, filtered as the person types."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,15 +36,9 @@ class ConceptsDialog(QDialog):
         self.search.setToolTip("Type a word: only the concepts that use it stay")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.filter)
-        self.list = QListWidget()
+        self.list = QTextBrowser()
         self.list.setObjectName("conceptList")
-        self.list.setWordWrap(True)
-        self.list.setAlternatingRowColors(True)
-        self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
-        for concept in CONCEPTS.values():
-            item = QListWidgetItem(f"{concept.term}\n{concept.sentence}")
-            item.setData(Qt.ItemDataRole.UserRole, concept.term)
-            self.list.addItem(item)
+        self._shown: list[str] = []
         self.count = QLabel()
         self.count.setObjectName("help")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -57,16 +52,18 @@ class ConceptsDialog(QDialog):
 
     @Slot(str)
     def filter(self, text: str) -> None:
-        wanted = {concept.term for concept in search(text)}
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            item.setHidden(item.data(Qt.ItemDataRole.UserRole) not in wanted)
-        self.count.setText(f"{len(wanted)} of {len(CONCEPTS)} concepts")
+        found = search(text)
+        self._shown = [concept.term for concept in found]
+        self.list.setHtml(
+            "".join(
+                f"<p><b>{escape(c.term[:1].upper() + c.term[1:])}</b><br>"
+                f"{escape(c.sentence)}</p>"
+                for c in found
+            )
+            or "<p>No concept uses these words.</p>"
+        )
+        self.count.setText(f"{len(found)} of {len(CONCEPTS)} concepts")
 
     def shown_terms(self) -> list[str]:
         """The terms listed now, in order."""
-        return [
-            self.list.item(row).data(Qt.ItemDataRole.UserRole)
-            for row in range(self.list.count())
-            if not self.list.item(row).isHidden()
-        ]
+        return list(self._shown)

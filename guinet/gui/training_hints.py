@@ -42,7 +42,7 @@ class HintRow(QWidget):
         super().__init__(parent)
         self.hint = hint
         self.setObjectName("hintRow")
-        self.label = QLabel(f"💡 {hint.message}")
+        self.label = QLabel(f"Hint: {hint.message}")
         self.label.setObjectName("hintText")
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -114,7 +114,7 @@ class HintList(QWidget):
     def row(self, key: str) -> HintRow | None:
         return next((r for r in self.rows if r.hint.key == key), None)
 
-    def keys(self) -> list[str]:
+    def shown_keys(self) -> list[str]:
         return [row.hint.key for row in self.rows]
 
 

@@ -147,6 +147,16 @@ def test_a_healthy_curve_gives_no_hint() -> None:
     assert watch(losses, [v * 1.05 for v in losses]) == []
 
 
+def test_a_noisy_validation_loss_below_the_training_loss_is_not_overfitting() -> None:
+    losses = [0.64, 0.59, 0.48, 0.41, 0.34, 0.33, 0.31, 0.3]
+    vals = [0.09, 0.046, 0.099, 0.156, 0.151, 0.073, 0.058, 0.06]
+    assert watch(losses, vals, early_stopping={"enabled": False}) == []
+    # 16 validation rows: it wobbles around the training loss, no trend yet
+    losses = [0.59, 0.4, 0.4, 0.34, 0.31, 0.31, 0.29, 0.26, 0.24, 0.22]
+    vals = [0.27, 0.42, 0.17, 0.16, 0.28, 0.37, 0.29, 0.22, 0.23, 0.29]
+    assert watch(losses, vals, early_stopping={"enabled": False}) == []
+
+
 def test_a_loss_that_grows_in_the_first_epochs_means_a_learning_rate_too_high() -> None:
     watcher = hints.CurveWatch(
         session_for(CLEAN, optimizer={"type": "SGD", "lr": 5.0}).project

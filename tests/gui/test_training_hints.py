@@ -32,7 +32,7 @@ def test_a_live_hint_appears_during_a_run_and_its_fix_is_one_undoable_step(
     panel.form.set_value("optimizer", {"type": "SGD", "lr": 1e-6})
     panel.form.set_value("epochs", 500)
     settle(qtbot, window)
-    assert panel.hint_list.keys() == []  # a clean model: no hint before the run
+    assert panel.hint_list.shown_keys() == []  # a clean model: no hint before the run
     with qtbot.waitSignal(panel.runner.run_ended, timeout=60_000):
         qtbot.mouseClick(panel.train_button, LEFT)
         qtbot.waitUntil(
@@ -65,14 +65,14 @@ def test_a_dismissed_hint_stays_hidden_after_reopening(window, qtbot, tmp_path):
     panel = window.training_panel
     window.tabs.setCurrentWidget(panel)
     settle(qtbot, window)
-    qtbot.waitUntil(lambda: panel.hint_list.keys() == ["hint.linear_collapse.0"])
+    qtbot.waitUntil(lambda: panel.hint_list.shown_keys() == ["hint.linear_collapse.0"])
     row = panel.hint_list.rows[0]
     assert "Layers 1 and 2" in row.label.text()
     qtbot.mouseClick(row.dismiss_button, LEFT)
-    qtbot.waitUntil(lambda: panel.hint_list.keys() == [])
+    qtbot.waitUntil(lambda: panel.hint_list.shown_keys() == [])
     assert not panel.hint_list.isVisible()
     window.undo_stack.undo()  # dismissing is a step like any other
-    qtbot.waitUntil(lambda: panel.hint_list.keys() == ["hint.linear_collapse.0"])
+    qtbot.waitUntil(lambda: panel.hint_list.shown_keys() == ["hint.linear_collapse.0"])
     window.undo_stack.redo()
     assert window.save()
     assert json.loads(path.read_text())["hints"]["dismissed"] == [
@@ -81,7 +81,7 @@ def test_a_dismissed_hint_stays_hidden_after_reopening(window, qtbot, tmp_path):
     window.open_path(path, ask=False)
     settle(qtbot, window)
     panel.check()
-    assert panel.hint_list.keys() == []
+    assert panel.hint_list.shown_keys() == []
 
 
 def test_a_run_that_ends_in_nan_says_what_diverged_and_what_to_change(
