@@ -162,10 +162,11 @@ def scaling_hints(x: Any, names: Sequence[str]) -> list[Hint]:
     """Unscaled features whose ranges are :data:`RANGE_RATIO` times apart."""
     import numpy as np
 
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] < 2 or len(x) < 2:
         return []
-    low, high = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+    low = np.nanmin(x, axis=0).astype(np.float64)
+    high = np.nanmax(x, axis=0).astype(np.float64)
     spans = high - low
     live = np.flatnonzero(spans > 0)
     if len(live) < 2:

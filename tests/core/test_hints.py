@@ -259,3 +259,28 @@ def test_a_diverged_run_is_explained_from_its_last_good_weights() -> None:
     assert hint.fix is not None and hint.fix.label == "Lower the learning rate to 30"
     session.apply(hint.fix)
     assert session.project.training.lr == pytest.approx(30.0)
+
+
+def test_a_learning_rate_too_high_kills_relu_units_and_a_clean_run_has_none() -> None:
+    deep = [
+        {"type": "Linear", "out_features": 16},
+        {"type": "ReLU"},
+        {"type": "Linear", "out_features": 16},
+        {"type": "ReLU"},
+        {"type": "Linear", "out_features": 1},
+    ]
+    found = {}
+    for lr in (0.01, 1.0):
+        session = session_for(
+            deep,
+            optimizer={"type": "Adam", "lr": lr},
+            epochs=5,
+            seed=0,
+            early_stopping={"enabled": False},
+        )
+        run = session.prepare_run()
+        result = run.fit()
+        found[lr] = weight_hints.dead_relu_hints(result.model, run.tensors.x_train)
+    assert found[0.01] == []
+    assert [h.key for h in found[1.0]] == ["hint.dead_relu.1", "hint.dead_relu.3"]
+    assert "output 0 for all 100 training samples" in found[1.0][0].message

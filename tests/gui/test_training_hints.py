@@ -105,3 +105,23 @@ def test_a_run_that_ends_in_nan_says_what_diverged_and_what_to_change(
     assert "Lower the learning rate" in text
     qtbot.mouseClick(panel.hint_list.row("hint.diverged").fix_button, LEFT)
     assert window.project.training.lr == 30.0
+
+
+def test_dead_relu_units_are_found_after_a_run_off_the_gui_thread(window, panel, qtbot):
+    panel.form.set_value("optimizer", {"type": "Adam", "lr": 1.0})
+    panel.form.set_value("epochs", 5)
+    window.project.set_value("training.early_stopping.enabled", False)
+    settle(qtbot, window)
+    with qtbot.waitSignal(panel.hints.running_changed, timeout=60_000) as started:
+        qtbot.mouseClick(panel.train_button, LEFT)
+    assert started.args == [True]  # the weights are read in the hints' own thread
+    assert panel.hints.worker_thread is not panel.thread()
+    qtbot.waitUntil(
+        lambda: any(
+            k.startswith("hint.dead_relu.") for k in panel.hint_list.shown_keys()
+        ),
+        timeout=30_000,
+    )
+    row = next(r for r in panel.hint_list.rows if r.hint.key.startswith("hint.dead"))
+    assert "output 0 for all 300 training samples tried" in row.label.text()
+    qtbot.waitUntil(lambda: not panel.hints.running, timeout=10_000)
