@@ -241,6 +241,9 @@ class CurveWatch:
     window: int = 5
     #: overfitting: validation loss this fraction above its best, ``window`` epochs on
     rise: float = 0.1
+    #: a plateau: no ``still`` improvement in this many epochs (Keras's
+    #: ReduceLROnPlateau waits 10)
+    plateau: int = 10
 
     def __post_init__(self) -> None:
         self.loss: list[float] = []
@@ -356,7 +359,7 @@ class CurveWatch:
 
     def _plateau(self) -> Hint | None:
         loss = self.loss
-        k = self.window
+        k = self.plateau
         n = len(loss)
         if n < 2 * k + 1 or "hint.lr_low" in self.fired:
             return None

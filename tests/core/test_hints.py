@@ -209,7 +209,9 @@ def test_overfitting_with_early_stopping_on_offers_dropout() -> None:
 
 
 def test_a_plateau_suggests_a_scheduler() -> None:
-    losses = [0.7, 0.5, 0.4, 0.35, 0.33, 0.32] + [0.32] * 6
+    losses = [0.7, 0.5, 0.4, 0.35, 0.33, 0.32] + [0.32] * 14
+    assert watch(losses) == []  # 14 epochs, not yet 10 past the first 10
+    losses += [0.3199]
     assert watch(losses) == ["hint.plateau"]
     assert watch(losses, scheduler={"type": "StepLR"}) == []
 
@@ -284,3 +286,19 @@ def test_a_learning_rate_too_high_kills_relu_units_and_a_clean_run_has_none() ->
     assert found[0.01] == []
     assert [h.key for h in found[1.0]] == ["hint.dead_relu.1", "hint.dead_relu.3"]
     assert "output 0 for all 100 training samples" in found[1.0][0].message
+
+
+def test_a_clean_seeded_run_gives_no_curve_hint() -> None:
+    from guinet.core.training.callbacks import Callback
+
+    session = session_for(CLEAN, optimizer={"type": "Adam", "lr": 0.01}, epochs=40)
+    watcher = hints.CurveWatch(session.project)
+    fired: list[hints.Hint] = []
+
+    class Watch(Callback):
+        def on_epoch_end(self, trainer: Any, epoch: int, logs: Any) -> None:
+            fired.extend(watcher.update(dict(logs)))
+
+    result = session.prepare_run().fit([Watch()])
+    assert result.epochs_run >= 20
+    assert fired == []
