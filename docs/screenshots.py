@@ -130,6 +130,56 @@ def shoot_training(folder: Path, name: str, size: Size, out: Path) -> Path:
     return path
 
 
+def shoot_hints(name: str, size: Size, out: Path) -> Path:
+    """The overfitting lesson as a teacher sets it up: little noisy data, a big
+    network, no early stopping; the Train page's hints say what happens."""
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    project = window.project
+    project.set_value("data.source.samples", 80)
+    project.set_value("data.source.noise", 0.35)
+    for index in (0, 2):
+        project.model.layers.set_param(index, "out_features", 256)
+    project.set_value("training.early_stopping.enabled", False)
+    project.set_value("training.checkpoint.enabled", False)
+    project.set_value("training.epochs", 300)
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+    wait_for(lambda: window.session.prepared is not None)
+    panel.check()
+    wait_for(lambda: bool(panel.hint_list.shown_keys()))
+    panel.start_training()
+    wait_for(lambda: "hint.overfitting" in panel.hint_list.shown_keys())
+    panel.stop_training()
+    wait_for(lambda: not panel.is_training)
+    QApplication.processEvents()
+    path = out / name
+    window.grab().save(str(path))
+    window.undo_stack.setClean()
+    window.data_panel.stop()
+    window.close()
+    return path
+
+
+def shoot_concepts(name: str, size: Size, out: Path) -> Path:
+    """Help ▸ Concepts, searched for what a first lesson asks about."""
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.concepts_action.trigger()
+    dialog = window.concepts_dialog
+    assert dialog is not None
+    dialog.search.setText("loss")
+    QApplication.processEvents()
+    path = out / name
+    dialog.grab().save(str(path))
+    dialog.close()
+    window.close()
+    return path
+
+
 def write_numbers_csv(folder: Path) -> Path:
     """A small regression table: a house price from its size and age, noisy."""
     import numpy as np
@@ -448,6 +498,9 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
     if only in ("", "train"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_training(Path(folder), "train-early-stop.png", size, out))
+    if only in ("", "hints"):
+        print(shoot_hints("train-hints.png", size, out))
+        print(shoot_concepts("help-concepts.png", size, out))
     if only in ("", "evaluate"):
         with tempfile.TemporaryDirectory() as folder:
             digits = trained_project(Path(folder), None, "digits_cnn.guinet")
@@ -474,8 +527,8 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
 
 
 if __name__ == "__main__":
-    # python docs/screenshots.py [designer|data|train|evaluate|predict|export|looks]:
-    # only those
+    # python docs/screenshots.py [GROUP]: only that group's shots (the names
+    # shoot_all tests `only` against: designer, data, train, hints, …)
     torch_loader.load_now()
     app = create_application()
     for size, out in ((DESKTOP, OUT), (PROJECTOR, OUT / "projector")):

@@ -216,6 +216,12 @@ def _top_level() -> tuple[tuple[str, str], ...]:
             "loss, optimizer, scheduler, batch size, epochs, device, seed, early "
             "stopping and checkpoints (below).",
         ),
+        (
+            "hints.dismissed",
+            "the teaching hints dismissed in this project, by key (e.g. "
+            '`"hint.linear_collapse.0"`, `"hint.overfitting"`); left out, every '
+            "hint shows.",
+        ),
     )
 
 

@@ -28,6 +28,9 @@ from guinet.core.sections import UNSET
 from guinet.core.training.config import TrainingSpec
 
 FORMAT_VERSION = 1
+#: Sections kept as plain JSON that :meth:`Project.set_value` may edit: ``hints``
+#: (``{"dismissed": [hint keys]}``, see guinet.core.hints).
+FREE_SECTIONS = ("hints",)
 SUFFIX = ".guinet"
 #: The largest project file guinet reads. A real one is a few kilobytes (ten
 #: thousand layers, the most a model may have, write about 2 MB); parsing a
@@ -176,8 +179,28 @@ class Project:
             self.set_data(data.with_value(rest, value) if rest else value)
         elif section == "training":
             self.set_training(self.training.with_value(rest, value))
+        elif section in FREE_SECTIONS and rest:
+            self._set_free(section, rest, value)
         else:
             raise KeyError(f"no project section {section!r} to set")
+
+    def _set_free(self, section: str, keys: tuple[str, ...], value: Any) -> None:
+        """Set a key of a section the project keeps as plain JSON (``hints``)."""
+        from guinet.core.sections import UNSET
+
+        node = self._raw.setdefault(section, {})
+        if not isinstance(node, dict):
+            node = self._raw[section] = {}
+        for key in keys[:-1]:
+            child = node.setdefault(key, {})
+            if not isinstance(child, dict):
+                child = node[key] = {}
+            node = child
+        if value is UNSET:
+            node.pop(keys[-1], None)
+        else:
+            node[keys[-1]] = copy.deepcopy(value)
+        self.changed.emit()
 
     # -- dict form ------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from guinet.core.concepts import tooltip
 from guinet.core.data import DataError
 from guinet.core.data.sources import source_kind
 from guinet.core.data.spec import DATA_PARAMS, SPLIT_PARAMS, DataSpec
@@ -74,10 +75,14 @@ class PreparationForm(QGroupBox):
         form = QFormLayout(self)
         self.target = QComboBox()
         guard(self.target)
+        self.target.setToolTip(tooltip("target", DataSpec.declared("target").help))
         self.target.activated.connect(self._on_target_chosen)
         form.addRow(DataSpec.declared("target").title, self.target)
         self.features = QListWidget()
         self.features.setMaximumHeight(110)
+        self.features.setToolTip(
+            tooltip("features", DataSpec.declared("features").help)
+        )
         self.features.itemChanged.connect(self._on_feature_toggled)
         form.addRow(DataSpec.declared("features").title, self.features)
         self.options = ParamForm(
@@ -190,6 +195,9 @@ class SplitForm(QGroupBox):
         line = QLineEdit()
         line.setReadOnly(True)
         line.setPlaceholderText("split from the data")
+        line.setToolTip(
+            "A separate file for these rows, instead of a share of the data above"
+        )
         browse = QPushButton("…")
         browse.setToolTip("Choose a file")
         browse.setFixedWidth(32)

@@ -112,6 +112,10 @@ class SourceForm(QGroupBox):
             elif self.kind.findData(FILE) < 0:
                 self.kind.addItem("File", FILE)
         self.kind.setPlaceholderText("Choose the data…")
+        self.kind.setToolTip(
+            "Where the data comes from: a dataset that comes with guinet, a file "
+            "(CSV, spreadsheet, NumPy) or a folder of images"
+        )
         self.kind.activated.connect(self._on_kind_chosen)
         form.addRow("Kind", self.kind)
 
@@ -122,6 +126,10 @@ class SourceForm(QGroupBox):
             self.dataset.setItemData(
                 self.dataset.count() - 1, spec.description, Qt.ItemDataRole.ToolTipRole
             )
+        self.dataset.setToolTip(
+            "A small dataset that comes with guinet; each one shows a different "
+            "lesson (point at an entry for what it holds)"
+        )
         self.dataset.activated.connect(self._on_dataset_chosen)
         self.dataset_about = QLabel()
         self.dataset_about.setObjectName("help")
@@ -137,6 +145,10 @@ class SourceForm(QGroupBox):
 
         self.path = QLineEdit()
         self.path.setPlaceholderText("Choose a file or drop one on the window")
+        self.path.setToolTip(
+            "The data file; saved relative to the project file, so the two can "
+            "move together"
+        )
         self.path.editingFinished.connect(self._on_path_typed)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self.browse)

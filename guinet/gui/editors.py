@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from guinet.core.concepts import tooltip
 from guinet.core.params import Param, ParamError
 from guinet.gui.wheel_guard import guard
 
@@ -93,7 +94,7 @@ class ParamEditor(QWidget):
     def _add(self, widget: QWidget) -> None:
         self._layout.addWidget(widget)
         self._layout.addWidget(self.error)
-        widget.setToolTip(self.param.help)
+        widget.setToolTip(tooltip(self.param.name, self.param.help))
 
     @Slot(object)
     def _emit(self, value: Any) -> None:

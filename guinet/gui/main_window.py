@@ -32,6 +32,7 @@ from guinet._resources import example_projects, example_title, resource
 
 if TYPE_CHECKING:
     from guinet.core.project import Project
+    from guinet.gui.concepts_dialog import ConceptsDialog
     from guinet.gui.designer import ModelDesigner
     from guinet.gui.evaluate_panel import EvaluatePanel
     from guinet.gui.export_dialog import ExportDialog
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowIcon(QIcon(str(resource("icons", "guinet.svg"))))
         self.undo_stack = QUndoStack(self)
+        self.concepts_dialog: ConceptsDialog | None = None
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -363,6 +365,12 @@ class MainWindow(QMainWindow):
         self.view_controls.add_menus(bar)
         help_menu = bar.addMenu("&Help")
         self.view_controls.add_help(help_menu)
+        self.concepts_action = self._action(
+            "&Concepts",
+            self.show_concepts,
+            tip="What epoch, batch, learning rate, dropout... mean, in a sentence",
+        )
+        help_menu.addAction(self.concepts_action)
         help_menu.addAction(self._action("&About guinet", self._about))
 
     # -- project binding ----------------------------------------------------------
@@ -615,6 +623,16 @@ class MainWindow(QMainWindow):
         else:
             self.tabs.setCurrentWidget(self.data_panel)
             self.data_panel.open_file(path)
+
+    def show_concepts(self) -> None:
+        """Help ▸ Concepts: the glossary every tooltip reads, searchable."""
+        from guinet.gui.concepts_dialog import ConceptsDialog
+
+        if self.concepts_dialog is None:
+            self.concepts_dialog = ConceptsDialog(self)
+        self.concepts_dialog.show()
+        self.concepts_dialog.raise_()
+        self.concepts_dialog.search.setFocus()
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from guinet.core.concepts import tooltip
 from guinet.core.params import Param
 from guinet.gui.editors import BoolEditor, ParamEditor, make_editor
 
@@ -66,6 +67,9 @@ class ParamForm(QWidget):
         self.more = QToolButton()
         self.more.setObjectName("moreOptions")
         self.more.setCheckable(True)
+        self.more.setToolTip(
+            "Show the rarer settings, which most runs leave as they are"
+        )
         self.more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.more.setAutoRaise(True)
         self.more.toggled.connect(self.show_advanced)
@@ -107,7 +111,7 @@ class ParamForm(QWidget):
                 help_label.setObjectName("help")
                 box.addWidget(help_label)
             label = QLabel(param.name if self.names else param.title)
-            label.setToolTip(param.help)
+            label.setToolTip(tooltip(param.name, param.help))
             self.form.addRow(label, field)
             self.rows[param.name] = field
         self.show_advanced(self.more.isChecked())

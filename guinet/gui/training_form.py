@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from guinet.core.concepts import tooltip
 from guinet.core.sections import UNSET, ComponentSlot, Section
 from guinet.core.training.config import COMPONENTS, SETTINGS, TrainingSpec
 from guinet.gui.commands import set_field
@@ -127,7 +128,7 @@ class ComponentBox(QGroupBox):
             default=12,
         )
         self.combo.setMinimumContentsLength(longest + len("auto — "))
-        self.combo.set_help(slot.help)
+        self.combo.set_help(tooltip(slot.name, slot.help))
         if slot.optional:
             self.combo.addItem(slot.auto_label or slot.none_label, None)
         for key, declared in self.registry.items():
@@ -223,10 +224,10 @@ class TrainingForm(QWidget):
         self.device = QComboBox()
         guard(self.device)
         self.device.setObjectName("device")
-        self.device.setToolTip(DEVICE.help)
+        self.device.setToolTip(tooltip(DEVICE.name, DEVICE.help))
         self.device.activated.connect(self._on_device_chosen)
         device_label = QLabel(DEVICE.title)
-        device_label.setToolTip(DEVICE.help)
+        device_label.setToolTip(self.device.toolTip())
         self.run.form.insertRow(2, device_label, self.device)
         run_layout = QVBoxLayout(run_box)
         run_layout.addWidget(self.run)

@@ -12,7 +12,9 @@ The page is assembled from parts that each own one thing:
 * :class:`~guinet.gui.training_checkpoints.CheckpointController` — the
   Checkpoints tab: load, resume, branch;
 * above the plots, the session's :meth:`~guinet.core.session.Session.preflight`
-  findings: every error at once, each with its Fix, and the notes.
+  findings: every error at once, each with its Fix, and the notes;
+* under them, :class:`~guinet.gui.training_hints.HintController`'s teaching
+  hints (the model's, the live curves', the finished run's weights').
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ from guinet.gui.training_checkpoints import CheckpointController
 from guinet.gui.training_checks import NoteList, ProblemList, finding_text
 from guinet.gui.training_controls import RunControls
 from guinet.gui.training_form import TrainingForm
+from guinet.gui.training_hints import HintController, HintList
 from guinet.gui.training_log import RunLog
 from guinet.gui.training_run import RunController
 
 if TYPE_CHECKING:
+    from guinet.core.hints import Hint
     from guinet.core.project import Project
     from guinet.core.session import Fix, Session
 
@@ -91,6 +95,10 @@ class TrainingPanel(QWidget):
         self.checkpoint_actions.weights_loaded.connect(self.status_message)
         self.checkpoint_actions.notes_changed.connect(self.notes.show_notes)
         self.problems.fix_requested.connect(self.apply_fix)
+        self.hints = HintController(session, self.runner, self)
+        self.hints.hints_changed.connect(self.hint_list.show_hints)
+        self.hint_list.fix_requested.connect(self.apply_hint_fix)
+        self.hint_list.dismiss_requested.connect(self.dismiss_hint)
 
         session.project_changed.connect(self._on_project_bound)
         session.changed.connect(self._on_session_changed)
@@ -109,6 +117,7 @@ class TrainingPanel(QWidget):
         self.controls = RunControls()
         self.problems = ProblemList()
         self.notes = NoteList()
+        self.hint_list = HintList()
         self.curves = TrainingCurves()
         curves_box = QWidget()
         curves_box.setObjectName("curvesBox")
@@ -139,6 +148,7 @@ class TrainingPanel(QWidget):
         right_layout.addWidget(self.controls)
         right_layout.addWidget(self.problems)
         right_layout.addWidget(self.notes)
+        right_layout.addWidget(self.hint_list)
         right_layout.addWidget(plots_and_log, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -249,6 +259,7 @@ class TrainingPanel(QWidget):
         if not self.problem_text and problems:
             self.problem_text = problems[0][0]
         self.problems.show_problems(problems)
+        self.hints.check_model(torch_ready and findings.ok)
         self.checkpoint_actions.update_fit()
         if not self.is_training:
             self.notes.show_notes([f.message for f in findings if f.severity == "note"])
@@ -264,6 +275,20 @@ class TrainingPanel(QWidget):
     def apply_fix(self, fix: Fix) -> None:
         """One undoable step; the page checks again once the project changed."""
         commands.apply_fix(self.undo_stack, self.session.project, fix)
+
+    @Slot(object)
+    def apply_hint_fix(self, fix: Fix) -> None:
+        """A hint's fix: one undoable step; a run's hint is then done with."""
+        self.apply_fix(fix)
+        self.hints.forget(fix)
+
+    @Slot(object)
+    def dismiss_hint(self, hint: Hint) -> None:
+        """Hide ``hint`` for good (the project file keeps it); Ctrl+Z undoes it."""
+        from guinet.core.hints import dismiss_fix
+
+        self.apply_fix(dismiss_fix(self.session.project, hint))
+        self.hints.publish()
 
     # -- commands ----------------------------------------------------------------------
     @Slot()
@@ -288,6 +313,7 @@ class TrainingPanel(QWidget):
 
     def stop_training(self, timeout_ms: int = 60_000) -> bool:
         """Stop a run and wait for its thread (closing, another project)."""
+        self.hints.stop()
         return self.run.abort(timeout_ms)
 
     def load_weights(self, path: str) -> bool:
