@@ -136,9 +136,14 @@ def dense_layout(
             if folded is not None:
                 activation = f"{activation} → {folded}" if activation else folded
             layers[-1] = UnitLayer(
-                last.title, last.size, last.shown, last.names, activation, index,
+                last.title,
+                last.size,
+                last.shown,
+                last.names,
+                activation,
+                index,
                 last.linear,
-            )  # fmt: skip
+            )
     return DenseLayout(tuple(layers))
 
 
@@ -275,8 +280,9 @@ def conv_views(
     for i, view in enumerate(views):
         conv = _convs(model)[i]
         filters = conv.weight.detach().cpu().numpy()[:max_channels]
-        views[i] = ConvView(view.title, view.channels, filters.copy(), view.maps,
-                            view.activation)  # fmt: skip
+        views[i] = ConvView(
+            view.title, view.channels, filters.copy(), view.maps, view.activation
+        )
     return views
 
 

@@ -100,8 +100,10 @@ class NetworkSource:
 class StepResult:
     """One sample's forward pass and one optimizer step on it.
 
-    ``sums[i]``/``values[i]`` are the weighted sums and the activations of
-    every unit of unit layer ``i`` (the input's sums are its values);
+    ``output``/``loss`` are before the step, ``output_after``/``loss_after``
+    the same sample's after it. ``sums[i]``/``values[i]`` are the weighted
+    sums and the activations of every unit of unit layer ``i`` (the input's
+    sums are its values);
     ``gradients``/``updates`` map each trained parameter's state-dict key to
     its gradient and its change (new − old) in the step.
     """
@@ -114,6 +116,8 @@ class StepResult:
     values: tuple[np.ndarray, ...]
     output: np.ndarray
     target: np.ndarray
+    output_after: np.ndarray
+    loss_after: float
     gradients: dict[str, np.ndarray]
     updates: dict[str, np.ndarray]
     notes: tuple[str, ...]
@@ -153,6 +157,9 @@ def inside_step(
         for key, p in params.items()
     }
     optimizer.step()
+    with torch.no_grad():
+        output_after = model(x).numpy()[0]
+        loss_after = float(loss_fn(trained(x), y))
     updates = {key: (params[key].detach() - old[key]).numpy() for key in params}
     declared = OPTIMIZERS[source.optimizer.type]
     settings = declared.arguments(source.optimizer.params)
@@ -164,8 +171,10 @@ def inside_step(
         lr,
         tuple(sums),
         tuple(values),
-        model(x).detach().numpy()[0],
+        values[-1],
         y.detach().numpy().reshape(-1),
+        output_after,
+        loss_after,
         {key: g.numpy() for key, g in gradients.items()},
         updates,
         _notes(source, model, settings),
@@ -198,8 +207,8 @@ def _notes(
     kind = source.optimizer.type
     lr = settings.get("lr")
     notes = [
-        f"This step uses this one sample; training averages the gradient over "
-        f"a batch of {source.batch_size} samples."
+        f"The step uses this one sample; training averages the gradient over "
+        f"a batch of {source.batch_size}."
     ]
     if (
         kind == "SGD"
@@ -214,10 +223,9 @@ def _notes(
         )
     else:
         notes.append(
-            f"{kind} does not move a weight by lr × gradient: it scales each "
-            "gradient by running averages of past gradients (here a fresh "
-            f"optimizer, so its first step is about lr = {lr:g} in size per "
-            "weight, whatever the gradient's size)."
+            f"{kind} does not move a weight by lr × gradient: it divides by a "
+            "running average of past gradients (a fresh one here, so each "
+            f"weight moves about lr = {lr:g}, whatever its gradient's size)."
         )
     kinds = {type(m).__name__ for m in model.modules()}
     if kinds & {"Dropout", "AlphaDropout", "BatchNorm1d"}:

@@ -57,9 +57,11 @@ def test_a_2_4_1_mlp_is_described_unit_by_unit() -> None:
 
 def test_a_wide_layer_is_summarised() -> None:
     model = torch.nn.Sequential(
-        torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Dropout(0.2),
+        torch.nn.Linear(2, 64),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.2),
         torch.nn.Linear(64, 3),
-    )  # fmt: skip
+    )
     layout = dense_layout(model)
     assert layout is not None
     wide = layout.layers[1]
@@ -72,8 +74,9 @@ def test_a_wide_layer_is_summarised() -> None:
 
 
 def test_conv_and_embedding_models_have_no_dense_layout() -> None:
-    conv = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(),
-                               torch.nn.Linear(2 * 6 * 6, 3))  # fmt: skip
+    conv = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(), torch.nn.Linear(2 * 6 * 6, 3)
+    )
     assert dense_layout(conv) is None
     assert is_cnn(conv)
     assert dense_layout(torch.nn.Sequential(torch.nn.ReLU())) is None
@@ -100,9 +103,13 @@ def test_activation_maps_are_the_hidden_layer_over_the_grid() -> None:
 def test_conv_filters_and_feature_maps() -> None:
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 20, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(20, 4, 3), torch.nn.Flatten(), torch.nn.Linear(4 * 2 * 2, 3),
-    )  # fmt: skip
+        torch.nn.Conv2d(1, 20, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(20, 4, 3),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 2 * 2, 3),
+    )
     x = torch.randn(1, 8, 8)
     views = conv_views(model, x, max_channels=16)
     assert [v.title for v in views] == ["Conv2d 1", "Conv2d 2"]
@@ -165,6 +172,9 @@ def test_one_step_has_autograds_gradients_and_the_optimizers_update(
     )
     old = {k: p.detach().clone() for k, p in copy.named_parameters()}
     step.step()
+    with torch.no_grad():
+        after = torch.nn.CrossEntropyLoss()(copy(x), y).item()
+    assert result.loss_after == pytest.approx(after, rel=1e-5)
     for key, param in copy.named_parameters():
         np.testing.assert_allclose(
             result.updates[key],
