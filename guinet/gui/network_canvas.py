@@ -78,12 +78,6 @@ class DensePicture:
     step: StepResult | None = None
 
 
-def _width(value: float, largest: float) -> float:
-    if largest <= 0:
-        return MIN_LINE
-    return MIN_LINE + (MAX_LINE - MIN_LINE) * min(1.0, abs(value) / largest)
-
-
 class DenseCanvas(QWidget):
     """Units and weights of a small dense network (see the module doc)."""
 
@@ -145,6 +139,21 @@ class DenseCanvas(QWidget):
         update = step.updates[f"{layer.linear}.weight"]
         return update[np.ix_(list(layer.shown), list(before.shown))]
 
+    def line_widths(self) -> list[np.ndarray]:
+        """Each line's width in pixels, per pair of unit layers: the size of
+        what it shows against the largest shown (all lines share one scale)."""
+        if self.picture is None:
+            return []
+        blocks = [self.edge_values(i) for i in range(len(self.picture.diagram.weights))]
+        largest = max((float(np.abs(b).max()) for b in blocks if b.size), default=0.0)
+        if largest <= 0:
+            return [np.full(b.shape, MIN_LINE) for b in blocks]
+        return [MIN_LINE + (MAX_LINE - MIN_LINE) * np.abs(b) / largest for b in blocks]
+
+    def unit_centre(self, layer: int, unit: int) -> QPointF:
+        """Where the ``unit``-th drawn unit of unit layer ``layer`` is drawn."""
+        return self._centres[layer][unit]
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -155,7 +164,7 @@ class DenseCanvas(QWidget):
             return
         diagram = self.picture.diagram
         blocks = [self.edge_values(i) for i in range(len(diagram.weights))]
-        largest = max((float(np.abs(b).max()) for b in blocks if b.size), default=0.0)
+        widths = self.line_widths()
         for i, block in enumerate(blocks):
             for row, end in enumerate(self._centres[i + 1]):
                 for col, start in enumerate(self._centres[i]):
@@ -163,7 +172,7 @@ class DenseCanvas(QWidget):
                     colour = QColor(POSITIVE if value >= 0 else NEGATIVE)
                     colour.setAlpha(200)
                     pen = QPen(colour)
-                    pen.setWidthF(_width(value, largest))
+                    pen.setWidthF(float(widths[i][row, col]))
                     painter.setPen(pen)
                     painter.drawLine(start, end)
         font = QFont(self.font())
