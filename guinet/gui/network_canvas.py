@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
     QImage,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPen,
 )
@@ -51,6 +50,19 @@ def diverging(values: np.ndarray, scale: float) -> np.ndarray:
     rgb = np.where(t >= 0, white + (pos - white) * t, white + (neg - white) * -t)
     alpha = np.full(values.shape + (1,), 255.0)
     return np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)
+
+
+def round_image(rgba: np.ndarray) -> np.ndarray:
+    """``rgba`` with the corners outside its inscribed circle transparent, so
+    a unit's map is drawn round without a (slow) clip path."""
+    h, w = rgba.shape[:2]
+    yy, xx = np.mgrid[:h, :w]
+    outside = ((yy + 0.5 - h / 2) / (h / 2)) ** 2 + (
+        (xx + 0.5 - w / 2) / (w / 2)
+    ) ** 2 > 1
+    out = rgba.copy()
+    out[outside, 3] = 0
+    return out
 
 
 def greys(values: np.ndarray) -> np.ndarray:
@@ -163,18 +175,20 @@ class DenseCanvas(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
             return
         diagram = self.picture.diagram
-        blocks = [self.edge_values(i) for i in range(len(diagram.weights))]
-        widths = self.line_widths()
-        for i, block in enumerate(blocks):
+        # lines grouped by colour and width: a few pens and one drawLines call
+        # each, thin first so the heavy weights lie on top
+        groups: dict[tuple[bool, int], list[QLineF]] = {}
+        for i, widths in enumerate(self.line_widths()):
+            block = self.edge_values(i)
             for row, end in enumerate(self._centres[i + 1]):
                 for col, start in enumerate(self._centres[i]):
-                    value = float(block[row, col])
-                    colour = QColor(POSITIVE if value >= 0 else NEGATIVE)
-                    colour.setAlpha(200)
-                    pen = QPen(colour)
-                    pen.setWidthF(float(widths[i][row, col]))
-                    painter.setPen(pen)
-                    painter.drawLine(start, end)
+                    key = (bool(block[row, col] >= 0), round(2 * widths[row, col]))
+                    groups.setdefault(key, []).append(QLineF(start, end))
+        for (positive, width), lines in sorted(groups.items(), key=lambda g: g[0][1]):
+            pen = QPen(POSITIVE if positive else NEGATIVE)
+            pen.setWidthF(width / 2)
+            painter.setPen(pen)
+            painter.drawLines(lines)
         font = QFont(self.font())
         font.setBold(True)
         painter.setFont(font)
@@ -184,18 +198,12 @@ class DenseCanvas(QWidget):
             for u, centre in enumerate(centres):
                 circle = QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
                 images = self._images[c] if c < len(self._images) else []
-                if u < len(images):
-                    path = QPainterPath()
-                    path.addEllipse(circle)
-                    painter.save()
-                    painter.setClipPath(path)
+                if u < len(images):  # round already: see round_image
                     painter.drawImage(circle, images[u])
-                    painter.restore()
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
                 else:
                     painter.setBrush(QColor("#f4f4f4"))
                 painter.setPen(QPen(QColor("#333"), 2))
-                if u < len(images):
-                    painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawEllipse(circle)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 self._unit_label(painter, c, u, centre)

@@ -38,6 +38,7 @@ from guinet.gui.network_canvas import (
     DensePicture,
     diverging,
     greys,
+    round_image,
 )
 from guinet.gui.tasks import BackgroundTask
 
@@ -94,7 +95,9 @@ def _compute(job: _Job) -> object:
             maps = activation_maps(model, layout, job.grid)
             for layer_maps in maps:
                 scale = float(np.abs(layer_maps).max()) if layer_maps.size else 1.0
-                picture.maps.append([diverging(m, scale) for m in layer_maps])
+                picture.maps.append(
+                    [round_image(diverging(m, scale)) for m in layer_maps]
+                )
         if job.step:
             x, y = job.source.sample(job.sample)
             picture.step = inside_step(job.source, job.state, layout, x, y)
