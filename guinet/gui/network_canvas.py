@@ -3,8 +3,9 @@
 :class:`DenseCanvas` paints units as circles in columns and weights as lines
 whose colour is the sign (blue positive, orange negative, as in TensorFlow
 Playground) and whose width is the size, thick enough for a projector; for
-2-D data each unit holds its activation map. In step mode the lines show the
-step's update instead and each unit its value. Hovering a unit or a line
+2-D data each unit holds its activation map. In step mode a line's width is
+its weight's gradient and its colour the way the step moved it, and each
+unit shows its value. Hovering a unit or a line
 shows its numbers. :class:`ConvCanvas` paints each conv layer's filters and
 the feature maps of one input. Both only draw what they are given: the
 numbers and the map images are computed off the GUI thread
@@ -140,7 +141,9 @@ class DenseCanvas(QWidget):
     # -- painting ------------------------------------------------------------------
     def edge_values(self, i: int) -> np.ndarray:
         """What the lines between unit layers ``i`` and ``i + 1`` show: the
-        weights, or in step mode each weight's update."""
+        weights; in step mode each weight's gradient, its size as the width
+        and, as the colour, the way the step moved the weight (the sign of
+        the update — for SGD the opposite of the gradient's)."""
         assert self.picture is not None
         step = self.picture.step
         weights = self.picture.diagram.weights[i]
@@ -148,8 +151,10 @@ class DenseCanvas(QWidget):
             return weights
         layer = self.picture.diagram.layers[i + 1]
         before = self.picture.diagram.layers[i]
-        update = step.updates[f"{layer.linear}.weight"]
-        return update[np.ix_(list(layer.shown), list(before.shown))]
+        cells = np.ix_(list(layer.shown), list(before.shown))
+        grad = step.gradients[f"{layer.linear}.weight"][cells]
+        update = step.updates[f"{layer.linear}.weight"][cells]
+        return np.abs(grad) * np.where(update < 0, -1.0, 1.0)
 
     def line_widths(self) -> list[np.ndarray]:
         """Each line's width in pixels, per pair of unit layers: the size of

@@ -52,8 +52,9 @@ REFRESH_MS = 150
 LEGEND = (
     "Backpropagation: the loss's gradient flows back from the output layer by "
     "layer (the chain rule), giving each weight ∂loss/∂w; the optimizer moves "
-    "each weight against it. Lines: the updates (blue up, orange down); "
-    "numbers: each unit's value. Hover for the gradient and the update."
+    "each weight against it. Lines: width the gradient's size, colour where "
+    "the step moved the weight (blue up, orange down); numbers: each unit's "
+    "value. Hover for the numbers."
 )
 LIVE_LEGEND = (
     "Lines: weights (blue positive, orange negative, width their size). "

@@ -145,6 +145,12 @@ def test_inside_one_step_shows_the_cores_loss_gradients_and_updates(
     update = expected.updates["4.weight"][row, 0]
     assert f"gradient ∂loss/∂w = {grad:+.4g}" in text
     assert f"update (new − old) = {update:+.4g}" in text
+    # the widths follow the gradients' sizes
+    widths = canvas.line_widths()[2]
+    grads = np.abs(expected.gradients["4.weight"][:, :12])
+    assert np.unravel_index(widths.argmax(), widths.shape) == np.unravel_index(
+        grads.argmax(), grads.shape
+    )
     # back to Live: the legend and the weights come back
     qtbot.mouseClick(view.step_mode, LEFT)
     assert not view.step_button.isVisible() and view.loss_label.text() == ""
