@@ -130,10 +130,8 @@ def dense_layout(
         else:
             last = layers[-1]
             folded = _name(module)
-            if folded in _SKIPPED:
-                folded = None
             activation = last.activation
-            if folded is not None:
+            if folded not in _SKIPPED:
                 activation = f"{activation} → {folded}" if activation else folded
             layers[-1] = UnitLayer(
                 last.title,
@@ -149,10 +147,14 @@ def dense_layout(
 
 def describe_network(model: torch.nn.Sequential, layout: DenseLayout) -> NetworkDiagram:
     """The weights and biases ``layout`` draws, read from ``model``."""
+    import torch
+
     weights: list[np.ndarray] = []
     biases: list[np.ndarray | None] = []
     for before, layer in zip(layout.layers, layout.layers[1:], strict=False):
+        assert layer.linear is not None
         linear = model[layer.linear]
+        assert isinstance(linear, torch.nn.Linear)
         rows = list(layer.shown)
         cols = list(before.shown)
         weight = linear.weight.detach().cpu().numpy()

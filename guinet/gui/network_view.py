@@ -17,7 +17,7 @@ gradient and the update of each weight.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -283,7 +283,7 @@ class NetworkView(QWidget):
 
     @Slot(object)
     def _on_computed(self, result: object) -> None:
-        job, picture = result  # type: ignore[misc]
+        job, picture = cast("tuple[_Job, Any]", result)
         if job.source is not self.source:
             return  # computed for a run or project that is gone
         when = (
