@@ -154,3 +154,35 @@ def test_inside_one_step_shows_the_cores_loss_gradients_and_updates(
     # back to Live: the legend and the weights come back
     qtbot.mouseClick(view.step_mode, LEFT)
     assert not view.step_button.isVisible() and view.loss_label.text() == ""
+
+
+def test_a_cnn_shows_filters_and_the_chosen_samples_feature_maps(window, qtbot) -> None:
+    window.resize(1180, 660)
+    window.open_example(resource("examples", "digits_cnn.guinet"))
+    window.tabs.setCurrentWidget(window.training_panel)
+    panel = window.training_panel
+    panel.bottom_tabs.setCurrentWidget(panel.network)
+    settle(qtbot, window)
+    panel.form.set_value("epochs", 1)
+    view = panel.network
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=60_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
+    qtbot.waitUntil(lambda: view.status.text().startswith("Weights after epoch 1;"))
+    assert view.stack.currentWidget() is not view.dense
+    picture = view.conv.picture
+    assert [v.title for v in picture.views] == ["Conv2d 1", "Conv2d 2"]
+    assert picture.views[0].filters.shape == (16, 1, 3, 3)
+    np.testing.assert_array_equal(
+        picture.views[0].filters, view.state["0.weight"][:16].numpy()
+    )
+    first_maps = picture.views[0].maps.copy()
+    # another test sample: its own feature maps
+    with qtbot.waitSignal(view.view_updated, timeout=10_000):
+        view.sample.selectAll()
+        qtbot.keyClicks(view.sample, "7")
+    assert "test sample 7" in view.status.text()
+    assert not np.allclose(view.conv.picture.views[0].maps, first_maps)
+    rect = view.conv._tiles[0][0]  # noqa: SLF001 - where the first filter lies
+    qtbot.mouseMove(view.conv, rect.center().toPoint())
+    qtbot.waitUntil(lambda: view.conv.hover_text.startswith("Conv2d 1, filter 1"))
+    panel.network.stop()
