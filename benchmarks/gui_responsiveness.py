@@ -3,10 +3,11 @@
 A 10 ms QTimer runs in the GUI thread; its lateness (time between ticks minus
 10 ms) is recorded first with the window idle and then while the Train page
 trains a small MLP at batch size 10 on the CPU in its worker thread, with the
-live curves drawing. Prints p50/p99/max of both and the training throughput
+live curves drawing (``--network``: and the network view, in front, drawing
+each unit's activation map live). Prints p50/p99/max of both and the training throughput
 (target: p99 lateness under 50 ms while training).
 
-    python benchmarks/gui_responsiveness.py [--seconds 4]
+    python benchmarks/gui_responsiveness.py [--seconds 4] [--network]
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def describe(name: str, late: np.ndarray) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument(
+        "--network",
+        action="store_true",
+        help="with the Train page's network view in front, drawing live",
+    )
     args = parser.parse_args()
 
     from guinet._resources import resource
@@ -93,6 +99,8 @@ def main() -> None:
     )
     panel = window.training_panel
     window.tabs.setCurrentWidget(panel)
+    if args.network:
+        panel.bottom_tabs.setCurrentWidget(panel.network)
     run_for(1.0)  # let the data page prepare the data
 
     probe = LatenessProbe()

@@ -6,7 +6,8 @@ weights — for 2-D data each unit with its activation map over the plane —
 or a CNN's filters and the feature maps of a chosen test sample. Copies
 arrive faster than they are worth drawing; the view keeps only the latest
 and computes the next picture off the GUI thread when the previous one is
-done (latest wins), so drawing never holds up the window or the run.
+done (latest wins), so drawing never holds up the window or the run; a
+view behind another tab computes nothing until it is shown.
 
 "Inside one step" runs one sample through a copy of the weights, the
 project's loss and one step of its optimizer (:mod:`guinet.core.network_step`)
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -55,6 +57,11 @@ LEGEND = (
     "each weight against it. Lines: width the gradient's size, colour where "
     "the step moved the weight (blue up, orange down); numbers: each unit's "
     "value. Hover for the numbers."
+)
+CONV_LEGEND = (
+    "Filters: each conv layer's kernels (averaged over its input channels; blue "
+    "positive, orange negative). Feature maps: where each filter responds in "
+    "the chosen test sample (white strongest)."
 )
 LIVE_LEGEND = (
     "Lines: weights (blue positive, orange negative, width their size). "
@@ -230,7 +237,14 @@ class NetworkView(QWidget):
         self.state, self.epoch, self.batch = state, epoch, batch
         if self.step_mode.isChecked():
             return  # the step shown stays until the person goes back to Live
+        if not self.isVisible():
+            return  # hidden behind another tab: drawn when shown (showEvent)
         self._queue(step=False)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self.state is not None and not self.step_mode.isChecked():
+            self._queue(step=False)
 
     def _queue(self, step: bool) -> None:
         if self.state is None or not self._ensure_source():
@@ -291,6 +305,12 @@ class NetworkView(QWidget):
             if job.batch is None
             else (f"epoch {job.epoch + 1}, batch {job.batch}")
         )
+        conv = isinstance(picture, ConvPicture)
+        self.step_mode.setVisible(not conv)  # one step is drawn for dense nets
+        if conv:
+            self.legend.setText(CONV_LEGEND)
+        elif not self.step_mode.isChecked():
+            self.legend.setText(LIVE_LEGEND)
         if isinstance(picture, ConvPicture):
             self.stack.setCurrentIndex(1)
             self.conv.show_picture(picture)

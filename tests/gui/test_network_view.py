@@ -169,6 +169,8 @@ def test_a_cnn_shows_filters_and_the_chosen_samples_feature_maps(window, qtbot) 
         qtbot.mouseClick(panel.train_button, LEFT)
     qtbot.waitUntil(lambda: view.status.text().startswith("Weights after epoch 1;"))
     assert view.stack.currentWidget() is not view.dense
+    assert not view.step_mode.isVisible()  # one step is for dense networks
+    assert view.legend.text().startswith("Filters:")
     picture = view.conv.picture
     assert [v.title for v in picture.views] == ["Conv2d 1", "Conv2d 2"]
     assert picture.views[0].filters.shape == (16, 1, 3, 3)
