@@ -16,7 +16,7 @@ computing a view never changes what a run in another thread draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +44,7 @@ class NetworkSource:
     plan: LossPlan | None
     optimizer: ComponentSpec
     batch_size: int
+    _copy: torch.nn.Sequential | None = field(default=None, repr=False)
 
     @classmethod
     def from_session(cls, session: Session) -> NetworkSource:
@@ -74,6 +75,16 @@ class NetworkSource:
             model.load_state_dict(state)
         model.eval()
         return model
+
+    def reused(self, state: State) -> torch.nn.Sequential:
+        """:meth:`model` with ``state``, built once and refilled after: for
+        one thread drawing copy after copy (building costs far more than
+        filling)."""
+        if self._copy is None:
+            self._copy = self.model(state)
+        else:
+            self._copy.load_state_dict(state)
+        return self._copy
 
     def sample(
         self, index: int, split: str = "test"

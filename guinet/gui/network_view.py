@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from guinet.core.session import Session
 
 #: At most this many pictures a second are computed (the newest copy wins).
-REFRESH_MS = 150
+REFRESH_MS = 200
 LEGEND = (
     "Backpropagation: the loss's gradient flows back from the output layer by "
     "layer (the chain rule), giving each weight ∂loss/∂w; the optimizer moves "
@@ -93,7 +93,7 @@ def _compute(job: _Job) -> object:
     )
     from guinet.core.network_step import inside_step
 
-    model = job.source.model(job.state)
+    model = job.source.reused(job.state)
     names = job.source.prepared.feature_names
     layout = dense_layout(model, names)
     if layout is not None:
