@@ -143,7 +143,8 @@ class NetworkView(QWidget):
         self.batch: int | None = None
         self.step_result: Any = None
         self._pending: _Job | None = None
-        self._drawn_step = False
+        self._grid_of: NetworkSource | None = None
+        self._grid_cache: Grid | None = None
         self.task = BackgroundTask("network-view", self)
         self.task.succeeded.connect(self._on_computed)
         self.task.failed.connect(self._on_failed)
@@ -276,12 +277,16 @@ class NetworkView(QWidget):
         return True
 
     def _grid(self) -> Grid | None:
+        """The plane the maps cover (2-D data only), once per source."""
         from guinet.core.network import Grid
 
-        prepared = self.source.prepared if self.source else None
-        if prepared is None or tuple(prepared.input_shape) != (2,):
+        source = self.source
+        if source is None or tuple(source.prepared.input_shape) != (2,):
             return None
-        return Grid.around(prepared.x_train, size=24)
+        if self._grid_of is not source:
+            self._grid_of = source
+            self._grid_cache = Grid.around(source.prepared.x_train, size=24)
+        return self._grid_cache
 
     @Slot()
     def _launch(self) -> None:
