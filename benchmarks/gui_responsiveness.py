@@ -8,10 +8,11 @@ moons`` for the earlier figure), with the live curves and every live view
 the Train page has (:func:`turn_on_live_views`) drawing. Prints p50/p99/max
 of both, their ratio, and the training throughput (target: p99 lateness
 under 50 ms while training). ``--presentation`` measures presentation mode
-(full screen, large text, 3-px plot lines).
+(full screen, large text, 3-px plot lines); ``--network`` puts the Train
+page's network view in front, drawing each unit's activation map live.
 
     python benchmarks/gui_responsiveness.py [--seconds 4] [--data spirals|moons]
-                                            [--presentation]
+                                            [--presentation] [--network]
 """
 
 from __future__ import annotations
@@ -117,6 +118,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--data", choices=("spirals", "moons"), default="spirals")
     parser.add_argument("--presentation", action="store_true")
+    parser.add_argument(
+        "--network",
+        action="store_true",
+        help="with the Train page's network view in front, drawing live",
+    )
     args = parser.parse_args()
 
     from guinet._resources import resource
@@ -144,6 +150,8 @@ def main() -> None:
     views = turn_on_live_views(panel)
     if args.presentation:
         window.view_controls.presentation.set_active(True)
+    if args.network:
+        panel.bottom_tabs.setCurrentWidget(panel.network)
     run_for(1.0)  # let the data page prepare the data
 
     probe = LatenessProbe()

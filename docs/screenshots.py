@@ -478,6 +478,65 @@ def shoot_looks(folder: Path, out: Path) -> list[Path]:
         window.view_controls.presentation.set_active(False)
     appearance().set_look(Look())
     window.evaluate_panel.stop()
+
+
+def spirals_project(folder: Path) -> Path:
+    """Spirals, the Playground's hardest toy, and two small tanh layers that
+    learn it, saved in ``folder``."""
+    import json
+
+    raw = json.loads(Path(resource("examples", "moons_mlp.guinet")).read_text())
+    raw["name"] = "Spirals"
+    raw["data"]["source"] = {"kind": "builtin", "name": "spirals", "samples": 600,
+                             "noise": 0.1, "seed": 0}  # fmt: skip
+    raw["model"] = {"layers": [
+        {"type": "Linear", "out_features": 8}, {"type": "Tanh"},
+        {"type": "Linear", "out_features": 8}, {"type": "Tanh"},
+        {"type": "Linear", "out_features": 2},
+    ]}  # fmt: skip
+    raw["training"]["optimizer"] = {"type": "Adam", "lr": 0.03}
+    raw["training"]["epochs"] = 150
+    raw["training"]["early_stopping"]["enabled"] = False
+    path = folder / "spirals.guinet"
+    path.write_text(json.dumps(raw))
+    return path
+
+
+def shoot_network(folder: Path, size: Size, out: Path) -> list[Path]:
+    """The network view of spirals after training (each unit's activation map,
+    the weights), then inside one step of a test sample; drawn at the size
+    the Train page gives it at ``size``."""
+    from guinet.gui.network_view import NetworkView
+
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_path(spirals_project(folder), ask=False)
+    wait_for(lambda: window.session.prepared is not None)
+    panel = window.training_panel
+    states: list = []
+    panel.runner.weights_copied.connect(states.append)
+    panel.start_training()
+    wait_for(lambda: not panel.is_training, 120_000)
+    view = NetworkView(window.session)
+    view.resize(size[0] * 2 // 3, size[1] * 3 // 4)
+    view.show()
+    drawn: list = []
+    view.view_updated.connect(lambda *_: drawn.append(1))
+    view.show_state(states[-1].state, states[-1].epoch, None)
+    wait_for(lambda: bool(drawn))
+    shots = [out / "network-spirals.png", out / "network-step.png"]
+    view.grab().save(str(shots[0]))
+    stepped: list = []
+    view.step_shown.connect(stepped.append)
+    view.step_mode.click()
+    view.sample.setValue(3)
+    view.step_button.click()
+    wait_for(lambda: bool(stepped))
+    QApplication.processEvents()
+    view.grab().save(str(shots[1]))
+    view.stop()
+    view.close()
     window.data_panel.stop()
     window.undo_stack.setClean()
     window.close()
@@ -516,6 +575,9 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
                 ("iris_mlp.guinet", "predict-iris.png", 60),
             ):
                 print(shoot_predict(Path(folder), example, name, size, out, epochs))
+    if only in ("", "network"):
+        with tempfile.TemporaryDirectory() as folder:
+            print(*shoot_network(Path(folder), size, out), sep="\n")
     if only in ("", "export"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_export(Path(folder), "export-dialog.png", size, out))

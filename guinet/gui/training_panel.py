@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from guinet.gui import commands
 from guinet.gui.checkpoint_list import CheckpointList
 from guinet.gui.curves import TrainingCurves
+from guinet.gui.network_view import NetworkView
 from guinet.gui.presentation import mark_side_panel
 from guinet.gui.training_checkpoints import CheckpointController
 from guinet.gui.training_checks import NoteList, ProblemList, finding_text
@@ -78,6 +79,8 @@ class TrainingPanel(QWidget):
             session, self.controls, self.log, self.curves, self.checkpoints, self
         )
         self.runner = self.run.runner
+        self.runner.run_started.connect(self.network.on_run_started)
+        self.runner.weights_copied.connect(self.network.on_weights_copied)
         self.run.running_changed.connect(self._on_running_changed)
         self.run.start_failed.connect(self._on_start_failed)
         self.run.run_ended.connect(self.status_message)
@@ -132,6 +135,8 @@ class TrainingPanel(QWidget):
         self.bottom_tabs.setDocumentMode(True)
         self.bottom_tabs.addTab(self.log, "Run log")
         self.bottom_tabs.addTab(self.checkpoints, "Checkpoints")
+        self.network = NetworkView(self.session)
+        self.bottom_tabs.addTab(self.network, "Network")
 
         plots_and_log = QSplitter(Qt.Orientation.Vertical)
         plots_and_log.addWidget(curves_box)
@@ -314,7 +319,9 @@ class TrainingPanel(QWidget):
     def stop_training(self, timeout_ms: int = 60_000) -> bool:
         """Stop a run and wait for its thread (closing, another project)."""
         self.hints.stop()
-        return self.run.abort(timeout_ms)
+        stopped = self.run.abort(timeout_ms)
+        self.network.stop()
+        return stopped
 
     def load_weights(self, path: str) -> bool:
         return self.checkpoint_actions.load_weights(path)

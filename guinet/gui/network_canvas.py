@@ -1,0 +1,430 @@
+"""The drawings of the network view: a dense network, and a CNN's conv layers.
+
+:class:`DenseCanvas` paints units as circles in columns and weights as lines
+whose colour is the sign (blue positive, orange negative, as in TensorFlow
+Playground) and whose width is the size, thick enough for a projector; for
+2-D data each unit holds its activation map. In step mode a line's width is
+its weight's gradient and its colour the way the step moved it, and each
+unit shows its value. Hovering a unit or a line
+shows its numbers. :class:`ConvCanvas` paints each conv layer's filters and
+the feature maps of one input. Both only draw what they are given: the
+numbers and the map images are computed off the GUI thread
+(:mod:`guinet.gui.network_view`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QToolTip, QWidget
+
+if TYPE_CHECKING:
+    from guinet.core.network import ConvView, NetworkDiagram
+    from guinet.core.network_step import StepResult
+
+POSITIVE = QColor("#1f6fb4")
+NEGATIVE = QColor("#e8710a")
+MAX_LINE = 7.0  # px: the largest weight's line, readable from the back of a room
+MIN_LINE = 1.0
+
+
+def diverging(values: np.ndarray, scale: float) -> np.ndarray:
+    """RGBA bytes for ``values``: orange below 0, white at 0, blue above,
+    full colour at ``±scale`` (the Playground's colouring)."""
+    t = np.clip(values / (scale or 1.0), -1.0, 1.0)[..., None]
+    white = np.array([255.0, 255.0, 255.0])
+    pos = np.array([POSITIVE.red(), POSITIVE.green(), POSITIVE.blue()], float)
+    neg = np.array([NEGATIVE.red(), NEGATIVE.green(), NEGATIVE.blue()], float)
+    rgb = np.where(t >= 0, white + (pos - white) * t, white + (neg - white) * -t)
+    alpha = np.full(values.shape + (1,), 255.0)
+    return np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)
+
+
+def round_image(rgba: np.ndarray) -> np.ndarray:
+    """``rgba`` with the corners outside its inscribed circle transparent, so
+    a unit's map is drawn round without a (slow) clip path."""
+    h, w = rgba.shape[:2]
+    yy, xx = np.mgrid[:h, :w]
+    outside = ((yy + 0.5 - h / 2) / (h / 2)) ** 2 + (
+        (xx + 0.5 - w / 2) / (w / 2)
+    ) ** 2 > 1
+    out = rgba.copy()
+    out[outside, 3] = 0
+    return out
+
+
+def greys(values: np.ndarray) -> np.ndarray:
+    """RGBA bytes for a feature map: black at its lowest, white at its highest."""
+    lo, hi = float(values.min()), float(values.max())
+    t = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    grey = (t * 255).astype(np.uint8)
+    return np.stack([grey, grey, grey, np.full_like(grey, 255)], axis=-1)
+
+
+def to_image(rgba: np.ndarray) -> QImage:
+    """A QImage owning a copy of ``rgba`` (height × width × 4 bytes)."""
+    data = np.ascontiguousarray(rgba)
+    h, w = data.shape[:2]
+    return QImage(data.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+
+
+@dataclass
+class DensePicture:
+    """What one frame of the dense drawing shows (built off the GUI thread,
+    except the QImages, made from ``maps`` on the GUI thread when drawn)."""
+
+    diagram: NetworkDiagram
+    maps: list[list[np.ndarray]] = field(default_factory=list)  # RGBA per unit
+    step: StepResult | None = None
+
+
+class DenseCanvas(QWidget):
+    """Units and weights of a small dense network (see the module doc)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setMinimumSize(360, 240)
+        self.picture: DensePicture | None = None
+        self.message = ""
+        self.hover_text = ""
+        self._images: list[list[QImage]] = []
+        self._centres: list[list[QPointF]] = []
+        self._radius = 12.0
+
+    def show_picture(self, picture: DensePicture | None, message: str = "") -> None:
+        self.picture = picture
+        self.message = message
+        self._images = (
+            [[to_image(m) for m in layer] for layer in picture.maps] if picture else []
+        )
+        self._place()
+        self.update()
+
+    # -- geometry ------------------------------------------------------------------
+    def _place(self) -> None:
+        self._centres = []
+        if self.picture is None:
+            return
+        layers = self.picture.diagram.layers
+        w, h = self.width(), self.height()
+        top, bottom = 34.0, 30.0
+        most = max(len(layer.shown) for layer in layers)
+        step_y = (h - top - bottom) / max(most, 1)
+        columns = len(layers)
+        margin = 70.0
+        step_x = (w - 2 * margin) / max(columns - 1, 1)
+        self._radius = max(7.0, min(26.0, step_y * 0.42, step_x * 0.18))
+        for c, layer in enumerate(layers):
+            n = len(layer.shown)
+            x = margin + c * step_x if columns > 1 else w / 2
+            start = top + (h - top - bottom - n * step_y) / 2 + step_y / 2
+            self._centres.append([QPointF(x, start + i * step_y) for i in range(n)])
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        self._place()
+        super().resizeEvent(event)
+
+    # -- painting ------------------------------------------------------------------
+    def edge_values(self, i: int) -> np.ndarray:
+        """What the lines between unit layers ``i`` and ``i + 1`` show: the
+        weights; in step mode each weight's gradient, its size as the width
+        and, as the colour, the way the step moved the weight (the sign of
+        the update — for SGD the opposite of the gradient's)."""
+        assert self.picture is not None
+        step = self.picture.step
+        weights = self.picture.diagram.weights[i]
+        if step is None:
+            return weights
+        layer = self.picture.diagram.layers[i + 1]
+        before = self.picture.diagram.layers[i]
+        cells = np.ix_(list(layer.shown), list(before.shown))
+        grad = step.gradients[f"{layer.linear}.weight"][cells]
+        update = step.updates[f"{layer.linear}.weight"][cells]
+        return np.abs(grad) * np.where(update < 0, -1.0, 1.0)
+
+    def line_widths(self) -> list[np.ndarray]:
+        """Each line's width in pixels, per pair of unit layers: the size of
+        what it shows against the largest shown (all lines share one scale)."""
+        if self.picture is None:
+            return []
+        blocks = [self.edge_values(i) for i in range(len(self.picture.diagram.weights))]
+        largest = max((float(np.abs(b).max()) for b in blocks if b.size), default=0.0)
+        if largest <= 0:
+            return [np.full(b.shape, MIN_LINE) for b in blocks]
+        return [MIN_LINE + (MAX_LINE - MIN_LINE) * np.abs(b) / largest for b in blocks]
+
+    def unit_centre(self, layer: int, unit: int) -> QPointF:
+        """Where the ``unit``-th drawn unit of unit layer ``layer`` is drawn."""
+        return self._centres[layer][unit]
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        if self.picture is None:
+            painter.setPen(QColor("#555"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+            return
+        diagram = self.picture.diagram
+        # lines grouped by colour and width: a few pens and one drawLines call
+        # each, thin first so the heavy weights lie on top
+        groups: dict[tuple[bool, int], list[QLineF]] = {}
+        for i, widths in enumerate(self.line_widths()):
+            block = self.edge_values(i)
+            for row, end in enumerate(self._centres[i + 1]):
+                for col, start in enumerate(self._centres[i]):
+                    key = (bool(block[row, col] >= 0), round(2 * widths[row, col]))
+                    groups.setdefault(key, []).append(QLineF(start, end))
+        for (positive, width), lines in sorted(groups.items(), key=lambda g: g[0][1]):
+            pen = QPen(POSITIVE if positive else NEGATIVE)
+            pen.setWidthF(width / 2)
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        r = self._radius
+        for c, layer in enumerate(diagram.layers):
+            centres = self._centres[c]
+            for u, centre in enumerate(centres):
+                circle = QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
+                images = self._images[c] if c < len(self._images) else []
+                if u < len(images):  # round already: see round_image
+                    painter.drawImage(circle, images[u])
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                else:
+                    painter.setBrush(QColor("#f4f4f4"))
+                painter.setPen(QPen(QColor("#333"), 2))
+                painter.drawEllipse(circle)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                self._unit_label(painter, c, u, centre)
+            x = centres[0].x() if centres else self.width() / 2
+            title = layer.title + (f" · {layer.activation}" if layer.activation else "")
+            painter.setPen(QColor("#222"))
+            painter.drawText(
+                QRectF(x - 90, 4, 180, 24), Qt.AlignmentFlag.AlignCenter, title
+            )
+            if layer.more:
+                bottom = centres[-1].y() + r + 2
+                painter.drawText(
+                    QRectF(x - 60, bottom, 120, 22),
+                    Qt.AlignmentFlag.AlignCenter,
+                    f"+{layer.more} more",
+                )
+        painter.end()
+
+    def _unit_label(self, painter: QPainter, c: int, u: int, centre: QPointF) -> None:
+        assert self.picture is not None
+        r = self._radius
+        step = self.picture.step
+        layer = self.picture.diagram.layers[c]
+        text = ""
+        if step is not None:
+            text = f"{float(step.values[c][layer.shown[u]]):.2f}"
+        elif c == 0:
+            text = layer.names[u]
+        if not text:
+            return
+        painter.setPen(QColor("#111"))
+        if c == 0:
+            box = QRectF(centre.x() - r - 66, centre.y() - 11, 62, 22)
+            painter.drawText(
+                box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text
+            )
+        else:
+            box = QRectF(centre.x() + r + 2, centre.y() - r - 4, 60, 18)
+            painter.drawText(
+                box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text
+            )
+
+    # -- hover ---------------------------------------------------------------------
+    def text_at(self, pos: QPointF) -> str:
+        """The numbers of the unit or the weight under ``pos`` ("" for none)."""
+        if self.picture is None:
+            return ""
+        for c, centres in enumerate(self._centres):
+            for u, centre in enumerate(centres):
+                if (
+                    math.dist((pos.x(), pos.y()), (centre.x(), centre.y()))
+                    <= self._radius
+                ):
+                    return self._unit_text(c, u)
+        best, best_d = "", 5.0
+        for i in range(len(self.picture.diagram.weights)):
+            for row, end in enumerate(self._centres[i + 1]):
+                for col, start in enumerate(self._centres[i]):
+                    d = _distance(pos, start, end)
+                    if d < best_d:
+                        best, best_d = self._edge_text(i, row, col), d
+        return best
+
+    def _unit_text(self, c: int, u: int) -> str:
+        assert self.picture is not None
+        diagram = self.picture.diagram
+        layer = diagram.layers[c]
+        unit = layer.shown[u]
+        lines = [f"{layer.title}, {layer.names[u]}"]
+        if c and diagram.biases[c - 1] is not None:
+            lines.append(f"bias {float(diagram.biases[c - 1][u]):+.4f}")  # type: ignore[index]
+        step = self.picture.step
+        if step is not None:
+            if c:
+                lines.append(f"weighted sum z = {float(step.sums[c][unit]):+.4f}")
+            lines.append(f"value a = {float(step.values[c][unit]):+.4f}")
+            if c:
+                key = f"{layer.linear}.bias"
+                if key in step.gradients:
+                    lines.append(
+                        f"bias gradient {float(step.gradients[key][unit]):+.4g}"
+                    )
+                    lines.append(f"bias update {float(step.updates[key][unit]):+.4g}")
+        return "\n".join(lines)
+
+    def _edge_text(self, i: int, row: int, col: int) -> str:
+        assert self.picture is not None
+        diagram = self.picture.diagram
+        before, layer = diagram.layers[i], diagram.layers[i + 1]
+        weight = float(diagram.weights[i][row, col])
+        lines = [
+            f"weight {before.names[col]} → {layer.title} {layer.names[row]}",
+            f"w = {weight:+.4f}",
+        ]
+        step = self.picture.step
+        if step is not None:
+            key = f"{layer.linear}.weight"
+            out, inp = layer.shown[row], before.shown[col]
+            grad = float(step.gradients[key][out, inp])
+            update = float(step.updates[key][out, inp])
+            lines += [
+                f"gradient ∂loss/∂w = {grad:+.4g}",
+                f"update (new − old) = {update:+.4g}",
+                f"new w = {weight + update:+.4f}",
+            ]
+        return "\n".join(lines)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        text = self.text_at(event.position())
+        self.hover_text = text
+        if text:
+            QToolTip.showText(event.globalPosition().toPoint(), text, self)
+        else:
+            QToolTip.hideText()
+        super().mouseMoveEvent(event)
+
+
+def _distance(p: QPointF, a: QPointF, b: QPointF) -> float:
+    ax, ay, bx, by = a.x(), a.y(), b.x(), b.y()
+    dx, dy = bx - ax, by - ay
+    length = dx * dx + dy * dy
+    t = (
+        0.0
+        if length == 0
+        else max(0.0, min(1.0, ((p.x() - ax) * dx + (p.y() - ay) * dy) / length))
+    )
+    return math.dist((p.x(), p.y()), (ax + t * dx, ay + t * dy))
+
+
+@dataclass
+class ConvPicture:
+    """Each conv layer's filter and map images (RGBA), built off the GUI thread."""
+
+    views: list[ConvView]
+    filters: list[list[np.ndarray]]
+    maps: list[list[np.ndarray]]
+
+
+class ConvCanvas(QWidget):
+    """Per conv layer: a row of filters and a row of feature maps."""
+
+    TILE = 40
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.picture: ConvPicture | None = None
+        self.hover_text = ""
+        self._tiles: list[tuple[QRectF, str]] = []
+        self._images: list[tuple[list[QImage], list[QImage]]] = []
+
+    def show_picture(self, picture: ConvPicture | None) -> None:
+        self.picture = picture
+        self._images = []
+        if picture is not None:
+            for filters, maps in zip(picture.filters, picture.maps, strict=True):
+                self._images.append(
+                    ([to_image(f) for f in filters], [to_image(m) for m in maps])
+                )
+        rows = 2 * len(self._images)
+        self.setMinimumHeight(20 + rows * (self.TILE + 30))
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        self._tiles = []
+        if self.picture is None:
+            painter.end()
+            return
+        tile = self.TILE
+        y = 8.0
+        for view, (filters, maps) in zip(self.picture.views, self._images, strict=True):
+            for label, images, kind in (
+                ("filters", filters, "filter"),
+                ("feature maps", maps, "map"),
+            ):
+                more = f" (first {len(images)} of {view.channels})" if view.more else ""
+                act = (
+                    f" after {view.activation}"
+                    if view.activation and kind == "map"
+                    else ""
+                )
+                painter.setPen(QColor("#222"))
+                painter.drawText(
+                    QRectF(8, y, 600, 20),
+                    Qt.AlignmentFlag.AlignLeft,
+                    f"{view.title} {label}{act}{more}",
+                )
+                y += 22
+                for k, image in enumerate(images):
+                    rect = QRectF(8 + k * (tile + 6), y, tile, tile)
+                    painter.drawImage(rect, image)
+                    painter.setPen(QPen(QColor("#666"), 1))
+                    painter.drawRect(rect)
+                    self._tiles.append((rect, self._tile_text(view, kind, k)))
+                y += tile + 8
+        painter.end()
+
+    def _tile_text(self, view: ConvView, kind: str, k: int) -> str:
+        if kind == "filter":
+            values = view.filters[k]
+            return (
+                f"{view.title}, filter {k + 1}: {values.shape[-2]}×{values.shape[-1]} "
+                f"over {values.shape[0]} channel(s), weights {values.min():+.3f} … "
+                f"{values.max():+.3f}"
+            )
+        values = view.maps[k]
+        return (
+            f"{view.title}, feature map {k + 1}: {values.shape[0]}×{values.shape[1]}, "
+            f"values {values.min():+.3f} … {values.max():+.3f}"
+        )
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        self.hover_text = next((t for r, t in self._tiles if r.contains(pos)), "")
+        if self.hover_text:
+            QToolTip.showText(event.globalPosition().toPoint(), self.hover_text, self)
+        super().mouseMoveEvent(event)
