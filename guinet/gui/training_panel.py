@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from guinet.gui import commands
+from guinet.gui.boundary_view import BoundaryView
 from guinet.gui.checkpoint_list import CheckpointList
+from guinet.gui.classroom import ClassroomViews
 from guinet.gui.curves import TrainingCurves
 from guinet.gui.training_checkpoints import CheckpointController
 from guinet.gui.training_checks import NoteList, ProblemList, finding_text
@@ -73,6 +75,7 @@ class TrainingPanel(QWidget):
             session, self.controls, self.log, self.curves, self.checkpoints, self
         )
         self.runner = self.run.runner
+        self.classroom.bind(self.runner)
         self.run.running_changed.connect(self._on_running_changed)
         self.run.start_failed.connect(self._on_start_failed)
         self.run.run_ended.connect(self.status_message)
@@ -123,8 +126,12 @@ class TrainingPanel(QWidget):
         self.bottom_tabs.addTab(self.log, "Run log")
         self.bottom_tabs.addTab(self.checkpoints, "Checkpoints")
 
+        # the curves beside the classroom views (boundary, network), replayable
+        self.classroom = ClassroomViews(curves_box, self.curves)
+        self.boundary = BoundaryView()
+        self.classroom.add_view("Decision boundary", self.boundary)
         plots_and_log = QSplitter(Qt.Orientation.Vertical)
-        plots_and_log.addWidget(curves_box)
+        plots_and_log.addWidget(self.classroom)
         plots_and_log.addWidget(self.bottom_tabs)
         plots_and_log.setStretchFactor(0, 3)
         plots_and_log.setStretchFactor(1, 1)
@@ -196,6 +203,7 @@ class TrainingPanel(QWidget):
         self.project = self.session.project
         self.curves.forget_previous()
         self.curves.clear()
+        self.classroom.clear()
         self.log.reset()
         self.run.last_summary = None
         self.checkpoint_actions.forget()
@@ -285,7 +293,9 @@ class TrainingPanel(QWidget):
 
     def stop_training(self, timeout_ms: int = 60_000) -> bool:
         """Stop a run and wait for its thread (closing, another project)."""
-        return self.run.abort(timeout_ms)
+        ended = self.run.abort(timeout_ms)
+        self.classroom.stop()
+        return ended
 
     def load_weights(self, path: str) -> bool:
         return self.checkpoint_actions.load_weights(path)

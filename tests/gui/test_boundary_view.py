@@ -1,0 +1,126 @@
+"""The decision boundary on the Train page: live during a run, replay after it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication
+
+from guinet._resources import resource
+from guinet.core.boundary import boundary_at, boundary_rgba
+from guinet.gui.data_views import CLASS_COLORS
+from tests.gui.helpers import choose, settle
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(autouse=True)
+def _delete_closed_windows(qapp):
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def open_example(qtbot, window, stem, epochs):
+    window.open_example(resource("examples", f"{stem}.guinet"))
+    window.tabs.setCurrentWidget(window.training_panel)
+    panel = window.training_panel
+    panel.form.set_value("epochs", epochs)
+    settle(qtbot, window)
+    return panel
+
+
+def train(qtbot, panel):
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=60_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
+    view = panel.boundary
+    qtbot.waitUntil(lambda: not view.busy, timeout=10_000)
+
+
+def brush(points):
+    """The first point's fill (its own, else the item's)."""
+    own = points.data[0]["brush"]
+    return own if own is not None else points.opts["brush"]
+
+
+def test_boundary_follows_the_run_then_replays_each_kept_epoch(window, qtbot):
+    panel = open_example(qtbot, window, "moons_mlp", 30)
+    view = panel.boundary
+    seen = []  # (epoch, batch, still training, image) per update on screen
+
+    def record(epoch, batch):
+        seen.append((epoch, batch, panel.is_training, view.image.image.copy()))
+
+    view.updated.connect(record)
+    train(qtbot, panel)
+    assert view.applicable and view.placeholder_text == ""
+    assert len(seen) >= 2, "the boundary was not redrawn as the model learnt"
+    assert any(training for _, _, training, _ in seen), "no update during the run"
+    assert seen[0][0] < seen[-1][0]
+    first, last = seen[0][3], seen[-1][3]
+    assert first.shape == last.shape == (100, 100, 4)
+    assert np.abs(first.astype(int) - last.astype(int)).mean() > 1.0
+    # training points filled, test points hollow, one per row
+    prepared = view._prepared
+    assert len(view.train_points.data) == len(prepared.x_train)
+    assert len(view.test_points.data) == len(prepared.x_test)
+    assert brush(view.test_points).style() == Qt.BrushStyle.NoBrush
+    assert brush(view.train_points).style() != Qt.BrushStyle.NoBrush
+
+    # replay: the slider, moved with the keyboard, shows a kept epoch
+    bar = panel.classroom.replay
+    kept = panel.classroom.kept()
+    assert bar.isVisible() and bar.epochs == sorted(kept) and 0 in kept
+    qtbot.mouseClick(bar.slider, LEFT)  # gives it the focus, as a person does
+    with qtbot.waitSignal(view.updated, timeout=10_000) as shown:
+        qtbot.keyClick(bar.slider, Qt.Key.Key_Home)
+        qtbot.keyClick(bar.slider, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: not view.busy, timeout=10_000)
+    epoch = bar.epochs[1]
+    assert bar.epoch == epoch and view.shown == (epoch, None)
+    assert shown.args[0] in bar.epochs
+    expected = boundary_rgba(
+        boundary_at(panel.runner.job.model_spec, kept[epoch], view.plan),
+        CLASS_COLORS,
+    )
+    np.testing.assert_array_equal(view.image.image, expected)
+    markers = panel.classroom.markers
+    assert all(line.isVisible() and line.value() == epoch for line in markers)
+    assert f"epoch {epoch} of {bar.epochs[-1]}" == bar.label.text()
+
+    # Play runs to the last kept epoch and stops
+    qtbot.mouseClick(bar.play_button, LEFT)
+    qtbot.waitUntil(lambda: not bar.play_button.isChecked(), timeout=30_000)
+    qtbot.waitUntil(lambda: not view.busy, timeout=10_000)
+    assert bar.epoch == bar.epochs[-1] and view.shown == (bar.epochs[-1], None)
+
+    # a new run hides the replay and follows the live weights again
+    seen.clear()
+    panel.form.set_value("epochs", 2)
+    train(qtbot, panel)
+    assert seen and seen[0][0] == 0
+    assert not any(line.isVisible() for line in markers)
+
+
+def test_more_than_two_features_pick_the_plane(window, qtbot):
+    panel = open_example(qtbot, window, "iris_mlp", 3)
+    view = panel.boundary
+    train(qtbot, panel)
+    assert view.pickers.isVisible()
+    assert view.plan.features == (0, 1)
+    with qtbot.waitSignal(view.updated, timeout=10_000):
+        choose(qtbot, view.x_feature, 2)
+    assert view.plan.features == (2, 1)
+    assert view.plot.getPlotItem().getAxis("bottom").labelText == "petal length (cm)"
+    rows = view.plan.inputs()
+    mean = view._prepared.x_train.mean(axis=0)
+    np.testing.assert_allclose(rows[:, 0], mean[0], atol=1e-6)
+    np.testing.assert_allclose(rows[:, 3], mean[3], atol=1e-6)
+
+
+def test_images_get_a_sentence_instead_of_a_boundary(window, qtbot):
+    panel = open_example(qtbot, window, "digits_cnn", 1)
+    train(qtbot, panel)
+    view = panel.boundary
+    assert not view.applicable
+    assert "images" in view.placeholder_text
+    assert view.placeholder.isVisible()
