@@ -96,7 +96,7 @@ class BoundaryView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.setMinimumSize(160, 160)
+        self.plot.setMinimumSize(110, 120)
         self.plot.showGrid(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
@@ -149,6 +149,8 @@ class BoundaryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
+        # narrow windows: the wrapped sentences may shrink with the plot
+        self.setMinimumSize(120, 140)
 
     @property
     def applicable(self) -> bool:

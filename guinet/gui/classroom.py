@@ -56,7 +56,7 @@ class ReplayBar(QWidget):
         super().__init__(parent)
         self.setObjectName("replayBar")
         self.epochs: list[int] = []
-        self.play_button = QPushButton("▶ Play")
+        self.play_button = QPushButton("▶ Replay")
         self.play_button.setObjectName("replayPlay")
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("Play the run again, epoch by epoch")
@@ -68,10 +68,8 @@ class ReplayBar(QWidget):
         self.slider.setPageStep(1)
         self.label = QLabel()
         self.label.setObjectName("replayLabel")
-        self.label.setMinimumWidth(110)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        layout.addWidget(QLabel("Replay:"))
         layout.addWidget(self.play_button)
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.label)
@@ -110,7 +108,7 @@ class ReplayBar(QWidget):
 
     @Slot(bool)
     def _on_play_toggled(self, playing: bool) -> None:
-        self.play_button.setText("❚❚ Pause" if playing else "▶ Play")
+        self.play_button.setText("❚❚ Pause" if playing else "▶ Replay")
         if playing:
             if self.slider.value() == self.slider.maximum():
                 self.slider.setValue(0)
