@@ -106,9 +106,6 @@ class BoundaryView(QWidget):
         self.test_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(None))
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
-        legend = self.plot.addLegend(offset=(6, 6), labelTextSize="8pt")
-        legend.addItem(self.train_points, "training (filled)")
-        legend.addItem(self.test_points, "test (hollow)")
 
         self.x_feature = QComboBox()
         self.x_feature.setObjectName("boundaryX")
@@ -326,6 +323,10 @@ def _point_colours(plan: BoundaryPlan, y: np.ndarray) -> list[Any]:
 
 
 def _caption(plan: BoundaryPlan) -> str:
+    return f"{_colour_text(plan)} ● training, ○ test."
+
+
+def _colour_text(plan: BoundaryPlan) -> str:
     if plan.kind == "curve":
         what = "value" if plan.task == "regression" else "probability of class 1"
         return f"The model's {what} over {plan.names[0]} (red line)."

@@ -170,7 +170,9 @@ class ClassroomViews(QWidget):
         box.addWidget(heading)
         box.addWidget(widget, 1)
         self.splitter.addWidget(pane)
-        self.splitter.setStretchFactor(self.splitter.count() - 1, 2)
+        self.splitter.setStretchFactor(self.splitter.count() - 1, 3)
+        # curves : each view = 4 : 3 until the person drags (then remembered)
+        self.splitter.setSizes([400] + [300] * (self.splitter.count() - 1))
         self.views[title] = widget
         return pane
 
