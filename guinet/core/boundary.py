@@ -276,7 +276,7 @@ def boundary_rgba(
         span = float(values.max() - values.min()) or 1.0
         t = ((values - values.min()) / span)[..., None]
         rgb = (1 - t) * _rgb(low) + t * _rgb(high)
-        alpha = np.full(values.shape, max_alpha, np.float32)
+        alpha: np.ndarray = np.full(values.shape, max_alpha, np.float64)
     else:
         assert result.classes is not None and result.confidence is not None
         k = max(result.plan.n_classes, 2)

@@ -280,7 +280,8 @@ class BoundaryView(QWidget):
 
     @Slot(object)
     def _on_computed(self, computed: object) -> None:
-        model, result, rgba, epoch, batch = computed  # type: ignore[misc]
+        assert isinstance(computed, tuple)
+        model, result, rgba, epoch, batch = computed
         self._model = model
         if result.plan is self.plan:
             self._show(result, rgba)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from guinet._resources import resource
 from guinet.core.boundary import boundary_at, boundary_rgba
@@ -42,9 +42,25 @@ def brush(points):
     return own if own is not None else points.opts["brush"]
 
 
+class RecordingView(QWidget):
+    """A view registered as the network view is: it records what it is fed."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def clear(self):
+        self.calls.append(("clear",))
+
+    def show_state(self, state, epoch, batch):
+        self.calls.append(("show_state", epoch, batch))
+
+
 def test_boundary_follows_the_run_then_replays_each_kept_epoch(window, qtbot):
     panel = open_example(qtbot, window, "moons_mlp", 30)
     view = panel.boundary
+    other = RecordingView()
+    panel.classroom.add_view("Recorder", other)
     seen = []  # (epoch, batch, still training, image) per update on screen
 
     def record(epoch, batch):
@@ -86,6 +102,9 @@ def test_boundary_follows_the_run_then_replays_each_kept_epoch(window, qtbot):
     markers = panel.classroom.markers
     assert all(line.isVisible() and line.value() == epoch for line in markers)
     assert f"epoch {epoch} of {bar.epochs[-1]}" == bar.label.text()
+    assert other.calls[0] == ("clear",)
+    assert ("show_state", 0, None) in other.calls  # live, before the first step
+    assert other.calls[-1] == ("show_state", epoch, None)  # replayed
 
     # Play runs to the last kept epoch and stops
     qtbot.mouseClick(bar.play_button, LEFT)
@@ -99,6 +118,43 @@ def test_boundary_follows_the_run_then_replays_each_kept_epoch(window, qtbot):
     train(qtbot, panel)
     assert seen and seen[0][0] == 0
     assert not any(line.isVisible() for line in markers)
+
+
+def test_one_feature_regression_draws_the_fitted_curve(qtbot):
+    import torch
+
+    from guinet.core.boundary import boundary_at
+    from guinet.core.data import prepare
+    from guinet.core.model import ModelSpec
+    from guinet.gui.boundary_view import BoundaryView
+
+    data = prepare(
+        {
+            "source": {"kind": "builtin", "name": "sine", "samples": 80},
+            "target": -1,
+            "task": "regression",
+            "scaling": "standard",
+            "split": {"validation": 0.2, "test": 0.2, "seed": 0},
+        },
+        ".",
+    )
+    spec = ModelSpec.from_dict(
+        {"input_shape": [1], "layers": [{"type": "Linear", "out_features": 1}]}
+    )
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.set_data(spec, data)
+    assert view.plan.kind == "curve" and not view.pickers.isVisibleTo(view)
+    state = {"0.weight": torch.tensor([[2.0]]), "0.bias": torch.tensor([0.5])}
+    with qtbot.waitSignal(view.updated, timeout=10_000):
+        view.show_state(state, 3, None)
+    x, y = view.curve.getData()
+    expected = boundary_at(spec, state, view.plan)
+    np.testing.assert_allclose(x, view.plan.axis(0))
+    np.testing.assert_allclose(y, expected.values)
+    points_y = view.train_points.getData()[1]
+    np.testing.assert_allclose(points_y, data.y_train[:, 0])
+    qtbot.waitUntil(lambda: not view.task.running, timeout=5_000)
 
 
 def test_more_than_two_features_pick_the_plane(window, qtbot):
@@ -119,8 +175,12 @@ def test_more_than_two_features_pick_the_plane(window, qtbot):
 
 def test_images_get_a_sentence_instead_of_a_boundary(window, qtbot):
     panel = open_example(qtbot, window, "digits_cnn", 1)
-    train(qtbot, panel)
     view = panel.boundary
+    assert "Train a model" in view.placeholder_text  # before any run
+    with qtbot.waitSignal(panel.runner.run_started, timeout=60_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
     assert not view.applicable
     assert "images" in view.placeholder_text
     assert view.placeholder.isVisible()
+    with qtbot.waitSignal(panel.runner.run_ended, timeout=60_000):
+        qtbot.mouseClick(panel.stop_button, LEFT)
