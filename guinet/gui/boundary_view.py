@@ -25,6 +25,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QStackedWidget,
@@ -50,11 +51,14 @@ if TYPE_CHECKING:
     from guinet.core.data import PreparedData
     from guinet.core.model import ModelSpec
 
-#: Boundaries are computed at most this often (about 6 a second).
-MIN_INTERVAL_MS = 160
+#: Boundaries are computed at most this often (4 a second, as the curves redraw).
+MIN_INTERVAL_MS = 250
 CURVE_COLOUR = "#dc2626"
 POINT_COLOUR = "#374151"
 NO_RUN = "Train a model to see how it divides the plane."
+#: Points drawn per split at most (evenly spread over the rows): a scatter's
+#: repaint grows with its points, and every new boundary repaints them.
+MAX_POINTS = {"train": 800, "test": 400}
 
 
 class BoundaryView(QWidget):
@@ -104,8 +108,10 @@ class BoundaryView(QWidget):
         self.curve = self.plot.plot([], [], pen=pg.mkPen(CURVE_COLOUR, width=2))
         self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("w", width=0.6))
         self.test_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(None))
-        self.plot.addItem(self.train_points)
-        self.plot.addItem(self.test_points)
+        for points in (self.train_points, self.test_points):
+            # a new image under the points repaints them from a cached pixmap
+            points.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.plot.addItem(points)
 
         self.x_feature = QComboBox()
         self.x_feature.setObjectName("boundaryX")
@@ -214,6 +220,8 @@ class BoundaryView(QWidget):
     def _draw_points(self, plan: BoundaryPlan, prepared: PreparedData) -> None:
         for item, split in ((self.train_points, "train"), (self.test_points, "test")):
             x, y = prepared.split(split)
+            rows = _spread(len(x), MAX_POINTS[split])
+            x, y = x[rows], np.asarray(y)[rows]
             raw = plan.to_data_units(x.reshape(len(x), -1).astype(np.float64))
             across = raw[:, plan.features[0]]
             if plan.kind == "plane":
@@ -222,9 +230,11 @@ class BoundaryView(QWidget):
                 up = np.asarray(y, np.float64).reshape(len(y), -1)[:, 0]
             colours = _point_colours(plan, y)
             if item is self.train_points:
-                item.setData(across, up, brush=colours)
+                brushes = {c: pg.mkBrush(c) for c in set(colours)}
+                item.setData(across, up, brush=[brushes[c] for c in colours])
             else:
-                item.setData(across, up, pen=[pg.mkPen(c, width=1.6) for c in colours])
+                pens = {c: pg.mkPen(c, width=1.6) for c in set(colours)}
+                item.setData(across, up, pen=[pens[c] for c in colours])
 
     @Slot(int)
     def _on_feature_picked(self, _index: int) -> None:
@@ -314,6 +324,13 @@ class BoundaryView(QWidget):
         self._later.stop()
         self._pending = None
         self.task.stop()
+
+
+def _spread(count: int, most: int) -> np.ndarray:
+    """At most ``most`` row indices of ``count``, evenly spread (all if fewer)."""
+    if count <= most:
+        return np.arange(count)
+    return np.linspace(0, count - 1, most).round().astype(int)
 
 
 def _point_colours(plan: BoundaryPlan, y: np.ndarray) -> list[Any]:
