@@ -8,11 +8,11 @@ moons`` for the earlier figure), with the live curves and every live view
 the Train page has (:func:`turn_on_live_views`) drawing. Prints p50/p99/max
 of both, their ratio, and the training throughput (target: p99 lateness
 under 50 ms while training). ``--presentation`` measures presentation mode
-(full screen, large text, 3-px plot lines); ``--network`` puts the Train
-page's network view in front, drawing each unit's activation map live.
+(full screen, large text, 3-px plot lines); ``--only network`` keeps one
+live view (by title) and hides the others.
 
     python benchmarks/gui_responsiveness.py [--seconds 4] [--data spirals|moons]
-                                            [--presentation] [--network]
+                                            [--presentation] [--only VIEW]
 """
 
 from __future__ import annotations
@@ -76,41 +76,19 @@ def describe(name: str, late: np.ndarray) -> str:
 
 #: Attributes of the Train page that may hold a live view (the decision
 #: boundary and the network view of issue 11), looked for by name.
-LIVE_VIEW_NAMES = ("boundary", "network")
 
 
-def turn_on_live_views(panel) -> list[str]:  # type: ignore[no-untyped-def]
-    """Show every live view the Train page has, and say which.
-
-    Generic on purpose (the views are built on other branches): a page
-    attribute ``live_views`` (a dict or list of widgets), else any widget
-    attribute whose name contains "boundary" or "network". A view with a
-    ``set_live(bool)`` method, or a ``live`` checkable toggle, is switched on.
-    TODO(after merging wip-11-boundary / wip-11-network): if those views are
-    reached another way, turn them on here.
-    """
-    from PySide6.QtWidgets import QWidget
-
-    views = getattr(panel, "live_views", None)
-    if isinstance(views, dict):
-        found = dict(views)
-    elif isinstance(views, (list, tuple)):
-        found = {type(v).__name__: v for v in views}
-    else:
-        found = {
-            name: getattr(panel, name)
-            for name in dir(type(panel)) + list(vars(panel))
-            if any(word in name.lower() for word in LIVE_VIEW_NAMES)
-            and isinstance(getattr(panel, name, None), QWidget)
-        }
-    for view in found.values():
-        if callable(getattr(view, "set_live", None)):
-            view.set_live(True)
-        toggle = getattr(view, "live", None)
-        if hasattr(toggle, "setChecked"):
-            toggle.setChecked(True)
-        view.show()
-    return sorted(found)
+def turn_on_live_views(panel, only: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Show the live views the Train page has registered beside the curves
+    (its ClassroomViews: the decision boundary, the network), or only the one
+    whose title contains ``only``, the others hidden; their titles."""
+    shown = []
+    for title, view in panel.classroom.views.items():
+        wanted = only is None or only.lower() in title.lower()
+        view.parentWidget().setVisible(wanted)  # the view's pane
+        if wanted:
+            shown.append(title)
+    return shown
 
 
 def main() -> None:
@@ -119,9 +97,9 @@ def main() -> None:
     parser.add_argument("--data", choices=("spirals", "moons"), default="spirals")
     parser.add_argument("--presentation", action="store_true")
     parser.add_argument(
-        "--network",
-        action="store_true",
-        help="with the Train page's network view in front, drawing live",
+        "--only",
+        metavar="VIEW",
+        help="only the live view whose title contains VIEW (e.g. network)",
     )
     args = parser.parse_args()
 
@@ -147,11 +125,9 @@ def main() -> None:
     )
     panel = window.training_panel
     window.tabs.setCurrentWidget(panel)
-    views = turn_on_live_views(panel)
+    views = turn_on_live_views(panel, args.only)
     if args.presentation:
         window.view_controls.presentation.set_active(True)
-    if args.network:
-        panel.bottom_tabs.setCurrentWidget(panel.network)
     run_for(1.0)  # let the data page prepare the data
 
     probe = LatenessProbe()
@@ -183,6 +159,7 @@ def main() -> None:
     last = where[0]
     batches = (last[0] - first[0]) * last[2] + last[1] - first[1]
     samples = batches * project.training.batch_size
+    boundary_updates = panel.boundary.update_count
     panel.stop_training()
     app.processEvents()
 
@@ -201,7 +178,8 @@ def main() -> None:
     )
     print(
         f"  training ran {len(epochs)} epochs, ~{samples / max(elapsed, 1e-9):,.0f} "
-        "samples/s while the window drew its curves"
+        "samples/s while the window drew its curves and "
+        f"{boundary_updates} decision boundaries"
     )
     p99 = float(np.percentile(training_late, 99))
     verdict = "OK" if p99 < 50 else "OVER TARGET"

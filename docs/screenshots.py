@@ -180,6 +180,64 @@ def shoot_concepts(name: str, size: Size, out: Path) -> Path:
     return path
 
 
+SPIRALS_LAYERS = [
+    {"type": "Linear", "out_features": 16},
+    {"type": "Tanh"},
+    {"type": "Linear", "out_features": 16},
+    {"type": "Tanh"},
+    {"type": "Linear", "out_features": 16},
+    {"type": "Tanh"},
+    {"type": "Linear", "out_features": 2},
+]
+
+
+def shoot_boundary(folder: Path, name: str, size: Size, out: Path) -> Path:
+    """Two spirals being learnt: the run paused part-way, the decision
+    boundary beside the curves."""
+    import json
+
+    from guinet.core.project import Project
+
+    spec = json.loads(Path(resource("examples", "moons_mlp.guinet")).read_text())
+    spec["name"] = "Two spirals"
+    spec["data"]["source"] = {
+        "kind": "builtin",
+        "name": "spirals",
+        "samples": 600,
+        "noise": 0.03,
+        "seed": 0,
+    }
+    spec["model"]["layers"] = SPIRALS_LAYERS
+    training = spec["training"]
+    training.update(epochs=400, batch_size=16, device="cpu")
+    training["early_stopping"]["enabled"] = False
+    training["checkpoint"]["enabled"] = False
+    path = folder / "spirals.guinet"
+    Project.from_dict(spec).save(path)
+
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_path(path, ask=False)
+    wait_for(lambda: window.session.prepared is not None)
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+    view = panel.boundary
+    panel.start_training()
+    wait_for(lambda: view.shown is not None and view.shown[0] >= 9, 120_000)
+    panel.toggle_pause()
+    wait_for(lambda: not view.busy)
+    for _ in range(5):
+        QApplication.processEvents()
+    shot = out / name
+    window.grab().save(str(shot))
+    panel.stop_training()
+    window.data_panel.stop()
+    window.undo_stack.setClean()
+    window.close()
+    return shot
+
+
 def write_numbers_csv(folder: Path) -> Path:
     """A small regression table: a house price from its size and age, noisy."""
     import numpy as np
@@ -560,6 +618,9 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
     if only in ("", "hints"):
         print(shoot_hints("train-hints.png", size, out))
         print(shoot_concepts("help-concepts.png", size, out))
+    if only in ("", "train", "boundary"):
+        with tempfile.TemporaryDirectory() as folder:
+            print(shoot_boundary(Path(folder), "train-spirals.png", size, out))
     if only in ("", "evaluate"):
         with tempfile.TemporaryDirectory() as folder:
             digits = trained_project(Path(folder), None, "digits_cnn.guinet")

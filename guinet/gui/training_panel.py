@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from guinet.gui import commands
+from guinet.gui.boundary_view import BoundaryView
 from guinet.gui.checkpoint_list import CheckpointList
+from guinet.gui.classroom import ClassroomViews
 from guinet.gui.curves import TrainingCurves
 from guinet.gui.network_view import NetworkView
 from guinet.gui.presentation import mark_side_panel
@@ -79,8 +81,7 @@ class TrainingPanel(QWidget):
             session, self.controls, self.log, self.curves, self.checkpoints, self
         )
         self.runner = self.run.runner
-        self.runner.run_started.connect(self.network.on_run_started)
-        self.runner.weights_copied.connect(self.network.on_weights_copied)
+        self.classroom.bind(self.runner)
         self.run.running_changed.connect(self._on_running_changed)
         self.run.start_failed.connect(self._on_start_failed)
         self.run.run_ended.connect(self.status_message)
@@ -135,11 +136,15 @@ class TrainingPanel(QWidget):
         self.bottom_tabs.setDocumentMode(True)
         self.bottom_tabs.addTab(self.log, "Run log")
         self.bottom_tabs.addTab(self.checkpoints, "Checkpoints")
-        self.network = NetworkView(self.session)
-        self.bottom_tabs.addTab(self.network, "Network")
 
+        # the curves beside the classroom views (boundary, network), replayable
+        self.classroom = ClassroomViews(curves_box, self.curves)
+        self.boundary = BoundaryView()
+        self.classroom.add_view("Decision boundary", self.boundary)
+        self.network = NetworkView(self.session)
+        self.classroom.add_view("Network", self.network)
         plots_and_log = QSplitter(Qt.Orientation.Vertical)
-        plots_and_log.addWidget(curves_box)
+        plots_and_log.addWidget(self.classroom)
         plots_and_log.addWidget(self.bottom_tabs)
         plots_and_log.setStretchFactor(0, 3)
         plots_and_log.setStretchFactor(1, 1)
@@ -214,6 +219,7 @@ class TrainingPanel(QWidget):
         self.project = self.session.project
         self.curves.forget_previous()
         self.curves.clear()
+        self.classroom.clear()
         self.log.reset()
         self.run.last_summary = None
         self.checkpoint_actions.forget()
@@ -319,9 +325,9 @@ class TrainingPanel(QWidget):
     def stop_training(self, timeout_ms: int = 60_000) -> bool:
         """Stop a run and wait for its thread (closing, another project)."""
         self.hints.stop()
-        stopped = self.run.abort(timeout_ms)
-        self.network.stop()
-        return stopped
+        ended = self.run.abort(timeout_ms)
+        self.classroom.stop()  # every view's own worker (boundary, network)
+        return ended
 
     def load_weights(self, path: str) -> bool:
         return self.checkpoint_actions.load_weights(path)

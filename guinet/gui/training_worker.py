@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from guinet.core.model import ModelError
+from guinet.core.model import ModelError, ModelSpec
 from guinet.core.training import BatchProgress, Callback, TrainingControl
 from guinet.core.training.snapshots import Snapshot, WeightSnapshots
 from guinet.gui.workers import Worker, WorkerController
@@ -74,6 +74,10 @@ class TrainingJob:
     #: Copies of a small model's weights (epoch ends kept, for replay); set
     #: by the worker as the run starts. See guinet.core.training.snapshots.
     snapshots: WeightSnapshots | None = None
+    #: The model the run trains (its layers, the data's input shape) and the
+    #: data it trains on, set by the worker once the run is prepared: what
+    #: a view needs to rebuild the model from a snapshot's weights.
+    model_spec: ModelSpec | None = None
 
 
 class _SignalCallback(Callback):
@@ -142,6 +146,7 @@ class TrainingWorker(Worker):
             self.training_failed.emit(job.run_id, _sentence(exc))
             return
         job.early_stopping = run.early_stopping
+        job.model_spec, job.prepared = run.model_spec, run.prepared
         info = _describe(run)
         info.update(origin)
         self.run_started.emit(job.run_id, info)

@@ -1,0 +1,252 @@
+"""The classroom views on the Train page: the curves and what the model learns,
+side by side, live during a run and replayable after it.
+
+:class:`ClassroomViews` puts the training curves and every registered view
+(the decision boundary, the network, ...) in one horizontal splitter, so a
+class sees them all at once at 1280×720, with a :class:`ReplayBar` under
+them. A view joins with one line, :meth:`ClassroomViews.add_view`; the
+container then feeds it:
+
+* ``clear()`` when a run starts or the project changes, then
+  ``set_data(model_spec, prepared)`` if it has one (the run's model and data);
+* ``show_state(state, epoch, batch)`` with every weight copy the run makes
+  (:attr:`~guinet.gui.training_worker.TrainingRunner.weights_copied`), and on
+  replay with the kept copy of the epoch chosen (batch ``None``);
+* ``stop()``, if it has one, when the window closes.
+
+Replay: once a run that kept copies has ended, the bar's slider runs over the
+epochs kept (``runner.job.snapshots.epochs``; thinned on long runs, so only
+the epochs that exist), each view shows that epoch's weights and the curves
+mark it with a vertical line. Play steps through them. A new run hides the
+bar and the views follow the live weights again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from guinet.core.training.snapshots import Snapshot
+    from guinet.gui.curves import TrainingCurves
+    from guinet.gui.training_worker import TrainingRunner
+
+#: One replayed epoch per this many milliseconds when playing.
+PLAY_MS = 300
+REPLAY_COLOUR = "#7c3aed"
+
+
+class ReplayBar(QWidget):
+    """Play and a slider over the epochs a finished run kept."""
+
+    epoch_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("replayBar")
+        self.epochs: list[int] = []
+        self.play_button = QPushButton("▶ Replay")
+        self.play_button.setObjectName("replayPlay")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Play the run again, epoch by epoch")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("replaySlider")
+        self.slider.setToolTip(
+            "Drag (or use the arrow keys) to see the model as it was at that epoch"
+        )
+        self.slider.setPageStep(1)
+        self.label = QLabel()
+        self.label.setObjectName("replayLabel")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.addWidget(self.play_button)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.label)
+        self._timer = QTimer(self)
+        self._timer.setInterval(PLAY_MS)
+        self._timer.timeout.connect(self._step)
+        self.play_button.toggled.connect(self._on_play_toggled)
+        self.slider.valueChanged.connect(self._on_slider_moved)
+        self.set_epochs([])
+
+    @property
+    def epoch(self) -> int | None:
+        """The epoch the slider is on (``None``: nothing to replay)."""
+        return self.epochs[self.slider.value()] if self.epochs else None
+
+    def set_epochs(self, epochs: list[int]) -> None:
+        """Offer these epochs (sorted); the slider rests on the last, quietly."""
+        self.play_button.setChecked(False)
+        self.epochs = sorted(epochs)
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, len(self.epochs) - 1))
+        self.slider.setValue(self.slider.maximum())
+        self.slider.blockSignals(False)
+        self.setVisible(len(self.epochs) > 1)
+        self._label()
+
+    def _label(self) -> None:
+        if self.epochs:
+            self.label.setText(f"epoch {self.epoch} of {self.epochs[-1]}")
+
+    @Slot(int)
+    def _on_slider_moved(self, _index: int) -> None:
+        self._label()
+        if self.epoch is not None:
+            self.epoch_chosen.emit(self.epoch)
+
+    @Slot(bool)
+    def _on_play_toggled(self, playing: bool) -> None:
+        self.play_button.setText("❚❚ Pause" if playing else "▶ Replay")
+        if playing:
+            if self.slider.value() == self.slider.maximum():
+                self.slider.setValue(0)
+            self._timer.start()
+        else:
+            self._timer.stop()
+
+    @Slot()
+    def _step(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.play_button.setChecked(False)
+            return
+        self.slider.setValue(self.slider.value() + 1)
+
+
+class ClassroomViews(QWidget):
+    """The curves beside the registered views, and the replay bar (module doc)."""
+
+    def __init__(
+        self, curves_box: QWidget, curves: TrainingCurves, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.curves = curves
+        self.views: dict[str, QWidget] = {}
+        self.runner: TrainingRunner | None = None
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("classroomSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(curves_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.replay = ReplayBar()
+        self.replay.epoch_chosen.connect(self.show_epoch)
+        self.markers = [
+            pg.InfiniteLine(angle=90, pen=pg.mkPen(REPLAY_COLOUR, width=1.5))
+            for _ in (curves.loss_plot, curves.metric_plot)
+        ]
+        for plot, line in zip(
+            (curves.loss_plot, curves.metric_plot), self.markers, strict=True
+        ):
+            line.setZValue(20)
+            line.hide()
+            plot.addItem(line, ignoreBounds=True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.replay)
+
+    def add_view(self, title: str, widget: QWidget) -> QWidget:
+        """Show ``widget`` beside the curves under ``title``; returns its pane."""
+        pane = QWidget()
+        pane.setObjectName("classroomPane")
+        pane.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        heading = QLabel(title)
+        heading.setObjectName("classroomTitle")
+        box = QVBoxLayout(pane)
+        box.setContentsMargins(6, 4, 6, 6)
+        box.setSpacing(2)
+        box.addWidget(heading)
+        box.addWidget(widget, 1)
+        self.splitter.addWidget(pane)
+        self.splitter.setStretchFactor(self.splitter.count() - 1, 3)
+        # curves : each view = 4 : 3 until the person drags (then remembered)
+        self.splitter.setSizes([400] + [300] * (self.splitter.count() - 1))
+        self.views[title] = widget
+        return pane
+
+    # -- the run -----------------------------------------------------------------------
+    def bind(self, runner: TrainingRunner) -> None:
+        """Follow ``runner``'s runs: live weights, and replay once one ends."""
+        self.runner = runner
+        runner.run_started.connect(self._on_run_started)
+        runner.weights_copied.connect(self._on_weights_copied)
+        runner.run_ended.connect(self._on_run_ended)
+
+    def clear(self) -> None:
+        """Another project: no run to show."""
+        self._end_replay()
+        for view in self.views.values():
+            _call(view, "clear")
+
+    def stop(self) -> None:
+        """The window closes: views end what they compute."""
+        self.replay.play_button.setChecked(False)
+        for view in self.views.values():
+            _call(view, "stop")
+
+    @Slot(dict)
+    def _on_run_started(self, _info: dict) -> None:
+        self._end_replay()
+        job = self.runner.job if self.runner is not None else None
+        for view in self.views.values():
+            _call(view, "clear")
+            if (
+                job is not None
+                and job.model_spec is not None
+                and job.prepared is not None
+            ):
+                _call(view, "set_data", job.model_spec, job.prepared)
+
+    @Slot(object)
+    def _on_weights_copied(self, snapshot: Snapshot) -> None:
+        for view in self.views.values():
+            _call(view, "show_state", snapshot.state, snapshot.epoch, snapshot.batch)
+
+    @Slot()
+    def _on_run_ended(self) -> None:
+        snapshots = self.kept()
+        self.replay.set_epochs(list(snapshots))
+
+    def kept(self) -> dict[int, dict[str, Any]]:
+        """The last run's kept weights, epoch → state (empty: nothing kept)."""
+        job = self.runner.job if self.runner is not None else None
+        snapshots = job.snapshots if job is not None else None
+        if snapshots is None or not snapshots.active:
+            return {}
+        return snapshots.epochs
+
+    # -- replay ------------------------------------------------------------------------
+    @Slot(int)
+    def show_epoch(self, epoch: int) -> None:
+        """Show the weights kept at ``epoch`` in every view; mark it on the curves."""
+        state = self.kept().get(epoch)
+        if state is None:
+            return
+        for line in self.markers:
+            line.setValue(epoch)
+            line.show()
+        for view in self.views.values():
+            _call(view, "show_state", state, epoch, None)
+
+    def _end_replay(self) -> None:
+        self.replay.set_epochs([])
+        for line in self.markers:
+            line.hide()
+
+
+def _call(view: QWidget, name: str, *args: Any) -> None:
+    method = getattr(view, name, None)
+    if callable(method):
+        method(*args)
