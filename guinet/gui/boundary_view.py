@@ -100,7 +100,7 @@ class BoundaryView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.setMinimumSize(110, 120)
+        self.plot.setMinimumSize(90, 120)
         self.plot.showGrid(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
@@ -153,7 +153,7 @@ class BoundaryView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
         # narrow windows: the wrapped sentences may shrink with the plot
-        self.setMinimumSize(120, 140)
+        self.setMinimumSize(96, 140)
 
     @property
     def applicable(self) -> bool:

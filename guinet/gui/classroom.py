@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSplitter,
     QVBoxLayout,
@@ -164,6 +165,8 @@ class ClassroomViews(QWidget):
         pane.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         heading = QLabel(title)
         heading.setObjectName("classroomTitle")
+        # a narrow pane clips its title rather than widening the window
+        heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         box = QVBoxLayout(pane)
         box.setContentsMargins(6, 4, 6, 6)
         box.setSpacing(2)

@@ -97,7 +97,7 @@ class DenseCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMouseTracking(True)
-        self.setMinimumSize(360, 240)
+        self.setMinimumSize(160, 120)
         self.picture: DensePicture | None = None
         self.message = ""
         self.hover_text = ""

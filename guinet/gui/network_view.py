@@ -154,12 +154,16 @@ class NetworkView(QWidget):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._launch)
         self._build()
+        # beside the curves and the boundary the pane may get narrow (a small
+        # screen): the picture shrinks, rather than the window outgrowing it
+        self.setMinimumSize(60, 100)
         session.project_changed.connect(self.clear)
         session.data_changed.connect(self.clear)
 
     def _build(self) -> None:
         self.status = QLabel("Train the model to see its network learn.")
         self.status.setObjectName("networkStatus")
+        self.status.setWordWrap(True)
         self.step_mode = QPushButton("Inside one step")
         self.step_mode.setCheckable(True)
         self.step_mode.setToolTip(
