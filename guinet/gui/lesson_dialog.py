@@ -53,8 +53,10 @@ class LessonDialog(QDialog):
         self.text.setPlaceholderText(
             "The explanation shown beside the project: what to look at, what to try"
         )
-        self.result = QLineEdit(given.result)
-        self.result.setPlaceholderText("e.g. reaches ~97% test accuracy in 20 epochs")
+        self.result_line = QLineEdit(given.result)
+        self.result_line.setPlaceholderText(
+            "e.g. reaches ~97% test accuracy in 20 epochs"
+        )
         self.start_page = QComboBox()
         self.start_page.addItem("As usual (the Model page)", None)
         for page in PAGES:
@@ -67,7 +69,7 @@ class LessonDialog(QDialog):
         fields.addRow("Title", self.title)
         fields.addRow("In one line", self.summary)
         fields.addRow("Explanation", self.text)
-        fields.addRow("Result", self.result)
+        fields.addRow("Result", self.result_line)
         fields.addRow("Opens on", self.start_page)
 
         self.hide_boxes: dict[str, QCheckBox] = {}
@@ -122,7 +124,7 @@ class LessonDialog(QDialog):
             "title": self.title.text().strip(),
             "summary": self.summary.text().strip(),
             "text": self.text.toPlainText().strip(),
-            "result": self.result.text().strip(),
+            "result": self.result_line.text().strip(),
         }
         for key, value in texts.items():
             if value:

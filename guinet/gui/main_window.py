@@ -537,6 +537,12 @@ class MainWindow(QMainWindow):
 
         self.lesson_pane = LessonPane(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lesson_pane)
+        # beside the pages, not over them: a quarter of a projector's width
+        self.resizeDocks(
+            [self.lesson_pane],
+            [max(240, min(320, self.width() // 4))],
+            Qt.Orientation.Horizontal,
+        )
         self.lesson_pane.hide()
         self.lesson_restrictions = LessonRestrictions(self)
         self._lesson_project: Project | None = None
@@ -549,8 +555,8 @@ class MainWindow(QMainWindow):
         project.changed.connect(self._show_lesson)
         self._show_lesson()
         lesson = project.lesson
-        start = lesson.start_page if lesson is not None else None
-        self.lesson_restrictions.show_page(start or "model")
+        if lesson is not None and lesson.start_page is not None:
+            self.lesson_restrictions.show_page(lesson.start_page)
 
     def _show_lesson(self) -> None:
         """Show the lesson's text and apply its hidden and locked controls

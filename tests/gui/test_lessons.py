@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from guinet._resources import find_example
 from guinet.gui.lesson_pane import LOCKED_TIP
-from tests.gui.helpers import choose
+from tests.gui.helpers import choose, settle
 
 TEXT = "Watch the validation loss: it turns when the network starts to memorise."
 
@@ -80,14 +80,13 @@ def test_opening_a_lesson_shows_its_text_hides_and_locks_and_starts_on_its_page(
     # another project: everything is back as it was
     window.new_project()
     assert pane.isHidden()
-    assert window.designer.layer_palette.isVisibleTo(window)
+    assert not window.designer.layer_palette.isHidden()
     assert form.run.form.isRowVisible(form.run.rows["epochs"])
     assert not form.run.editors["epochs"].isHidden()
     assert _tab_visible(window, window.predict_panel)
     assert form.optimizer.isEnabled()
     assert LOCKED_TIP not in form.optimizer.toolTip()
     assert window.data_panel.source.isEnabled()
-    assert window.tabs.currentWidget() is window.designer
 
 
 def test_a_locked_learning_rate_stays_locked_when_its_editor_is_rebuilt(
@@ -128,6 +127,20 @@ def test_the_bundled_examples_open_as_lessons(window):
     assert not window.data_panel.source.isEnabled()  # the XOR lesson locks it
 
 
+def test_the_diabetes_example_finds_its_csv_and_opens_on_the_data_page(
+    window, qtbot, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # not where the example's CSV is
+    path = find_example("pima_diabetes")
+    assert path is not None
+    window.open_example(path)
+    assert window.tabs.currentWidget() is window.data_panel
+    settle(qtbot, window)
+    assert window.session.data_error is None
+    assert window.session.prepared is not None
+    assert "synthetic" in window.lesson_pane.text.text()
+
+
 def test_save_as_lesson_driven_with_clicks_writes_the_section(
     window, qtbot, dialogs, tmp_path
 ):
@@ -165,4 +178,4 @@ def test_save_as_lesson_driven_with_clicks_writes_the_section(
     window.undo_stack.undo()
     assert window.project.lesson is None
     assert window.lesson_pane.isHidden()
-    assert window.designer.layer_palette.isVisibleTo(window)
+    assert not window.designer.layer_palette.isHidden()
