@@ -124,6 +124,9 @@ def test_an_example_keeps_its_weights_in_one_folder_outside_the_install(
 
     monkeypatch.setenv("GUINET_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
+    example = find_example("moons_mlp")
+    assert example is not None
+    shipped = sorted(p.name for p in example.parent.iterdir())
     project = cli.load_project("moons_mlp")
     assert project.name == "Two moons — a five-layer MLP"
     folder, note = checkpoint_folder(project)
@@ -134,11 +137,9 @@ def test_an_example_keeps_its_weights_in_one_folder_outside_the_install(
     assert cli.main(["evaluate", "moons_mlp", "--json"]) == 0
     out = capsys.readouterr().out
     assert str(folder) in out
-    example = find_example("moons_mlp")
-    assert example is not None
-    assert sorted(p.name for p in example.parent.iterdir()) == sorted(
-        p.name for p in example.parent.iterdir() if p.suffix == ".guinet"
-    )
+    # the examples' folder holds what ships (projects, a CSV) and nothing more
+    assert sorted(p.name for p in example.parent.iterdir()) == shipped
+    assert all(p.suffix in (".guinet", ".csv") for p in example.parent.iterdir())
 
 
 def test_train_takes_an_example_name(

@@ -25,6 +25,7 @@ from typing import Any
 from guinet.core.data.builtin import BUILTIN_DATASETS
 from guinet.core.data.spec import DataSpec, SplitSpec
 from guinet.core.layers import CATEGORIES, LAYERS
+from guinet.core.lessons import CONTROLS, LessonSpec
 from guinet.core.model import MAX_LAYERS
 from guinet.core.params import Param
 from guinet.core.project import FORMAT_VERSION, MAX_DEPTH, MAX_FILE_BYTES
@@ -222,6 +223,12 @@ def _top_level() -> tuple[tuple[str, str], ...]:
             '`"hint.linear_collapse.0"`, `"hint.overfitting"`); left out, every '
             "hint shows.",
         ),
+        (
+            "lesson",
+            "*(added)* what a class reads and may touch: the explanation shown "
+            "beside the project, the page it opens on, hidden and locked controls "
+            "(below). A project without one is no lesson.",
+        ),
     )
 
 
@@ -343,6 +350,24 @@ def checkpoint_part() -> str:
     )
 
 
+def lesson_part() -> str:
+    controls = "\n".join(f"- `{key}`: {words}" for key, words in CONTROLS.items())
+    return (
+        section_part(
+            LessonSpec,
+            "`lesson`",
+            "A project saved as a lesson (File ▸ Save as Lesson…). `expected` "
+            '(`{"metric": "accuracy", "at_least": 0.95}`, or `at_most` for a '
+            "loss or an error) states `result` as numbers, for the test that "
+            "trains every bundled example. `hidden` and `locked` name controls "
+            "from this list; an id guinet does not know is kept and reported as "
+            "a note, never an error:",
+        )
+        + "\n\n"
+        + controls
+    )
+
+
 def _catalogue(registry: Any, extra: Callable[[Any], str] | None = None) -> str:
     lines: list[str] = []
     for key, entry in registry.items():
@@ -428,6 +453,7 @@ PARTS: list[Callable[[], str]] = [
     training_part,
     early_stopping_part,
     checkpoint_part,
+    lesson_part,
     catalogues_part,
     losses_part,
     optimizers_part,

@@ -9,6 +9,7 @@ import pytest
 
 from guinet.core import docs
 from guinet.core.data.spec import DataSpec, SplitSpec
+from guinet.core.lessons import LessonSpec
 from guinet.core.sections import Section
 from guinet.core.training.checkpoints import CheckpointSettings
 from guinet.core.training.config import TrainingSpec
@@ -21,6 +22,7 @@ SECTIONS: tuple[type[Section], ...] = (
     TrainingSpec,
     EarlyStoppingSettings,
     CheckpointSettings,
+    LessonSpec,
 )
 
 

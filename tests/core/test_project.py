@@ -51,12 +51,12 @@ def files_in(folder: Path) -> list[str]:
 
 
 # -- the examples and exact round trips ----------------------------------------------
-def test_there_are_three_examples() -> None:
-    assert [p.name for p in EXAMPLES] == [
-        "digits_cnn.guinet",
-        "iris_mlp.guinet",
-        "moons_mlp.guinet",
-    ]
+def test_the_first_three_examples_are_still_there() -> None:
+    """Their names are what people type (``guinet train iris_mlp``); the
+    lessons added beside them are listed in tests/core/test_examples.py."""
+    names = [p.name for p in EXAMPLES]
+    assert {"digits_cnn.guinet", "iris_mlp.guinet", "moons_mlp.guinet"} <= set(names)
+    assert len(names) >= 12
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
