@@ -19,11 +19,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
+    QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -35,7 +42,9 @@ if TYPE_CHECKING:
     from guinet.gui.designer import ModelDesigner
     from guinet.gui.evaluate_panel import EvaluatePanel
     from guinet.gui.export_dialog import ExportDialog
+    from guinet.gui.getting_started import GettingStartedDialog
     from guinet.gui.predict_panel import PredictPanel
+    from guinet.gui.start_page import StartPage
     from guinet.gui.torch_loader import TorchLoader
     from guinet.gui.training_panel import TrainingPanel
 
@@ -47,6 +56,10 @@ DEFAULT_SIZE = (1180, 760)
 #: Room left around a fitted window for its frame (sides) and title bar plus
 #: frame (height), which Qt cannot know before the window is shown.
 FRAME_ROOM = (16, 48)
+#: QSettings key of the start page's "Show the start page at launch".
+SHOW_START_PAGE_KEY = "start_page/show_at_launch"
+#: The pages by the names :meth:`MainWindow.show_page` takes.
+PAGE_NAMES = ("data", "model", "train", "evaluate", "predict")
 
 
 def fitted_geometry(
@@ -80,6 +93,11 @@ def settings() -> QSettings:
     )
 
 
+def start_page_at_launch() -> bool:
+    """The preference "Show the start page at launch" (on until unticked)."""
+    return bool(settings().value(SHOW_START_PAGE_KEY, True, type=bool))
+
+
 def redo_shortcuts(platform: list[QKeySequence]) -> list[QKeySequence]:
     """Ctrl+Shift+Z and Ctrl+Y everywhere (X11's own list has no Ctrl+Y; the
     teacher from Windows presses it), plus the platform's redo keys — each
@@ -97,7 +115,10 @@ class MainWindow(QMainWindow):
 
     With ``deferred=True`` only the frame (menus, tabs, status bar) is built;
     :meth:`build` adds the pages on the next turn of the event loop, so the
-    window paints before the designer's modules are even imported.
+    window paints before the designer's modules are even imported. With
+    ``start_page=True`` the start page (the examples' gallery) is shown in
+    front of the tabs until the person picks something; ``guinet`` does this
+    when launched without a project (see :mod:`guinet.gui.app`).
     """
 
     def __init__(
@@ -105,6 +126,7 @@ class MainWindow(QMainWindow):
         project: Project | None = None,
         parent: QWidget | None = None,
         deferred: bool = False,
+        start_page: bool = False,
     ) -> None:
         self._after_paint: list[Callable[[], None]] = []
         super().__init__(parent)
@@ -114,13 +136,27 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.setCentralWidget(self.tabs)
+        #: the start page (built the first time it is shown) in front of the tabs
+        self.start_page: StartPage | None = None
+        self.getting_started: GettingStartedDialog | None = None
+        self.follow_up = self._follow_up_bar()
+        work = QWidget()
+        work_layout = QVBoxLayout(work)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        work_layout.setSpacing(0)
+        work_layout.addWidget(self.follow_up)
+        work_layout.addWidget(self.tabs, 1)
+        self.central = QStackedWidget()
+        self.central.addWidget(work)
+        self.setCentralWidget(self.central)
         self.setWindowTitle("guinet")
         self._restore_geometry()
         self.built = False
         self._initial_project = project
         #: the Export dialog last opened (one at a time; it is window-modal)
         self.export_dialog: ExportDialog | None = None
+        if start_page:
+            self.show_start_page()
         if not deferred:
             self.build()
 
@@ -295,6 +331,18 @@ class MainWindow(QMainWindow):
             "ONNX, weights…)",
         )
         self.quit_action = self._action("&Quit", self.close, key.Quit)
+        self.new_from_example_action = self._action(
+            "New from E&xample…",
+            self.new_from_example,
+            "Ctrl+Shift+N",
+            "The start page: pick an example to open as an unsaved copy",
+        )
+        self.getting_started_action = self._action(
+            "&Getting Started",
+            self.show_getting_started,
+            None,
+            "A short guided first run: an example, its data, its model, training",
+        )
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts([QKeySequence(key.Undo)])
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
@@ -326,6 +374,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.new_action)
+        file_menu.addAction(self.new_from_example_action)
         file_menu.addAction(self.open_action)
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -356,6 +405,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.move_down_action)
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.getting_started_action)
         help_menu.addAction(self._action("&About guinet", self._about))
 
     # -- project binding ----------------------------------------------------------
@@ -427,12 +477,14 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     @Slot()
-    def new_project(self) -> None:
-        if self.maybe_save():
-            from guinet.core.project import Project
+    def new_project(self) -> bool:
+        if not self.maybe_save():
+            return False
+        from guinet.core.project import Project
 
-            self._bind(Project.new())
-            self.statusBar().showMessage("New project", 3000)
+        self._bind(Project.new())
+        self.statusBar().showMessage("New project", 3000)
+        return True
 
     @Slot()
     def open_dialog(self) -> None:
@@ -461,20 +513,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {project.display_name}", 5000)
         return True
 
-    def open_example(self, path: Path) -> None:
+    def open_example(self, path: Path) -> bool:
         """Examples open as untitled copies, so saving never writes into the install."""
         from guinet.core.project import Project, ProjectError
 
         if not self.maybe_save():
-            return
+            return False
         try:
             example = Project.load(path)
         except ProjectError as exc:
             QMessageBox.warning(self, "Could not open the example", str(exc))
-            return
+            return False
         example.path = None
         self._bind(example)
         self.statusBar().showMessage(f"Opened the example “{example.name}”", 5000)
+        return True
 
     @Slot()
     def save(self) -> bool:
@@ -516,6 +569,131 @@ class MainWindow(QMainWindow):
             return str(self.project.path.parent)
         recent = self.recent_files()
         return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    # -- the start page and the guided first run ---------------------------------
+    def _follow_up_bar(self) -> QFrame:
+        """The line shown above the pages after an example opens from the
+        start page: the second click, Train it, is right there."""
+        bar = QFrame()
+        bar.setObjectName("followUp")
+        layout = QHBoxLayout(bar)
+        layout.setContentsMargins(12, 6, 8, 6)
+        self.follow_up_text = QLabel()
+        self.follow_up_text.setObjectName("followUpText")
+        self.follow_up_text.setWordWrap(True)
+        self.train_it_button = QPushButton("Train it (F5)")
+        self.train_it_button.setObjectName("trainItButton")
+        self.train_it_button.setToolTip("Start training this example now")
+        self.train_it_button.clicked.connect(self.train_it)
+        close = QToolButton()
+        close.setObjectName("followUpClose")
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Hide this line")
+        close.clicked.connect(bar.hide)
+        layout.addWidget(self.follow_up_text, 1)
+        layout.addWidget(self.train_it_button)
+        layout.addWidget(close)
+        bar.hide()
+        return bar
+
+    @property
+    def start_page_shown(self) -> bool:
+        page = self.start_page
+        return page is not None and self.central.currentWidget() is page
+
+    @Slot()
+    def new_from_example(self) -> None:
+        """File ▸ New from Example…: the start page, with a way back."""
+        self.show_start_page(back=True)
+
+    def show_start_page(self, back: bool = False) -> None:
+        """Put the start page in front of the tabs; with ``back``, it offers
+        a way back to the open project (Esc)."""
+        from guinet.gui.start_page import StartPage
+
+        page = self.start_page
+        if page is None:
+            page = StartPage(start_page_at_launch())
+            page.example_chosen.connect(self._on_start_example)
+            page.recent_chosen.connect(self._on_start_recent)
+            page.empty_chosen.connect(self._on_start_empty)
+            page.getting_started_requested.connect(self.show_getting_started)
+            page.show_at_launch_changed.connect(self._on_show_at_launch_changed)
+            page.back_requested.connect(self.hide_start_page)
+            self.central.addWidget(page)
+            self.start_page = page
+        page.set_recent(self.recent_files())
+        page.back_button.setVisible(back and self.built)
+        self.central.setCurrentWidget(page)
+        page.load_pictures()
+
+    @Slot()
+    def hide_start_page(self) -> None:
+        self.central.setCurrentIndex(0)
+
+    def show_page(self, name: str) -> None:
+        """Bring a page to the front by name (``data``, ``model``, ``train``,
+        ``evaluate``, ``predict``), leaving the start page."""
+        self.build()
+        self.hide_start_page()
+        pages = (
+            self.data_panel,
+            self.designer,
+            self.training_panel,
+            self.evaluate_panel,
+            self.predict_panel,
+        )
+        self.tabs.setCurrentWidget(dict(zip(PAGE_NAMES, pages, strict=True))[name])
+
+    @Slot(Path)
+    def _on_start_example(self, path: Path) -> None:
+        self.build()
+        if not self.open_example(path):
+            return
+        self.show_page("model")
+        self.follow_up_text.setText(
+            f"<b>{self.project.name}</b> is open as an unsaved copy. Look at "
+            "the network here and its data on the Data page, then train it."
+        )
+        self.follow_up.show()
+
+    @Slot(str)
+    def _on_start_recent(self, path: str) -> None:
+        self.build()
+        if self.open_path(path):
+            self.follow_up.hide()
+            self.hide_start_page()
+
+    @Slot()
+    def _on_start_empty(self) -> None:
+        self.build()
+        if self.new_project():
+            self.follow_up.hide()
+            self.show_page("model")
+
+    @Slot(bool)
+    def _on_show_at_launch_changed(self, shown: bool) -> None:
+        settings().setValue(SHOW_START_PAGE_KEY, shown)
+
+    @Slot()
+    def train_it(self) -> None:
+        """The follow-up's Train it: the Train page, and training starts."""
+        self.follow_up.hide()
+        self.show_page("train")
+        if not self.training_panel.is_training:
+            self.training_panel.start_training()
+
+    @Slot()
+    def show_getting_started(self) -> None:
+        """Help ▸ Getting started: the guided first run, beside the window."""
+        from guinet.gui.getting_started import GettingStartedDialog
+
+        self.build()
+        if self.getting_started is None:
+            self.getting_started = GettingStartedDialog(self)
+        self.getting_started.show()
+        self.getting_started.raise_()
 
     # -- export -------------------------------------------------------------------
     @Slot()
@@ -575,6 +753,8 @@ class MainWindow(QMainWindow):
     # -- window ---------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.built:
+            if self.start_page is not None:
+                self.start_page.stop()
             event.accept()
         elif self.maybe_save():
             self.save_window_state()
@@ -584,6 +764,8 @@ class MainWindow(QMainWindow):
             if self.export_dialog is not None:
                 self.export_dialog.task.stop()
             self.predict_panel.stop()
+            if self.start_page is not None:
+                self.start_page.stop()
             self.torch_loader.wait(5)
             event.accept()
         else:
