@@ -22,6 +22,7 @@ from psygnal import Signal
 
 from guinet.core.data.spec import DataSpec
 from guinet.core.fileio import atomic_write_text, remove_stale_temp_files
+from guinet.core.lessons import LessonSpec
 from guinet.core.model import ModelSpec
 from guinet.core.params import ParamError
 from guinet.core.sections import UNSET
@@ -71,7 +72,7 @@ class Project:
     :meth:`set_data`, :meth:`set_training`) and announces it.
     """
 
-    changed = Signal()  # name, data or training replaced
+    changed = Signal()  # name, data, training or lesson replaced
     data_changed = Signal()  # data replaced (before ``changed``)
     training_changed = Signal()  # training replaced (before ``changed``)
 
@@ -83,6 +84,7 @@ class Project:
         training: TrainingSpec | Mapping[str, Any] | None = None,
         path: Path | None = None,
         raw: dict[str, Any] | None = None,
+        lesson: LessonSpec | Mapping[str, Any] | None = None,
     ) -> None:
         #: the name the person gave; ``None`` while it follows the file name
         self._name = name
@@ -91,6 +93,8 @@ class Project:
         self.training: TrainingSpec = _as_training(
             training if training is not None else default_training()
         )
+        #: what a class reads and may touch (``None``: not a lesson)
+        self.lesson: LessonSpec | None = _as_lesson(lesson)
         self.path = Path(path).resolve() if path is not None else None
         self._raw: dict[str, Any] = raw if raw is not None else {}
         #: Tells unsaved projects apart (their checkpoint folders); not saved.
@@ -100,6 +104,24 @@ class Project:
         """An independent copy (a run's snapshot): the same file, the same uid."""
         twin = Project.from_dict(self.to_dict(), self.path)
         twin.uid = self.uid
+        return twin
+
+    def untitled_copy(self) -> Project:
+        """A copy with no file (an example opened to try, never written back):
+        its data paths made absolute, so a CSV shipped beside the example is
+        still found; the first save makes them relative to the new file."""
+        raw = self.to_dict()
+        if self.path is not None:
+            for section, *keys, leaf in PATH_FIELDS:
+                if section != "data":
+                    continue
+                node: Any = raw.get(section)
+                for key in keys:
+                    node = node.get(key) if isinstance(node, dict) else None
+                if isinstance(node, dict) and isinstance(node.get(leaf), str):
+                    node[leaf] = str(self.resolve(node[leaf]))
+        twin = Project.from_dict(raw)
+        twin.name = self.name
         return twin
 
     @classmethod
@@ -153,6 +175,11 @@ class Project:
         self.training_changed.emit()
         self.changed.emit()
 
+    def set_lesson(self, lesson: LessonSpec | Mapping[str, Any] | None) -> None:
+        """Make the project a lesson (or, with ``None``, no longer one)."""
+        self.lesson = _as_lesson(lesson)
+        self.changed.emit()
+
     # -- one field at a time ------------------------------------------------------
     def value(self, path: str | tuple[str, ...]) -> Any:
         """The file's value at ``path`` (``"training.early_stopping.patience"``),
@@ -176,6 +203,9 @@ class Project:
             self.set_data(data.with_value(rest, value) if rest else value)
         elif section == "training":
             self.set_training(self.training.with_value(rest, value))
+        elif section == "lesson":
+            lesson = self.lesson if self.lesson is not None else LessonSpec({})
+            self.set_lesson(lesson.with_value(rest, value) if rest else value)
         else:
             raise KeyError(f"no project section {section!r} to set")
 
@@ -191,6 +221,10 @@ class Project:
             out.pop("data", None)
         out["model"] = self.model.to_dict()
         out["training"] = self.training.to_dict()
+        if self.lesson is not None:
+            out["lesson"] = self.lesson.to_dict()
+        else:
+            out.pop("lesson", None)
         return out
 
     @classmethod
@@ -236,6 +270,8 @@ class Project:
         training = raw.get("training", default_training())
         if not isinstance(training, dict):
             raise ProjectError(f'{where}: "training" must be an object')
+        # a lesson that is not an object is kept as the file has it and
+        # reported (``LessonSpec`` says so): a project always opens
         return cls(
             name,
             model,
@@ -243,6 +279,7 @@ class Project:
             training,
             path=path,
             raw=raw,
+            lesson=raw.get("lesson"),
         )
 
     # -- files ----------------------------------------------------------------
@@ -393,6 +430,12 @@ def _as_data(data: DataSpec | Mapping[str, Any] | None) -> DataSpec | None:
     if data is None or isinstance(data, DataSpec):
         return data
     return DataSpec(data)
+
+
+def _as_lesson(lesson: LessonSpec | Mapping[str, Any] | None) -> LessonSpec | None:
+    if lesson is None or isinstance(lesson, LessonSpec):
+        return lesson
+    return LessonSpec(lesson)
 
 
 def _as_training(training: TrainingSpec | Mapping[str, Any]) -> TrainingSpec:

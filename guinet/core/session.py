@@ -34,6 +34,7 @@ from psygnal import Signal
 
 from guinet.core.components import ComponentSpec
 from guinet.core.data.errors import DataError
+from guinet.core.lessons import LessonSpec
 from guinet.core.model import LayerSpec, ModelError, ModelSpec, format_shape
 from guinet.core.project import Project
 from guinet.core.sections import UNSET, Section
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from guinet.core.trained import TrainedModel
     from guinet.core.training.fit import TrainingRun
 
-AREAS = ("data", "model", "training")
+AREAS = ("data", "model", "training", "lesson")
 #: Layers that may follow the output Linear (activations a loss reads, dropout).
 _OUTPUT_TAIL = ("Sigmoid", "Softmax", "LogSoftmax", "Dropout", "Identity")
 SEVERITIES = ("error", "warning", "note")
@@ -415,6 +416,7 @@ class Session:
             error = self.data_error
             if error is not None:
                 found.append(Finding("data", "error", error, error=DataError))
+        found.extend(_lesson_findings(self.project.lesson))
         if torch_ready:
             found.extend(self._device_findings())
             found.extend(self._model_findings())
@@ -801,6 +803,25 @@ def _section_findings(area: str, section: Section) -> list[Finding]:
                 error=section.error,
             )
         )
+    return found
+
+
+def _lesson_findings(lesson: LessonSpec | None) -> list[Finding]:
+    """Notes (never errors: the project still trains) for what the lesson
+    names but this guinet does not know; the fix drops the unknown ids."""
+    if lesson is None:
+        return []
+    found = []
+    for problem in lesson.problems:
+        key = problem.where.rpartition(".")[2]
+        fix = None
+        if key in ("hidden", "locked"):
+            known = lesson.known_hidden if key == "hidden" else lesson.known_locked
+            fix = Fix(
+                "Remove the unknown controls from the lesson",
+                (Edit("set_value", problem.where, known),),
+            )
+        found.append(Finding("lesson", "note", problem.message, fix, key=problem.where))
     return found
 
 
