@@ -155,7 +155,9 @@ class MainWindow(QMainWindow):
         self._initial_project = project
         #: the Export dialog last opened (one at a time; it is window-modal)
         self.export_dialog: ExportDialog | None = None
-        if start_page:
+        if start_page and deferred:  # the gallery's lessons are read after paint
+            self.call_after_first_paint(self.show_start_page)
+        elif start_page:
             self.show_start_page()
         if not deferred:
             self.build()
@@ -651,7 +653,9 @@ class MainWindow(QMainWindow):
         self.build()
         if not self.open_example(path):
             return
-        self.show_page("model")
+        page = self.start_page
+        card = page.card(path) if page is not None else None
+        self.show_page(card.entry.start_page if card is not None else "model")
         self.follow_up_text.setText(
             f"<b>{self.project.name}</b> is open as an unsaved copy. Look at "
             "the network here and its data on the Data page, then train it."

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guinet._resources import example_projects, example_title
+from guinet.core.lessons import examples
 from guinet.gui.thumbnails import SIZE, ThumbnailLoader
 
 CARD_WIDTH = SIZE[0] + 20
@@ -39,29 +39,24 @@ SHOW_AT_LAUNCH_KEY = "start_page/show_at_launch"
 
 @dataclass(frozen=True)
 class GalleryEntry:
-    """One example as its card shows it."""
+    """One example as its card shows it; ``start_page`` is the page it opens
+    on (its lesson's, else the Model page)."""
 
     path: Path
     title: str
     teaches: str
+    details: str = ""
+    start_page: str = "model"
 
 
-def _one_line(path: Path) -> str:
-    """What the example teaches, in one line: its ``lesson``'s first
-    sentence or ``description``, else what it is made of."""
+def _made_of(path: Path) -> str:
+    """A line on what an example without a lesson summary is made of."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ""
     if not isinstance(raw, dict):
         return ""
-    for key in ("summary", "description", "lesson"):
-        text = raw.get(key)
-        if isinstance(text, dict):
-            text = text.get("summary") or text.get("text")
-        if isinstance(text, str) and text.strip():
-            first = text.strip().split(". ")[0].rstrip(".")
-            return first + "."
     layers = raw.get("model", {}).get("layers", [])
     source = raw.get("data", {}).get("source", {})
     data = source.get("name") or Path(str(source.get("path", "data"))).stem
@@ -71,11 +66,24 @@ def _one_line(path: Path) -> str:
 
 
 def gallery_entries() -> list[GalleryEntry]:
-    """Every bundled example, in the order the examples folder lists them."""
-    return [
-        GalleryEntry(path, example_title(path), _one_line(path))
-        for path in example_projects()
-    ]
+    """Every bundled example, in the lessons' order (:func:`examples`)."""
+    entries = []
+    for info in examples():
+        details = "\n\n".join(
+            part
+            for part in (info.text, f"Result: {info.result}" * bool(info.result))
+            if part
+        )
+        entries.append(
+            GalleryEntry(
+                info.path,
+                info.title,
+                info.summary or _made_of(info.path),
+                details,
+                info.start_page or "model",
+            )
+        )
+    return entries
 
 
 class ExampleCard(QFrame):
@@ -91,7 +99,8 @@ class ExampleCard(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Maximum)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setToolTip(f"Open “{entry.title}” as an unsaved copy")
+        tip = f"Open “{entry.title}” as an unsaved copy"
+        self.setToolTip(f"{tip}\n\n{entry.details}" if entry.details else tip)
         self.setAccessibleName(entry.title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
