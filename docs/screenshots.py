@@ -389,7 +389,7 @@ def shoot_start(name: str, size: Size, out: Path) -> Path:
 def shoot_getting_started(name: str, size: Size, out: Path) -> Path:
     """Help ▸ Getting started beside the window, step 4's Show me pressed
     (the Train button outlined), both in one picture as a person sees them."""
-    from PySide6.QtGui import QPainter, QPixmap
+    from PySide6.QtGui import QColor, QPainter, QPixmap
 
     window = MainWindow()
     window.resize(*size)
@@ -405,7 +405,10 @@ def shoot_getting_started(name: str, size: Size, out: Path) -> Path:
     canvas = QPixmap(shot.size())
     painter = QPainter(canvas)
     painter.drawPixmap(0, 0, shot)
-    painter.drawPixmap(shot.width() - guide.width() - 16, 60, guide)
+    left = shot.width() - guide.width() - 16
+    painter.drawPixmap(left, 60, guide)
+    painter.setPen(QColor("#9ca3af"))  # the dialog's own frame, which offscreen lacks
+    painter.drawRect(left - 1, 59, guide.width() + 1, guide.height() + 1)
     painter.end()
     path = out / name
     canvas.save(str(path))

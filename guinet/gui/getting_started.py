@@ -41,7 +41,7 @@ class Step:
 def _pick_example(window: MainWindow) -> QWidget | None:
     window.show_start_page()
     page = window.start_page
-    return page.scroll if page is not None else None
+    return page.gallery if page is not None else None
 
 
 def _page(name: str, part: Callable[[MainWindow], QWidget | None]):  # type: ignore[no-untyped-def]

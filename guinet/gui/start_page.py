@@ -102,7 +102,7 @@ class ExampleCard(QFrame):
         tip = f"Open “{entry.title}” as an unsaved copy"
         self.setToolTip(f"{tip}\n\n{entry.details}" if entry.details else tip)
         self.setAccessibleName(entry.title)
-        layout = QVBoxLayout(self)
+        self.box = layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(6)
         self.picture = QLabel()
@@ -165,7 +165,7 @@ class CardGrid(QWidget):
         self._reflow(3)
         # one height for every card (the tallest title and line), so rows line up
         tallest = max(
-            (card.layout().totalHeightForWidth(CARD_WIDTH) for card in cards), default=0
+            (card.box.totalHeightForWidth(CARD_WIDTH) for card in cards), default=0
         )
         for card in cards:
             card.setMinimumHeight(tallest)
@@ -231,12 +231,12 @@ class StartPage(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.grid)
-        self.scroll = scroll
-        gallery = QVBoxLayout()
-        gallery.addWidget(heading)
-        gallery.addWidget(intro)
-        gallery.addSpacing(4)
-        gallery.addWidget(scroll, 1)
+        self.gallery = scroll
+        column = QVBoxLayout()
+        column.addWidget(heading)
+        column.addWidget(intro)
+        column.addSpacing(4)
+        column.addWidget(scroll, 1)
 
         self.empty_button = QPushButton("Start empty")
         self.empty_button.setObjectName("startEmpty")
@@ -276,7 +276,7 @@ class StartPage(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(18, 14, 18, 12)
         layout.setSpacing(18)
-        layout.addLayout(gallery, 1)
+        layout.addLayout(column, 1)
         layout.addWidget(side_widget)
 
         self.thumbnails = ThumbnailLoader(self)

@@ -209,7 +209,7 @@ def render(example: Path, out: Path) -> Path:
     image = draw(prepared.x_train, prepared.y_train, prepared.task)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
-    if not image.save(str(partial), "PNG"):
+    if not image.save(str(partial), b"PNG"):
         raise OSError(f"could not write {partial}")
     os.replace(partial, out)
     return out

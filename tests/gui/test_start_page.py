@@ -83,7 +83,7 @@ def test_the_cards_reflow_to_the_width_and_none_is_clipped(start_window, qtbot):
         qtbot.waitUntil(lambda w=width: start_window.width() == w)
         QApplication.processEvents()
         columns[width] = page.grid.columns
-        viewport = page.scroll.viewport().width()
+        viewport = page.gallery.viewport().width()
         for card in page.cards:
             assert card.geometry().right() <= viewport, (width, card.entry.title)
     assert columns[1180] >= 4  # a 1280×720 projector shows four across
@@ -251,7 +251,7 @@ def test_getting_started_show_me_switches_pages_and_outlines(start_window, qtbot
         assert outline.geometry().contains(inside)
     qtbot.mouseClick(dialog.show_buttons[0], LEFT)  # pick an example
     assert win.start_page_shown
-    assert dialog.highlight.target is win.start_page.scroll
+    assert dialog.highlight.target is win.start_page.gallery
     dialog.close()
     assert not dialog.highlight.isVisible()
 
