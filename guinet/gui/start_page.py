@@ -131,8 +131,11 @@ class ExampleCard(QFrame):
         return pixmap is not None and not pixmap.isNull()
 
     def set_picture(self, path: str) -> None:
-        pixmap = QPixmap(path)
-        if not pixmap.isNull():
+        """Show the picture at ``path`` ("" or a bad file: say there is none)."""
+        pixmap = QPixmap(path) if path else QPixmap()
+        if pixmap.isNull():
+            self.picture.setText("no picture")
+        else:
             self.picture.setPixmap(pixmap)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802

@@ -208,8 +208,8 @@ def render(example: Path, out: Path) -> Path:
     prepared = prepare(project.get("data") or {}, example.parent)
     image = draw(prepared.x_train, prepared.y_train, prepared.task)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    if not image.save(str(partial), b"PNG"):
+    partial = out.with_name(f"{out.stem}.part.png")  # the suffix says PNG
+    if not image.save(str(partial)):
         raise OSError(f"could not write {partial}")
     os.replace(partial, out)
     return out
@@ -231,7 +231,8 @@ class ThumbnailWorker(Worker):
                 break
             try:
                 render(example, out)
-            except Exception:  # noqa: BLE001 — a card without a picture is fine
+            except Exception:  # noqa: BLE001 — the card says it has no picture
+                self.drawn.emit(self.run_id, str(example), "")
                 continue
             self.drawn.emit(self.run_id, str(example), str(out))
         return None
