@@ -204,8 +204,11 @@ class Project:
         elif section == "training":
             self.set_training(self.training.with_value(rest, value))
         elif section == "lesson":
+            if not rest:  # the whole section (UNSET: no longer a lesson)
+                self.set_lesson(None if value is UNSET else value)
+                return
             lesson = self.lesson if self.lesson is not None else LessonSpec({})
-            self.set_lesson(lesson.with_value(rest, value) if rest else value)
+            self.set_lesson(lesson.with_value(rest, value))
         else:
             raise KeyError(f"no project section {section!r} to set")
 

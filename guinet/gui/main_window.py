@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from guinet.gui.evaluate_panel import EvaluatePanel
     from guinet.gui.export_dialog import ExportDialog
     from guinet.gui.getting_started import GettingStartedDialog
+    from guinet.gui.lesson_dialog import LessonDialog
     from guinet.gui.predict_panel import PredictPanel
     from guinet.gui.start_page import StartPage
     from guinet.gui.torch_loader import TorchLoader
@@ -155,6 +156,8 @@ class MainWindow(QMainWindow):
         self._initial_project = project
         #: the Export dialog last opened (one at a time; it is window-modal)
         self.export_dialog: ExportDialog | None = None
+        #: the Save as Lesson dialog last opened (window-modal too)
+        self.lesson_dialog: LessonDialog | None = None
         if start_page and deferred:  # the gallery's lessons are read after paint
             self.call_after_first_paint(self.show_start_page)
         elif start_page:
@@ -279,6 +282,7 @@ class MainWindow(QMainWindow):
         self.training_panel.status_message.connect(self._show_status)
         self.evaluate_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)
+        self._build_lesson()
 
         self._create_actions()
         self._create_menus()
@@ -287,6 +291,7 @@ class MainWindow(QMainWindow):
         self.torch_loader.loaded.connect(self._on_torch_loaded)
         self.built = True
         self._restore_splitters()
+        self.session.project_changed.connect(self._on_lesson_project_bound)
         self._bind(self._initial_project or Project.new())
         self._initial_project = None
 
@@ -325,6 +330,12 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("&Open…", self.open_dialog, key.Open)
         self.save_action = self._action("&Save", self.save, key.Save)
         self.save_as_action = self._action("Save &As…", self.save_as, key.SaveAs)
+        self.save_lesson_action = self._action(
+            "Save as &Lesson…",
+            self.show_lesson_dialog,
+            tip="Save the project as a lesson: its explanation, the page it opens "
+            "on, and which controls the class sees",
+        )
         self.export_action = self._action(
             "&Export…",
             self.show_export_dialog,
@@ -392,6 +403,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addAction(self.save_lesson_action)
+        self.show_lesson_action = self.lesson_pane.toggleViewAction()
+        self.show_lesson_action.setText("Show &Lesson")
+        file_menu.addAction(self.show_lesson_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
@@ -526,8 +541,7 @@ class MainWindow(QMainWindow):
         except ProjectError as exc:
             QMessageBox.warning(self, "Could not open the example", str(exc))
             return False
-        example.path = None
-        self._bind(example)
+        self._bind(example.untitled_copy())
         self.statusBar().showMessage(f"Opened the example “{example.name}”", 5000)
         return True
 
@@ -653,12 +667,11 @@ class MainWindow(QMainWindow):
         self.build()
         if not self.open_example(path):
             return
-        page = self.start_page
-        card = page.card(path) if page is not None else None
-        self.show_page(card.entry.start_page if card is not None else "model")
+        # the page is its lesson's start page (see _on_lesson_project_bound)
+        self.hide_start_page()
         self.follow_up_text.setText(
             f"<b>{self.project.name}</b> is open as an unsaved copy. Look at "
-            "the network here and its data on the Data page, then train it."
+            "its data and its network, then train it."
         )
         self.follow_up.show()
 
@@ -698,6 +711,64 @@ class MainWindow(QMainWindow):
             self.getting_started = GettingStartedDialog(self)
         self.getting_started.show()
         self.getting_started.raise_()
+
+    # -- lessons --------------------------------------------------------------------
+    def _build_lesson(self) -> None:
+        from guinet.gui.lesson_pane import LessonPane, LessonRestrictions
+
+        self.lesson_pane = LessonPane(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lesson_pane)
+        self.lesson_pane.hide()
+        self.lesson_restrictions = LessonRestrictions(self)
+        self._lesson_project: Project | None = None
+
+    def _on_lesson_project_bound(self) -> None:
+        """A project was opened: show its lesson and open on its start page."""
+        if self._lesson_project is not None:
+            self._lesson_project.changed.disconnect(self._show_lesson)
+        self._lesson_project = project = self.project
+        project.changed.connect(self._show_lesson)
+        self._show_lesson()
+        lesson = project.lesson
+        start = lesson.start_page if lesson is not None else None
+        self.lesson_restrictions.show_page(start or "model")
+
+    def _show_lesson(self) -> None:
+        """Show the lesson's text and apply its hidden and locked controls
+        (again after every change: forms rebuild some editors)."""
+        project = self.project
+        lesson = project.lesson
+        notes = [p.message for p in lesson.problems] if lesson is not None else []
+        self.lesson_pane.show_lesson(lesson, project.name, notes)
+        self.lesson_restrictions.apply(lesson)
+
+    @Slot()
+    def show_lesson_dialog(self) -> None:
+        """File ▸ Save as Lesson…: write the lesson, then save the file."""
+        from guinet.gui.lesson_dialog import LessonDialog
+
+        if self.lesson_dialog is not None:
+            self.lesson_dialog.deleteLater()
+        dialog = LessonDialog(self.project.lesson, self.project.name, self)
+        dialog.accepted.connect(self._on_lesson_written)
+        self.lesson_dialog = dialog
+        dialog.open()
+
+    @Slot()
+    def _on_lesson_written(self) -> None:
+        from guinet.gui.commands import set_field
+
+        dialog = self.lesson_dialog
+        if dialog is None:
+            return
+        set_field(
+            self.undo_stack,
+            self.project,
+            "lesson",
+            dialog.lesson_dict(),
+            "Write the lesson",
+        )
+        self.save()
 
     # -- export -------------------------------------------------------------------
     @Slot()

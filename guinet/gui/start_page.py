@@ -39,14 +39,12 @@ SHOW_AT_LAUNCH_KEY = "start_page/show_at_launch"
 
 @dataclass(frozen=True)
 class GalleryEntry:
-    """One example as its card shows it; ``start_page`` is the page it opens
-    on (its lesson's, else the Model page)."""
+    """One example as its card shows it."""
 
     path: Path
     title: str
     teaches: str
     details: str = ""
-    start_page: str = "model"
 
 
 def _made_of(path: Path) -> str:
@@ -80,7 +78,6 @@ def gallery_entries() -> list[GalleryEntry]:
                 info.title,
                 info.summary or _made_of(info.path),
                 details,
-                info.start_page or "model",
             )
         )
     return entries
