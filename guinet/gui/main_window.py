@@ -19,23 +19,23 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from guinet import __version__
 from guinet._resources import example_projects, example_title, resource
+from guinet.gui.start_flow import (  # noqa: F401 (the launch preference lives beside)
+    SHOW_START_PAGE_KEY,
+    StartPageMixin,
+    start_page_at_launch,
+)
 
 if TYPE_CHECKING:
     from guinet.core.project import Project
@@ -57,10 +57,6 @@ DEFAULT_SIZE = (1180, 760)
 #: Room left around a fitted window for its frame (sides) and title bar plus
 #: frame (height), which Qt cannot know before the window is shown.
 FRAME_ROOM = (16, 48)
-#: QSettings key of the start page's "Show the start page at launch".
-SHOW_START_PAGE_KEY = "start_page/show_at_launch"
-#: The pages by the names :meth:`MainWindow.show_page` takes.
-PAGE_NAMES = ("data", "model", "train", "evaluate", "predict")
 
 
 def fitted_geometry(
@@ -94,11 +90,6 @@ def settings() -> QSettings:
     )
 
 
-def start_page_at_launch() -> bool:
-    """The preference "Show the start page at launch" (on until unticked)."""
-    return bool(settings().value(SHOW_START_PAGE_KEY, True, type=bool))
-
-
 def redo_shortcuts(platform: list[QKeySequence]) -> list[QKeySequence]:
     """Ctrl+Shift+Z and Ctrl+Y everywhere (X11's own list has no Ctrl+Y; the
     teacher from Windows presses it), plus the platform's redo keys — each
@@ -111,7 +102,7 @@ def redo_shortcuts(platform: list[QKeySequence]) -> list[QKeySequence]:
     return keys
 
 
-class MainWindow(QMainWindow):
+class MainWindow(StartPageMixin, QMainWindow):
     """One project at a time. Every edit goes through :attr:`undo_stack`.
 
     With ``deferred=True`` only the frame (menus, tabs, status bar) is built;
@@ -585,132 +576,6 @@ class MainWindow(QMainWindow):
             return str(self.project.path.parent)
         recent = self.recent_files()
         return str(Path(recent[0]).parent) if recent else str(Path.home())
-
-    # -- the start page and the guided first run ---------------------------------
-    def _follow_up_bar(self) -> QFrame:
-        """The line shown above the pages after an example opens from the
-        start page: the second click, Train it, is right there."""
-        bar = QFrame()
-        bar.setObjectName("followUp")
-        layout = QHBoxLayout(bar)
-        layout.setContentsMargins(12, 6, 8, 6)
-        self.follow_up_text = QLabel()
-        self.follow_up_text.setObjectName("followUpText")
-        self.follow_up_text.setWordWrap(True)
-        self.train_it_button = QPushButton("Train it (F5)")
-        self.train_it_button.setObjectName("trainItButton")
-        self.train_it_button.setToolTip("Start training this example now")
-        self.train_it_button.clicked.connect(self.train_it)
-        close = QToolButton()
-        close.setObjectName("followUpClose")
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Hide this line")
-        close.clicked.connect(bar.hide)
-        layout.addWidget(self.follow_up_text, 1)
-        layout.addWidget(self.train_it_button)
-        layout.addWidget(close)
-        bar.hide()
-        return bar
-
-    @property
-    def start_page_shown(self) -> bool:
-        page = self.start_page
-        return page is not None and self.central.currentWidget() is page
-
-    @Slot()
-    def new_from_example(self) -> None:
-        """File ▸ New from Example…: the start page, with a way back."""
-        self.show_start_page(back=True)
-
-    def show_start_page(self, back: bool = False) -> None:
-        """Put the start page in front of the tabs; with ``back``, it offers
-        a way back to the open project (Esc)."""
-        from guinet.gui.start_page import StartPage
-
-        page = self.start_page
-        if page is None:
-            page = StartPage(start_page_at_launch())
-            page.example_chosen.connect(self._on_start_example)
-            page.recent_chosen.connect(self._on_start_recent)
-            page.empty_chosen.connect(self._on_start_empty)
-            page.getting_started_requested.connect(self.show_getting_started)
-            page.show_at_launch_changed.connect(self._on_show_at_launch_changed)
-            page.back_requested.connect(self.hide_start_page)
-            self.central.addWidget(page)
-            self.start_page = page
-        page.set_recent(self.recent_files())
-        page.back_button.setVisible(back and self.built)
-        self.central.setCurrentWidget(page)
-        page.load_pictures()
-
-    @Slot()
-    def hide_start_page(self) -> None:
-        self.central.setCurrentIndex(0)
-
-    def show_page(self, name: str) -> None:
-        """Bring a page to the front by name (``data``, ``model``, ``train``,
-        ``evaluate``, ``predict``), leaving the start page."""
-        self.build()
-        self.hide_start_page()
-        pages = (
-            self.data_panel,
-            self.designer,
-            self.training_panel,
-            self.evaluate_panel,
-            self.predict_panel,
-        )
-        self.tabs.setCurrentWidget(dict(zip(PAGE_NAMES, pages, strict=True))[name])
-
-    @Slot(Path)
-    def _on_start_example(self, path: Path) -> None:
-        self.build()
-        if not self.open_example(path):
-            return
-        # the page is its lesson's start page (see _on_lesson_project_bound)
-        self.hide_start_page()
-        self.follow_up_text.setText(
-            f"<b>{self.project.name}</b> is open as an unsaved copy. Look at "
-            "its data and its network, then train it."
-        )
-        self.follow_up.show()
-
-    @Slot(str)
-    def _on_start_recent(self, path: str) -> None:
-        self.build()
-        if self.open_path(path):
-            self.follow_up.hide()
-            self.hide_start_page()
-
-    @Slot()
-    def _on_start_empty(self) -> None:
-        self.build()
-        if self.new_project():
-            self.follow_up.hide()
-            self.show_page("model")
-
-    @Slot(bool)
-    def _on_show_at_launch_changed(self, shown: bool) -> None:
-        settings().setValue(SHOW_START_PAGE_KEY, shown)
-
-    @Slot()
-    def train_it(self) -> None:
-        """The follow-up's Train it: the Train page, and training starts."""
-        self.follow_up.hide()
-        self.show_page("train")
-        if not self.training_panel.is_training:
-            self.training_panel.start_training()
-
-    @Slot()
-    def show_getting_started(self) -> None:
-        """Help ▸ Getting started: the guided first run, beside the window."""
-        from guinet.gui.getting_started import GettingStartedDialog
-
-        self.build()
-        if self.getting_started is None:
-            self.getting_started = GettingStartedDialog(self)
-        self.getting_started.show()
-        self.getting_started.raise_()
 
     # -- lessons --------------------------------------------------------------------
     def _build_lesson(self) -> None:

@@ -260,3 +260,15 @@ def test_help_menu_opens_getting_started(window, qtbot):
     window.getting_started_action.trigger()
     assert window.getting_started is not None and window.getting_started.isVisible()
     window.getting_started.close()
+
+
+def test_the_lesson_pane_steps_aside_for_the_start_page(window, qtbot, tmp_path):
+    project = Project.load(_card_path("moons_mlp"))
+    project.set_lesson({"title": "Moons", "text": "Press Train and watch."})
+    path = project.save(tmp_path / "lesson.guinet")
+    assert window.open_path(path)
+    assert window.lesson_pane.isVisible()
+    window.new_from_example_action.trigger()
+    assert not window.lesson_pane.isVisible()
+    qtbot.keyClick(window.start_page, Qt.Key.Key_Escape)
+    assert window.lesson_pane.isVisible()  # back to the lesson, as it was
