@@ -272,3 +272,44 @@ def test_the_lesson_pane_steps_aside_for_the_start_page(window, qtbot, tmp_path)
     assert not window.lesson_pane.isVisible()
     qtbot.keyClick(window.start_page, Qt.Key.Key_Escape)
     assert window.lesson_pane.isVisible()  # back to the lesson, as it was
+
+
+def test_a_card_opens_from_the_keyboard(start_window, qtbot):
+    card = _card(start_window, "iris_mlp")
+    card.setFocus()
+    qtbot.keyClick(card, Qt.Key.Key_Return)
+    assert not start_window.start_page_shown
+    assert start_window.project.name == Project.load(card.entry.path).name
+
+
+@pytest.mark.parametrize(
+    ("shape", "task"),
+    [
+        ((200, 2), "multiclass"),
+        ((200, 1), "regression"),
+        ((200, 9), "binary"),
+        ((200, 5), "regression"),
+        ((30, 1, 8, 8), "multiclass"),
+    ],
+)
+def test_every_kind_of_data_gets_a_picture(qapp, shape, task):
+    import numpy as np
+
+    from guinet.gui.thumbnails import BACKGROUND, draw
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=shape).astype(np.float32)
+    if task == "regression":
+        y = np.sin(x.reshape(len(x), -1)[:, :1]).astype(np.float32)
+    elif task == "binary":
+        y = (x[:, :1] > 0).astype(np.float32)
+    else:
+        y = rng.integers(0, 3, len(x))
+    image = draw(x, y, task)
+    assert (image.width(), image.height()) == SIZE
+    drawn = sum(
+        image.pixelColor(i, j).name() != BACKGROUND
+        for i in range(0, SIZE[0], 4)
+        for j in range(0, SIZE[1], 4)
+    )
+    assert drawn > 40  # points, a curve or tiles, not an empty card
