@@ -601,8 +601,70 @@ def shoot_network(folder: Path, size: Size, out: Path) -> list[Path]:
     return shots
 
 
+def shoot_start(name: str, size: Size, out: Path) -> Path:
+    """The start page as ``guinet`` opens without a project, every card's
+    picture drawn."""
+    window = MainWindow(start_page=True)
+    window.resize(*size)
+    window.show()
+    page = window.start_page
+    assert page is not None
+    folder = Path(_SCRATCH) / "projects"
+    folder.mkdir(exist_ok=True)
+    recent = []
+    for stem in ("my-moons", "iris-dropout"):
+        (folder / f"{stem}.guinet").write_bytes(
+            resource("examples", "moons_mlp.guinet").read_bytes()
+        )
+        recent.append(str(folder / f"{stem}.guinet"))
+    page.set_recent([*recent, str(folder / "moved-away.guinet")])
+    wait_for(lambda: all(card.has_picture for card in page.cards))
+    QApplication.processEvents()
+    path = out / name
+    window.grab().save(str(path))
+    page.stop()
+    window.close()
+    return path
+
+
+def shoot_getting_started(name: str, size: Size, out: Path) -> Path:
+    """Help ▸ Getting started beside the window, step 4's Show me pressed
+    (the Train button outlined), both in one picture as a person sees them."""
+    from PySide6.QtGui import QColor, QPainter, QPixmap
+
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    window.show_getting_started()
+    dialog = window.getting_started
+    assert dialog is not None
+    dialog.show_buttons[3].click()
+    QApplication.processEvents()
+    shot = window.grab()
+    guide = dialog.grab()
+    canvas = QPixmap(shot.size())
+    painter = QPainter(canvas)
+    painter.drawPixmap(0, 0, shot)
+    left = shot.width() - guide.width() - 16
+    painter.drawPixmap(left, 60, guide)
+    painter.setPen(QColor("#9ca3af"))  # the dialog's own frame, which offscreen lacks
+    painter.drawRect(left - 1, 59, guide.width() + 1, guide.height() + 1)
+    painter.end()
+    path = out / name
+    canvas.save(str(path))
+    dialog.close()
+    window.undo_stack.setClean()
+    window.data_panel.stop()
+    window.close()
+    return path
+
+
 def shoot_all(size: Size, out: Path, only: str = "") -> None:
     """Every screenshot at ``size`` (``only``: those whose name contains it)."""
+    if only in ("", "start"):
+        print(shoot_start("start-page.png", size, out))
+        print(shoot_getting_started("getting-started.png", size, out))
     if only in ("", "designer"):
         print(shoot("moons_mlp.guinet", 2, "designer-mlp.png", size, out))
         print(shoot("digits_cnn.guinet", 0, "designer-cnn.png", size, out))

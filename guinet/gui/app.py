@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from guinet._resources import resource
 from guinet.gui import gc_guard
-from guinet.gui.main_window import MainWindow
+from guinet.gui.main_window import MainWindow, start_page_at_launch
 from guinet.gui.theme import stylesheet
 
 
@@ -37,8 +37,11 @@ def show_main_window(
     """Show the window's frame now; after it paints, build the pages, open
     ``project`` (a bad file is then a message in the open window; with
     ``example``, as an untitled copy of a bundled example) and start loading
-    torch in the background."""
-    window = MainWindow(deferred=True)
+    torch in the background. Without a project, the start page shows first
+    (unless the person unticked "Show the start page at launch")."""
+    window = MainWindow(
+        deferred=True, start_page=project is None and start_page_at_launch()
+    )
     window.show()
 
     def finish() -> None:

@@ -23,12 +23,19 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from guinet import __version__
 from guinet._resources import example_projects, example_title, resource
+from guinet.gui.start_flow import (  # noqa: F401 (the launch preference lives beside)
+    SHOW_START_PAGE_KEY,
+    StartPageMixin,
+    start_page_at_launch,
+)
 
 if TYPE_CHECKING:
     from guinet.core.project import Project
@@ -36,8 +43,10 @@ if TYPE_CHECKING:
     from guinet.gui.designer import ModelDesigner
     from guinet.gui.evaluate_panel import EvaluatePanel
     from guinet.gui.export_dialog import ExportDialog
+    from guinet.gui.getting_started import GettingStartedDialog
     from guinet.gui.lesson_dialog import LessonDialog
     from guinet.gui.predict_panel import PredictPanel
+    from guinet.gui.start_page import StartPage
     from guinet.gui.torch_loader import TorchLoader
     from guinet.gui.training_panel import TrainingPanel
 
@@ -94,12 +103,15 @@ def redo_shortcuts(platform: list[QKeySequence]) -> list[QKeySequence]:
     return keys
 
 
-class MainWindow(QMainWindow):
+class MainWindow(StartPageMixin, QMainWindow):
     """One project at a time. Every edit goes through :attr:`undo_stack`.
 
     With ``deferred=True`` only the frame (menus, tabs, status bar) is built;
     :meth:`build` adds the pages on the next turn of the event loop, so the
-    window paints before the designer's modules are even imported.
+    window paints before the designer's modules are even imported. With
+    ``start_page=True`` the start page (the examples' gallery) is shown in
+    front of the tabs until the person picks something; ``guinet`` does this
+    when launched without a project (see :mod:`guinet.gui.app`).
     """
 
     def __init__(
@@ -107,6 +119,7 @@ class MainWindow(QMainWindow):
         project: Project | None = None,
         parent: QWidget | None = None,
         deferred: bool = False,
+        start_page: bool = False,
     ) -> None:
         self._after_paint: list[Callable[[], None]] = []
         super().__init__(parent)
@@ -117,7 +130,19 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.setCentralWidget(self.tabs)
+        #: the start page (built the first time it is shown) in front of the tabs
+        self.start_page: StartPage | None = None
+        self.getting_started: GettingStartedDialog | None = None
+        self.follow_up = self._follow_up_bar()
+        work = QWidget()
+        work_layout = QVBoxLayout(work)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        work_layout.setSpacing(0)
+        work_layout.addWidget(self.follow_up)
+        work_layout.addWidget(self.tabs, 1)
+        self.central = QStackedWidget()
+        self.central.addWidget(work)
+        self.setCentralWidget(self.central)
         self.setWindowTitle("guinet")
         self._restore_geometry()
         self.built = False
@@ -126,6 +151,10 @@ class MainWindow(QMainWindow):
         self.export_dialog: ExportDialog | None = None
         #: the Save as Lesson dialog last opened (window-modal too)
         self.lesson_dialog: LessonDialog | None = None
+        if start_page and deferred:  # the gallery's lessons are read after paint
+            self.call_after_first_paint(self.show_start_page)
+        elif start_page:
+            self.show_start_page()
         if not deferred:
             self.build()
 
@@ -313,6 +342,18 @@ class MainWindow(QMainWindow):
             "ONNX, weights…)",
         )
         self.quit_action = self._action("&Quit", self.close, key.Quit)
+        self.new_from_example_action = self._action(
+            "New from E&xample…",
+            self.new_from_example,
+            "Ctrl+Shift+N",
+            "The start page: pick an example to open as an unsaved copy",
+        )
+        self.getting_started_action = self._action(
+            "&Getting Started",
+            self.show_getting_started,
+            None,
+            "A short guided first run: an example, its data, its model, training",
+        )
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts([QKeySequence(key.Undo)])
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
@@ -344,6 +385,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.new_action)
+        file_menu.addAction(self.new_from_example_action)
         file_menu.addAction(self.open_action)
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -386,6 +428,7 @@ class MainWindow(QMainWindow):
             tip="What epoch, batch, learning rate, dropout... mean, in a sentence",
         )
         help_menu.addAction(self.concepts_action)
+        help_menu.addAction(self.getting_started_action)
         help_menu.addAction(self._action("&About guinet", self._about))
 
     # -- project binding ----------------------------------------------------------
@@ -457,12 +500,14 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     @Slot()
-    def new_project(self) -> None:
-        if self.maybe_save():
-            from guinet.core.project import Project
+    def new_project(self) -> bool:
+        if not self.maybe_save():
+            return False
+        from guinet.core.project import Project
 
-            self._bind(Project.new())
-            self.statusBar().showMessage("New project", 3000)
+        self._bind(Project.new())
+        self.statusBar().showMessage("New project", 3000)
+        return True
 
     @Slot()
     def open_dialog(self) -> None:
@@ -491,19 +536,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {project.display_name}", 5000)
         return True
 
-    def open_example(self, path: Path) -> None:
+    def open_example(self, path: Path) -> bool:
         """Examples open as untitled copies, so saving never writes into the install."""
         from guinet.core.project import Project, ProjectError
 
         if not self.maybe_save():
-            return
+            return False
         try:
             example = Project.load(path)
         except ProjectError as exc:
             QMessageBox.warning(self, "Could not open the example", str(exc))
-            return
+            return False
         self._bind(example.untitled_copy())
         self.statusBar().showMessage(f"Opened the example “{example.name}”", 5000)
+        return True
 
     @Slot()
     def save(self) -> bool:
@@ -668,6 +714,8 @@ class MainWindow(QMainWindow):
     # -- window ---------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.built:
+            if self.start_page is not None:
+                self.start_page.stop()
             event.accept()
         elif self.maybe_save():
             # remember the window as it is outside presentation mode
@@ -679,6 +727,8 @@ class MainWindow(QMainWindow):
             if self.export_dialog is not None:
                 self.export_dialog.task.stop()
             self.predict_panel.stop()
+            if self.start_page is not None:
+                self.start_page.stop()
             self.torch_loader.wait(5)
             event.accept()
         else:
