@@ -17,7 +17,7 @@ A start is kept only up to ``max_bytes`` of weights (copies on the CPU).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -74,40 +74,92 @@ class RunStart:
     def apply(self, run: TrainingRun) -> None:
         """Start ``run`` (freshly prepared, not yet fitted) from here.
 
-        Raises :class:`TrainingError` naming the first weight whose shape or
-        name differs, when the layer stack changed.
+        Weights are matched in order, so adding or removing a layer without
+        weights (Dropout, an activation) keeps the start. Raises
+        :class:`TrainingError` naming the first weight whose shape differs
+        when the layer stack changed otherwise.
         """
         model = run.trainer.model
-        current = model.state_dict()
-        problem = mismatch(self.weights, current)
-        if problem:
+        matched = match_weights(self.weights, model.state_dict())
+        if isinstance(matched, str):
             raise TrainingError(
-                f"Cannot train again from the same initial weights: {problem}. "
+                f"Cannot train again from the same initial weights: {matched}. "
                 "The layer stack changed since that run, so its weights do not "
                 "fit this model; press Train for a fresh start, or undo the "
                 "layer change."
             )
-        model.load_state_dict(self.weights)
+        model.load_state_dict(matched)
         run.trainer.generator.set_state(self.generator.clone())
         torch.set_rng_state(self.torch_rng.clone())
 
 
-def mismatch(saved: State, current: dict[str, torch.Tensor]) -> str | None:
-    """Why ``saved`` weights cannot load into a model with ``current``'s, or
-    ``None`` when every name and shape agree."""
-    for name, value in current.items():
-        if name not in saved:
-            return f"the model now has {_layer(name)}, which that run did not"
-        old = tuple(saved[name].shape)
-        new = tuple(value.shape)
-        if old != new:
+def match_weights(saved: State, current: dict[str, torch.Tensor]) -> State | str:
+    """``saved`` renamed to ``current``'s names, weight by weight in order, or
+    why they do not fit (the first weight whose shape differs)."""
+    old = list(saved.items())
+    new = list(current.items())
+    for (old_name, old_value), (name, value) in zip(old, new, strict=False):
+        if tuple(old_value.shape) != tuple(value.shape):
             return (
-                f"{_layer(name)} was {_shape(old)} in that run and is {_shape(new)} now"
+                f"{_layer(name)} is {_shape(tuple(value.shape))} now, but the "
+                f"weight in its place in that run ({_layer(old_name)}) was "
+                f"{_shape(tuple(old_value.shape))}"
             )
-    extra = [name for name in saved if name not in current]
-    if extra:
-        return f"that run had {_layer(extra[0])}, which the model no longer has"
-    return None
+    if len(new) > len(old):
+        return f"the model now has {_layer(new[len(old)][0])}, which that run did not"
+    if len(old) > len(new):
+        return f"that run had {_layer(old[len(new)][0])}, which the model no longer has"
+    return {name: value for (name, _), (_, value) in zip(new, old, strict=True)}
+
+
+def describe_change(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What ``before`` (a project's dict) set differently from ``after``, in a
+    few words: ``"lr 0.1"``, ``"optimizer SGD, lr 0.5"``; ``""`` if nothing.
+
+    Looks at the training settings and the layers' arguments, as a legend
+    for the curves of the run ``before`` trained.
+    """
+    old = _flatten({"model": before.get("model"), "training": before.get("training")})
+    new = _flatten({"model": after.get("model"), "training": after.get("training")})
+    words: list[str] = []
+    for key in sorted(set(old) | set(new), key=_order):
+        if old.get(key) == new.get(key) or key.endswith(".name"):
+            continue
+        value = old.get(key)
+        parts = key.split(".")
+        name = parts[-2] if parts[-1] == "type" else parts[-1]
+        if parts[:2] == ["model", "layers"]:
+            layer = f"layer {int(parts[2]) + 1} " if len(parts) > 3 else ""
+            name = f"{layer}{name}"
+        shown = "none" if value is None else f"{value:g}" if _is_float(value) else value
+        words.append(f"{name.replace('_', ' ')} {shown}")
+    if len(words) > 3:
+        words = [*words[:3], "…"]
+    return ", ".join(words)
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and prefix == "model.layers":
+        out = {}
+        for index, item in enumerate(value):
+            out.update(_flatten(item, f"{prefix}.{index}"))
+        out[prefix] = len(value)
+        return out
+    return {prefix: value}
+
+
+def _order(key: str) -> tuple[int, str]:
+    """Optimizer settings first: they are what a teacher changes most."""
+    return (0 if ".optimizer." in key else 1 if key.startswith("training") else 2, key)
+
+
+def _is_float(value: Any) -> bool:
+    return isinstance(value, float)
 
 
 def _layer(name: str) -> str:

@@ -15,7 +15,7 @@ import torch
 from guinet.core.training import Callback, Trainer, TrainingControl, prepare_run
 from guinet.core.training.control import StepReport
 from guinet.core.training.errors import TrainingError
-from guinet.core.training.same_start import RunStart
+from guinet.core.training.same_start import RunStart, describe_change
 from tests.core.training.helpers import make_project, mlp, tiny_trainer
 
 WAIT = 10.0  # generous bound for a thread handshake
@@ -271,5 +271,33 @@ def test_a_changed_layer_stack_says_why_it_cannot_use_the_same_start() -> None:
         epochs=1,
         checkpoint={"enabled": False},
     )
-    with pytest.raises(TrainingError, match=r"layer 1's weight was 16×2 .* 32×2"):
+    with pytest.raises(TrainingError, match=r"layer 1.s weight is 32×2 now.* was 16×2"):
         start.apply(prepare_run(wider))
+
+
+def test_a_layer_without_weights_keeps_the_same_start() -> None:
+    project = make_project(mlp(), epochs=1, checkpoint={"enabled": False})
+    _first, start = _fit_from(project)
+    dropout = make_project(
+        [{"type": "Linear", "out_features": 16}, {"type": "ReLU"}]
+        + [{"type": "Dropout", "p": 0.2}, {"type": "Linear", "out_features": 2}],
+        epochs=1,
+        checkpoint={"enabled": False},
+    )
+    run = prepare_run(dropout)
+    start.apply(run)
+    weights = run.trainer.model.state_dict()
+    assert torch.equal(weights["3.weight"], start.weights["2.weight"])
+    assert torch.equal(weights["0.bias"], start.weights["0.bias"])
+
+
+def test_the_previous_run_is_described_by_what_it_set_differently() -> None:
+    old = make_project(mlp(), optimizer={"type": "Adam", "lr": 0.1}).to_dict()
+    new = make_project(mlp(), optimizer={"type": "Adam", "lr": 0.01}).to_dict()
+    assert describe_change(old, new) == "lr 0.1"
+    assert describe_change(old, old) == ""
+    sgd = make_project(mlp(), optimizer={"type": "SGD", "lr": 0.5}).to_dict()
+    assert describe_change(sgd, new) == "lr 0.5, optimizer SGD"
+    drop = make_project(mlp({"type": "Dropout", "p": 0.5})).to_dict()
+    more = make_project(mlp({"type": "Dropout", "p": 0.2})).to_dict()
+    assert describe_change(drop, more) == "layer 4 p 0.5"
