@@ -19,12 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from guinet.core.training.errors import TrainingError
 from guinet.core.training.snapshots import State, copy_state, state_bytes
 
 if TYPE_CHECKING:
+    import torch
+
     from guinet.core.training.fit import TrainingRun
 
 #: Keep a run's start only when its weights take at most this much memory.
@@ -50,6 +50,8 @@ class RunStart:
 
         Raises :class:`StartTooLarge` for weights over ``max_bytes``.
         """
+        import torch
+
         trainer = run.trainer
         size = sum(
             v.numel() * v.element_size() for v in trainer.model.state_dict().values()
@@ -79,6 +81,8 @@ class RunStart:
         :class:`TrainingError` naming the first weight whose shape differs
         when the layer stack changed otherwise.
         """
+        import torch
+
         model = run.trainer.model
         matched = match_weights(self.weights, model.state_dict())
         if isinstance(matched, str):
