@@ -402,9 +402,11 @@ class RunController(QObject):
     @Slot()
     def _on_run_ended(self) -> None:
         job = self.runner.job
-        if job is not None and job.run_start is not None:
+        if job is not None and self.run_progress.started:
+            # a run that could not start (a changed layer stack) keeps the
+            # last start on offer; a resumed run has none of its own
             self.last_start = job.run_start
-            self.last_settings = job.project.to_dict()
+            self.last_settings = job.project.to_dict() if job.run_start else None
         self._step_text = ""
         self.checkpoints.set_busy(False)
         self.refresh(final=True)

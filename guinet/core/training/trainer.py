@@ -13,7 +13,9 @@ What makes it fast is what it does *not* do per batch:
   arithmetic); the previous thread count is restored afterwards.
 
 The trainer has no threads of its own: the GUI runs :meth:`Trainer.fit` in
-a worker thread and steers it through a :class:`TrainingControl`.
+a worker thread and steers it through a :class:`TrainingControl`: stop,
+pause, a pace (seconds an epoch takes at least) and single steps, all on a
+slow path (:meth:`Trainer._hold`) taken only while its one flag is set.
 """
 
 from __future__ import annotations
