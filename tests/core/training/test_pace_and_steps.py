@@ -29,11 +29,13 @@ class Steps(Callback):
         self.epochs: list[int] = []
         self.reports: list[StepReport] = []
         self.reported = threading.Event()
+        self.batched = threading.Event()  # set at each batch end
 
     def on_batch_end(
         self, trainer: Trainer, epoch: int, batch: int, loss: torch.Tensor
     ) -> None:
         self.batches.append((epoch, batch))
+        self.batched.set()
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict) -> None:
         self.epochs.append(epoch)
@@ -95,9 +97,7 @@ def test_a_stop_ends_a_long_paced_wait_at_once() -> None:
     steps = Steps()
     trainer = tiny_trainer(epochs=3, control=control, callbacks=[steps])
     thread = run_in_thread(trainer)
-    deadline = time.monotonic() + WAIT
-    while not steps.batches and time.monotonic() < deadline:
-        thread.join(0.005)
+    assert steps.batched.wait(WAIT)
     asked = time.monotonic()
     control.request_stop()
     thread.join(WAIT)
@@ -112,9 +112,7 @@ def test_a_faster_pace_mid_run_ends_the_wait() -> None:
     steps = Steps()
     trainer = tiny_trainer(epochs=2, control=control, callbacks=[steps])
     thread = run_in_thread(trainer)
-    deadline = time.monotonic() + WAIT
-    while not steps.batches and time.monotonic() < deadline:
-        thread.join(0.005)
+    assert steps.batched.wait(WAIT)
     changed = time.monotonic()
     control.set_pace(0.0)
     thread.join(WAIT)
@@ -128,9 +126,7 @@ def test_a_pause_ends_a_paced_wait_and_holds() -> None:
     steps = Steps()
     trainer = tiny_trainer(epochs=2, control=control, callbacks=[steps])
     thread = run_in_thread(trainer)
-    deadline = time.monotonic() + WAIT
-    while not steps.batches and time.monotonic() < deadline:
-        thread.join(0.005)
+    assert steps.batched.wait(WAIT)
     control.pause()
     assert control.waiting.wait(WAIT)
     assert len(steps.batches) == 1
@@ -180,9 +176,7 @@ def _step_one_batch(control: TrainingControl) -> None:
     steps.reported.clear()
     control.step(1)
     assert steps.reported.wait(WAIT)
-    deadline = time.monotonic() + WAIT
-    while not control.waiting.is_set() and time.monotonic() < deadline:
-        thread.join(0.005)
+    assert control.waiting.wait(WAIT)
     assert steps.batches == [(0, 0), (0, 1)]
     control.resume()
     thread.join(WAIT)
