@@ -238,6 +238,43 @@ def shoot_boundary(folder: Path, name: str, size: Size, out: Path) -> Path:
     return shot
 
 
+def shoot_same_start(folder: Path, name: str, size: Size, out: Path) -> Path:
+    """The moons MLP trained at lr 0.01, then again from the same initial
+    weights at lr 0.05: the first run's curves dashed under the second's,
+    at a slower speed on the slider."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window = MainWindow()
+    window.resize(*(size if size == PROJECTOR else (1400, 900)))
+    window.show()
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    window.project.set_value("training.epochs", 30)
+    window.project.set_value("training.early_stopping.enabled", False)
+    window._save_to(folder / "moons.guinet")
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+
+    def run(start: Any) -> None:
+        loop = QEventLoop()
+        panel.runner.run_ended.connect(loop.quit)
+        QTimer.singleShot(1500, start)  # once the data page is ready
+        QTimer.singleShot(60_000, loop.quit)
+        loop.exec()
+        panel.runner.run_ended.disconnect(loop.quit)
+
+    run(panel.start_training)
+    window.project.set_value("training.optimizer.lr", 0.05)
+    run(panel.controls.same_start_button.click)
+    panel.controls.speed_slider.setValue(2)  # 4 epochs/s, for the next run
+    for _ in range(5):
+        QApplication.processEvents()
+    path = out / name
+    window.grab().save(str(path))
+    window.data_panel.stop()
+    window.close()
+    return path
+
+
 def write_numbers_csv(folder: Path) -> Path:
     """A small regression table: a house price from its size and age, noisy."""
     import numpy as np
@@ -683,6 +720,8 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
     if only in ("", "train", "boundary"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_boundary(Path(folder), "train-spirals.png", size, out))
+        with tempfile.TemporaryDirectory() as folder:
+            print(shoot_same_start(Path(folder), "train-same-start.png", size, out))
     if only in ("", "evaluate"):
         with tempfile.TemporaryDirectory() as folder:
             digits = trained_project(Path(folder), None, "digits_cnn.guinet")

@@ -359,7 +359,7 @@ class TrainingPanel(QWidget):
         self.show_problem(message)
 
     def _set_idle(self) -> None:
-        self.controls.set_buttons(False)
+        self.controls.set_buttons(False, same_start=self.run.last_start is not None)
         self.controls.reset_progress()
         training = self.session.project.training
         then = (

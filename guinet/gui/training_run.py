@@ -6,6 +6,14 @@ runner's signals only store what arrived; a 10 Hz timer draws it (progress,
 status and log every tick, curves four times a second), so a fast run can
 neither flood the window nor starve the training thread of the GIL.
 
+Speed and steps: the page's speed slider sets the running run's pace (and the
+next run's); Step batch / Step epoch release a paused run for one step, or
+start a run held at its start, and the losses before and after the step are
+logged and shown in the status line. "Same start" trains again from the last
+run's initial weights and batch order (its
+:class:`~guinet.core.training.same_start.RunStart`), keeping its curves as
+dashed lines with a legend that names what that run set differently.
+
 The one live setting is early stopping: the controller listens to
 ``project.training_changed`` — whatever made the change, a form edit, Undo or
 a Fix — and passes the changed early-stopping values to the running
@@ -28,6 +36,7 @@ from guinet.gui.training_worker import TrainingRunner
 if TYPE_CHECKING:
     from guinet.core.project import Project
     from guinet.core.session import Session
+    from guinet.core.training.same_start import RunStart
     from guinet.gui.checkpoint_list import CheckpointList
     from guinet.gui.curves import TrainingCurves
     from guinet.gui.training_controls import RunControls
@@ -67,10 +76,16 @@ class RunController(QObject):
         self.run_progress = RunProgress()
         self._curves_drawn_at = 0.0
         self._checkpoints_dirty = False
+        #: The last run's start and settings, for "Same start" (None: none kept).
+        self.last_start: RunStart | None = None
+        self.last_settings: dict[str, Any] | None = None
+        self._previous_label = ""
+        self._step_text = ""
         self.runner = TrainingRunner(self)
         self.runner.run_started.connect(self._on_run_started)
         self.runner.epoch_finished.connect(self._on_epoch_finished)
         self.runner.batch_progressed.connect(self._on_batch_progressed)
+        self.runner.step_finished.connect(self._on_step_finished)
         self.runner.training_finished.connect(self._on_training_finished)
         self.runner.training_failed.connect(self._on_training_failed)
         self.runner.run_ended.connect(self._on_run_ended)
@@ -80,6 +95,10 @@ class RunController(QObject):
         controls.train_button.clicked.connect(self.start)
         controls.pause_button.clicked.connect(self.toggle_pause)
         controls.stop_button.clicked.connect(self.request_stop)
+        controls.same_start_button.clicked.connect(self.start_same)
+        controls.step_batch_button.clicked.connect(self.step_batch)
+        controls.step_epoch_button.clicked.connect(self.step_epoch)
+        controls.pace_changed.connect(self.runner.set_pace)
         self._project: Project | None = None
         session.project_changed.connect(self._on_project_bound)
         self._on_project_bound()
@@ -89,6 +108,7 @@ class RunController(QObject):
         return self.runner.running
 
     def _on_project_bound(self) -> None:
+        self.last_start, self.last_settings = None, None  # another project
         if self._project is not None:
             self._project.training_changed.disconnect(self._sync_early_stopping)
         self._project = self.session.project
@@ -97,12 +117,33 @@ class RunController(QObject):
     # -- commands ----------------------------------------------------------------------
     @Slot()
     def start(
-        self, resume_from: str | None = None, branch_from: str | None = None
+        self,
+        resume_from: str | None = None,
+        branch_from: str | None = None,
+        *,
+        step: str | None = None,
+        same_start: bool = False,
     ) -> None:
-        """Train a snapshot of the project as it is now (see TrainingPanel)."""
+        """Train a snapshot of the project as it is now (see TrainingPanel).
+
+        ``step`` (``"batch"``/``"epoch"``): start held and run one step.
+        ``same_start``: from the last run's initial weights and batch order.
+        """
         if self.is_training:
             return
         project = self.session.project
+        start = self.last_start if same_start else None
+        self._previous_label = ""
+        if start is not None and self.last_settings is not None:
+            from guinet.core.training.same_start import describe_change
+
+            changed = describe_change(self.last_settings, project.to_dict())
+            self._previous_label = (
+                f"previous run: {changed}"
+                if changed
+                else "previous run (same settings)"
+            )
+        self._step_text = ""
         self.run_progress = RunProgress()
         self._curves_drawn_at = 0.0
         # the curves of the last run stay until this one has really started:
@@ -121,6 +162,9 @@ class RunController(QObject):
             self.session.prepared,
             resume_from=resume_from,
             branch_from=branch_from,
+            epoch_seconds=self.controls.epoch_seconds,
+            step=step,
+            same_start=start,
         )
         self.checkpoints.set_busy(True)
         self.controls.show_busy("Preparing…")
@@ -133,9 +177,38 @@ class RunController(QObject):
         self.running_changed.emit(True)
 
     @Slot()
+    def start_same(self) -> None:
+        """Train again from the last run's initial weights (see :meth:`start`)."""
+        if self.last_start is not None:
+            self.start(same_start=True)
+
+    @Slot()
+    def step_batch(self) -> None:
+        self._step("batch")
+
+    @Slot()
+    def step_epoch(self) -> None:
+        self._step("epoch")
+
+    def _step(self, kind: str) -> None:
+        """One step of a paused run, or a new run held after its first step."""
+        if not self.is_training:
+            self.start(step=kind)
+            self.controls.set_status(f"Stepping one {kind}…", "running")
+            return
+        if not self.runner.paused or self.runner.stopping:
+            return
+        self._step_text = ""
+        self.run_progress.resume()
+        self.runner.step(kind)
+        self.controls.set_status(f"Stepping one {kind}…", "running")
+        self._set_buttons()
+
+    @Slot()
     def toggle_pause(self) -> None:
         if not self.is_training or self.runner.stopping:
             return
+        self._step_text = ""
         if self.runner.paused:
             self.run_progress.resume()
             self.runner.resume()
@@ -167,7 +240,10 @@ class RunController(QObject):
     def _set_buttons(self) -> None:
         running = self.is_training
         self.controls.set_buttons(
-            running, paused=self.runner.paused, stopping=self.runner.stopping
+            running,
+            paused=self.runner.paused and not self.runner.stepping,
+            stopping=self.runner.stopping,
+            same_start=self.last_start is not None,
         )
 
     # -- early stopping while a run goes on ------------------------------------------
@@ -215,6 +291,8 @@ class RunController(QObject):
         epochs = self.run_progress.epochs
         if info.get("branched_from"):
             self.curves.keep_as_previous()  # the run it grew from, faded
+        elif info.get("same_start"):
+            self.curves.keep_as_previous(self._previous_label or "previous run")
         else:
             self.curves.forget_previous()
         self.curves.clear(
@@ -233,6 +311,11 @@ class RunController(QObject):
             self.log.add(
                 f"Branched from epoch {start} of {info['branched_from']} with the "
                 "current settings; the earlier curves stay as faded lines."
+            )
+        elif info.get("same_start"):
+            self.log.add(
+                "Same start as the last run: its initial weights and batch order; "
+                f"its curves stay, dashed ({self._previous_label})."
             )
         self.controls.reset_progress()
         val = info["val_samples"]
@@ -270,6 +353,14 @@ class RunController(QObject):
     ) -> None:
         self.curves.add_batch(epoch, batch, batches, loss)
         self.run_progress.batch_finished(epoch, batch, batches)
+
+    @Slot(dict)
+    def _on_step_finished(self, report: dict) -> None:
+        self._step_text = step_text(report)
+        self.log.add(self._step_text)
+        self.run_progress.pause()
+        self._set_buttons()
+        self.controls.set_status(f"{self._step_text} Step again, or Resume.", "paused")
 
     @Slot(dict)
     def _on_training_finished(self, summary: dict) -> None:
@@ -310,6 +401,13 @@ class RunController(QObject):
 
     @Slot()
     def _on_run_ended(self) -> None:
+        job = self.runner.job
+        if job is not None and self.run_progress.started:
+            # a run that could not start (a changed layer stack) keeps the
+            # last start on offer; a resumed run has none of its own
+            self.last_start = job.run_start
+            self.last_settings = job.project.to_dict() if job.run_start else None
+        self._step_text = ""
         self.checkpoints.set_busy(False)
         self.refresh(final=True)
         self._timer.stop()
@@ -342,7 +440,11 @@ class RunController(QObject):
         progress = self.run_progress
         if not progress.started:
             return
-        if self.runner.holding and self.controls.state == "paused":
+        if (
+            self.runner.holding
+            and self.controls.state == "paused"
+            and not self._step_text
+        ):
             where = progress.where()
             self.controls.set_status(
                 f"Paused at {where}. Press Resume to go on." if where else "Paused.",
@@ -353,3 +455,26 @@ class RunController(QObject):
     def _running_text(self) -> str:
         device = self.run_progress.info.get("device", "")
         return f"Training on {device}…" if device else "Training…"
+
+
+def step_text(report: dict[str, Any]) -> str:
+    """One line for a finished step: where, and the losses before → after."""
+    before, after = report.get("before", {}), report.get("after", {})
+
+    def change(key: str) -> str:
+        old, new = before.get(key), after.get(key)
+        if new is None:
+            return ""
+        return f"{old:.4g} → {new:.4g}" if old is not None else f"→ {new:.4g}"
+
+    epoch = int(report.get("epoch", 0)) + 1
+    if report.get("kind") == "batch":
+        batch = int(report.get("batch") or 0) + 1
+        return (
+            f"Step: epoch {epoch}, batch {batch} of {report.get('batches', '?')} — "
+            f"loss on this batch {change('loss')}."
+        )
+    parts = [f"training loss {change('loss')}"]
+    if after.get("val_loss") is not None:
+        parts.append(f"validation loss {change('val_loss')}")
+    return f"Step: epoch {epoch} — {', '.join(parts)}."

@@ -43,7 +43,9 @@ if TYPE_CHECKING:
     from guinet.core.project import Project
     from guinet.core.training import FitResult, Logs, Trainer
     from guinet.core.training.checkpoints import CheckpointInfo
+    from guinet.core.training.control import StepReport
     from guinet.core.training.early_stopping import EarlyStopping
+    from guinet.core.training.same_start import RunStart
 
 BATCH_REPORTS_PER_SECOND = 20.0
 #: Live copies of a small model's weights within an epoch (the views redraw
@@ -78,6 +80,13 @@ class TrainingJob:
     #: data it trains on, set by the worker once the run is prepared: what
     #: a view needs to rebuild the model from a snapshot's weights.
     model_spec: ModelSpec | None = None
+    #: Start from this earlier run's start (same initial weights and batch
+    #: order); see guinet.core.training.same_start.
+    same_start: RunStart | None = None
+    #: What this run started from, kept by the worker for "Train again from
+    #: the same initial weights" (``None`` for a resumed run or a model too
+    #: large to copy).
+    run_start: RunStart | None = None
 
 
 class _SignalCallback(Callback):
@@ -98,6 +107,19 @@ class _SignalCallback(Callback):
     def on_checkpoint_failed(self, trainer: Trainer, message: str) -> None:
         self.worker.checkpoint_failed.emit(self.run_id, message)
 
+    def on_step_end(self, trainer: Trainer, report: StepReport) -> None:
+        self.worker.step_finished.emit(
+            self.run_id,
+            {
+                "kind": report.kind,
+                "epoch": report.epoch,
+                "batch": report.batch,
+                "batches": trainer.batches_per_epoch,
+                "before": dict(report.before),
+                "after": dict(report.after),
+            },
+        )
+
 
 class TrainingWorker(Worker):
     """Prepares and trains one :class:`TrainingJob`; lives in its own QThread.
@@ -112,6 +134,7 @@ class TrainingWorker(Worker):
     checkpoint_failed = Signal(int, str)  # run id, one sentence (training goes on)
     batch_progressed = Signal(int, int, int, int, float)  # id, epoch, batch, of, loss
     weights_copied = Signal(int, object)  # run id, a snapshots.Snapshot
+    step_finished = Signal(int, dict)  # run id, a StepReport as plain values
     training_finished = Signal(int, dict)  # run id, FitResult.summary()
     training_failed = Signal(int, str)  # run id, one sentence
 
@@ -130,7 +153,7 @@ class TrainingWorker(Worker):
         self.weights_copied.emit(self.job.run_id, snapshot)
 
     def work(self) -> None:
-        from guinet.core.training import TrainingFailed, prepare_run
+        from guinet.core.training import TrainingError, TrainingFailed, prepare_run
         from guinet.core.training.checkpoints import CheckpointError
 
         job = self.job
@@ -149,6 +172,11 @@ class TrainingWorker(Worker):
         job.model_spec, job.prepared = run.model_spec, run.prepared
         info = _describe(run)
         info.update(origin)
+        try:
+            self._same_start(run, info)
+        except TrainingError as exc:
+            self.training_failed.emit(job.run_id, _sentence(exc))
+            return
         self.run_started.emit(job.run_id, info)
         job.snapshots = WeightSnapshots(self._report_weights, WEIGHT_COPIES_PER_SECOND)
         callbacks = [
@@ -162,6 +190,24 @@ class TrainingWorker(Worker):
             self.training_failed.emit(job.run_id, _sentence(exc))
             return
         self.training_finished.emit(job.run_id, job.result.summary())
+
+    def _same_start(self, run: Any, info: dict[str, Any]) -> None:
+        """Apply the job's same start (may raise TrainingError), then keep
+        this run's own start for the next "train again"."""
+        from guinet.core.training.same_start import RunStart, StartTooLarge
+
+        job = self.job
+        if job.resume_from:
+            return  # a resumed run goes on from a checkpoint: no start of its own
+        if job.same_start is not None:
+            job.same_start.apply(run)
+            info["same_start"] = True
+        try:
+            job.run_start = RunStart.capture(run)
+        except StartTooLarge as exc:
+            info.setdefault("notes", []).append(
+                f"Train again from the same initial weights is not offered: {exc}."
+            )
 
     def _prepare(self, prepare_run: Any) -> tuple[Any, dict[str, Any]]:
         """The run to fit, and where it starts (plain values for ``run_started``)."""
@@ -245,6 +291,9 @@ class TrainingRunner(WorkerController):
     #: a copy of a small model's weights (a snapshots.Snapshot): before the
     #: first step, a few times a second within an epoch, and each epoch's end
     weights_copied = Signal(object)
+    #: a step is done and the run holds: kind, epoch, batch, batches, the
+    #: losses before and after (see core.training.control.StepReport)
+    step_finished = Signal(dict)
     training_finished = Signal(dict)
     training_failed = Signal(str)
     run_ended = Signal()
@@ -287,31 +336,47 @@ class TrainingRunner(WorkerController):
         device: str | None = None,
         resume_from: str | None = None,
         branch_from: str | None = None,
+        epoch_seconds: float = 0.0,
+        step: str | None = None,
+        same_start: RunStart | None = None,
     ) -> TrainingJob:
         """Train a snapshot of ``project`` in a new thread; returns the job.
 
         ``resume_from`` continues that checkpoint's run; ``branch_from`` starts
         a new run from its weights with the snapshot's settings.
+        ``epoch_seconds``: the pace (0: full speed). ``step`` (``"batch"`` or
+        ``"epoch"``): start held, and run that one step first.
+        ``same_start``: start from an earlier run's initial weights and batch
+        order (its :attr:`TrainingJob.run_start`).
         """
         if self.running:
             raise RuntimeError("a training run is already in progress")
 
         snapshot = project.copy()
+        control = TrainingControl(epoch_seconds)
+        if step is not None:
+            control.pause()
+            if step == "epoch":
+                control.step_epoch()
+            else:
+                control.step(1)
         job = TrainingJob(
             self._next_run_id(),
             snapshot,
             prepared,
-            TrainingControl(),
+            control,
             epochs,
             device,
             resume_from=resume_from,
             branch_from=branch_from,
+            same_start=same_start,
         )
         worker = TrainingWorker(job)
         worker.run_started.connect(self._on_run_started)
         worker.epoch_finished.connect(self._on_epoch_finished)
         worker.batch_progressed.connect(self._on_batch_progressed)
         worker.weights_copied.connect(self._on_weights_copied)
+        worker.step_finished.connect(self._on_step_finished)
         worker.checkpoint_saved.connect(self._on_checkpoint_saved)
         worker.checkpoint_failed.connect(self._on_checkpoint_failed)
         worker.training_finished.connect(self._on_training_finished)
@@ -332,6 +397,30 @@ class TrainingRunner(WorkerController):
     def resume(self) -> None:
         if self.job is not None and self.running:
             self.job.control.resume()
+
+    def set_pace(self, epoch_seconds: float) -> None:
+        """Each epoch of the running run takes at least ``epoch_seconds``."""
+        if self.job is not None and self.running:
+            self.job.control.set_pace(epoch_seconds)
+
+    def step(self, kind: str = "batch") -> None:
+        """Run one batch (``"batch"``) or to the epoch's end (``"epoch"``),
+        then hold; see :meth:`TrainingControl.step`."""
+        if self.job is None or not self.running:
+            return
+        if kind == "epoch":
+            self.job.control.step_epoch()
+        else:
+            self.job.control.step(1)
+
+    @property
+    def stepping(self) -> bool:
+        """A step was asked for and is not done yet."""
+        return (
+            self.job is not None
+            and self.running
+            and self.job.control.stepping is not None
+        )
 
     def abort(self, timeout_ms: int = 60_000) -> bool:
         """Stop, wait for the thread and forget the run (closing, new project).
@@ -380,6 +469,11 @@ class TrainingRunner(WorkerController):
     def _on_weights_copied(self, run_id: int, snapshot: object) -> None:
         if self.is_current(run_id):
             self.weights_copied.emit(snapshot)
+
+    @Slot(int, dict)
+    def _on_step_finished(self, run_id: int, report: dict) -> None:
+        if self.is_current(run_id):
+            self.step_finished.emit(report)
 
     @Slot(int, dict)
     def _on_training_finished(self, run_id: int, summary: dict) -> None:

@@ -9,7 +9,9 @@ The :class:`~guinet.core.training.trainer.Trainer` calls them in this order::
     on_fit_end                                              (always, last)
 
 Events come in between: ``on_checkpoint_saved`` after a checkpoint file was
-written, ``on_checkpoint_failed`` when one could not be (training goes on).
+written, ``on_checkpoint_failed`` when one could not be (training goes on), and
+``on_step_end`` when a step asked for with
+:meth:`~guinet.core.training.control.TrainingControl.step` is done.
 
 ``on_batch_end`` gets the batch loss as a 0-dim tensor still on the device:
 reading it (``float(loss)``) waits for the device, so read it only when a
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     import torch
 
     from guinet.core.training.checkpoint_files import CheckpointInfo
+    from guinet.core.training.control import StepReport
     from guinet.core.training.trainer import Trainer
 
 Logs = dict[str, float]
@@ -71,6 +74,10 @@ class Callback:
 
     def on_checkpoint_failed(self, trainer: Trainer, message: str) -> None:
         """Checkpoints stopped being saved; ``message`` says why. Training goes on."""
+
+    def on_step_end(self, trainer: Trainer, report: StepReport) -> None:
+        """A requested step (one batch, or to an epoch's end) is done and the
+        trainer holds; ``report`` has the losses before and after it."""
 
     def state_dict(self) -> dict[str, Any]:
         """What a resumed run needs; empty for stateless callbacks."""

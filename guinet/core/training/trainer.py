@@ -13,7 +13,9 @@ What makes it fast is what it does *not* do per batch:
   arithmetic); the previous thread count is restored afterwards.
 
 The trainer has no threads of its own: the GUI runs :meth:`Trainer.fit` in
-a worker thread and steers it through a :class:`TrainingControl`.
+a worker thread and steers it through a :class:`TrainingControl`: stop,
+pause, a pace (seconds an epoch takes at least) and single steps, all on a
+slow path (:meth:`Trainer._hold`) taken only while its one flag is set.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import torch
 
 from guinet.core.training.build import LRSchedule, Metric
 from guinet.core.training.callbacks import BestWeights, Callback, History, Logs
-from guinet.core.training.control import TrainingControl
+from guinet.core.training.control import StepReport, TrainingControl
 from guinet.core.training.errors import TrainingError, TrainingFailed
 from guinet.core.training.fastpath import (
     SMALL_WORK,
@@ -127,6 +129,7 @@ class Trainer:
         self._mark = 0.0
         self._stop_reason: str | None = None
         self._initial: dict[str, torch.Tensor] | None = None
+        self._step_before: dict[str, float] | None = None  # an epoch step's start
 
         # Batch bounds, once. A last batch of one sample breaks BatchNorm in
         # training mode, so such a sample sits out (a different one each epoch).
@@ -195,6 +198,11 @@ class Trainer:
             for cb in callbacks:
                 cb.on_fit_start(self)
             self._mark = time.perf_counter()
+            self._step_before = None
+            if self.control.interrupted:
+                self.control.mark_start()
+                if self.control.stepping == "epoch":
+                    self._step_before = self._losses_now()
             for epoch in range(self.start_epoch, self.epochs):
                 if self.control.stop_requested:
                     break
@@ -210,7 +218,7 @@ class Trainer:
                 self.start_epoch = epoch + 1
                 for cb in callbacks:
                     cb.on_epoch_end(self, epoch, logs)
-                if self.control.interrupted and self._wait_if_paused():
+                if self.control.interrupted and self._hold(epoch, None):
                     break
         except Exception as exc:
             self.stop_reason = "error"
@@ -335,7 +343,7 @@ class Trainer:
                     metric_sum += metric.total(out.detach(), yb)
             for cb in hooks:
                 cb.on_batch_end(self, epoch, index, loss)
-            if control.interrupted and self._wait_if_paused():
+            if control.interrupted and self._hold(epoch, index, xb, yb, loss):
                 return None
             if index % check_every == check_every - 1 and not math.isfinite(
                 loss.item()
@@ -371,14 +379,72 @@ class Trainer:
         logs["time"] = wall
         return logs
 
-    def _wait_if_paused(self) -> bool:
-        """:meth:`TrainingControl.wait_if_paused`, with the pause left out of
-        the wall time."""
+    def _hold(
+        self,
+        epoch: int,
+        batch: int | None,
+        xb: torch.Tensor | None = None,
+        yb: torch.Tensor | None = None,
+        loss: torch.Tensor | None = None,
+    ) -> bool:
+        """The slow path between batches (``batch``) or after an epoch's
+        callbacks (``None``): pace, finish a step, hold while paused. Returns
+        whether to stop. The time held is left out of the wall time."""
+        control = self.control
         started = time.perf_counter()
         try:
-            return self.control.wait_if_paused()
+            if batch is None:
+                done = control.after_epoch()
+            else:
+                done = control.after_batch(self.batches_per_epoch)
+            if done is not None:
+                self._report_step(done, epoch, batch, xb, yb, loss)
+            stop = control.wait_if_paused()
+            if not stop and control.stepping == "epoch" and self._step_before is None:
+                self._step_before = self._losses_now()  # where an epoch step starts
+            return stop
         finally:
             self._mark += time.perf_counter() - started
+
+    def _report_step(
+        self,
+        kind: str,
+        epoch: int,
+        batch: int | None,
+        xb: torch.Tensor | None,
+        yb: torch.Tensor | None,
+        loss: torch.Tensor | None,
+    ) -> None:
+        if kind == "batch" and xb is not None and yb is not None and loss is not None:
+            before = {"loss": float(loss)}
+            after = {"loss": self._batch_loss(xb, yb)}
+        else:
+            before = self._step_before or {}
+            after = self._losses_now()
+        self._step_before = None
+        report = StepReport(kind, epoch, batch, before, after)
+        for cb in self.all_callbacks:
+            cb.on_step_end(self, report)
+
+    @torch.inference_mode()
+    def _batch_loss(self, xb: torch.Tensor, yb: torch.Tensor) -> float:
+        """The loss on one batch with the weights as they are (evaluation mode:
+        no dropout, BatchNorm's running statistics)."""
+        model = self.model
+        was_training = model.training
+        model.eval()
+        try:
+            return float(self.loss_fn(model(xb), yb))
+        finally:
+            model.train(was_training)
+
+    def _losses_now(self) -> dict[str, float]:
+        """Training and validation loss of the weights as they are now."""
+        losses = {"loss": self.evaluate(self.data.x_train, self.data.y_train)["loss"]}
+        val = self.evaluate(self.data.x_val, self.data.y_val, prefix="val_")
+        if "val_loss" in val:
+            losses["val_loss"] = val["val_loss"]
+        return losses
 
     def _evaluate_sums(
         self, x: torch.Tensor, y: torch.Tensor

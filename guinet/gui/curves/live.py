@@ -200,8 +200,9 @@ class LiveCurves:
             plot.removeItem(item)
         self._previous = []
 
-    def keep_as_previous(self) -> None:
-        """Keep the epoch curves as faded dashed copies (a branch starts here)."""
+    def keep_as_previous(self, label: str | None = None) -> None:
+        """Keep the epoch curves as faded dashed copies (a branch starts here);
+        ``label``: the loss plot's legend names them (on the training loss)."""
         self.forget_previous()
         plots = (self.loss_plot, self.loss_plot, self.metric_plot, self.metric_plot)
         for curve, plot, key in zip(self.epoch_curves, plots, self.keys, strict=False):
@@ -214,6 +215,7 @@ class LiveCurves:
                 x.copy(),
                 y.copy(),
                 pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine),
+                name=label if label and curve is self.loss_curve else None,
             )
             item.setZValue(-2)
             plot.addItem(item)

@@ -177,9 +177,11 @@ class TrainingCurves(QWidget):
         """Remove the faded curves of earlier runs."""
         self.live.forget_previous()
 
-    def keep_as_previous(self) -> None:
-        """Keep the curves shown now as faded lines (a branch starts from them)."""
-        self.live.keep_as_previous()
+    def keep_as_previous(self, label: str | None = None) -> None:
+        """Keep the curves shown now as faded lines (a branch starts from them,
+        or a run from the same start is compared with them); ``label`` names
+        them in the loss plot's legend."""
+        self.live.keep_as_previous(label)
 
     def add_epoch(self, logs: dict[str, float]) -> None:
         self.live.add_epoch(logs)
