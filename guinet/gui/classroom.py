@@ -175,7 +175,9 @@ class ClassroomViews(QWidget):
         self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(self.splitter.count() - 1, 3)
         # curves : each view = 4 : 3 until the person drags (then remembered)
-        self.splitter.setSizes([400] + [300] * (self.splitter.count() - 1))
+        # in proportion, whatever the width (Qt shares out what does not fit
+        # from the last pane, which would leave the newest view a sliver)
+        self.splitter.setSizes([4000] + [3000] * (self.splitter.count() - 1))
         self.views[title] = widget
         return pane
 

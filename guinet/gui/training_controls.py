@@ -74,14 +74,14 @@ class RunControls(QWidget):
         self.speed_slider.setPageStep(1)
         self.speed_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.speed_slider.setTickInterval(1)
-        self.speed_slider.setFixedWidth(150)
+        self.speed_slider.setMinimumWidth(60)
+        self.speed_slider.setMaximumWidth(150)
         self.speed_slider.setToolTip(
             "Slow training down so the class can watch the curves form: from "
             "as fast as possible to one epoch a second (also while it trains)"
         )
         self.speed_label = QLabel(SPEEDS[0][0])
         self.speed_label.setObjectName("speedLabel")
-        self.speed_label.setMinimumWidth(120)
         self.speed_slider.valueChanged.connect(self._on_speed_moved)
         self.step_batch_button = QPushButton("Step batch")
         self.step_batch_button.setObjectName("stepBatchButton")
@@ -115,7 +115,6 @@ class RunControls(QWidget):
         row = QHBoxLayout()
         row.setSpacing(6)
         row.addWidget(self.train_button)
-        row.addWidget(self.same_start_button)
         row.addWidget(self.pause_button)
         row.addWidget(self.stop_button)
         row.addSpacing(6)
@@ -125,17 +124,23 @@ class RunControls(QWidget):
         layout.setSpacing(6)
         speed = QLabel("Speed:")
         speed.setBuddy(self.speed_slider)
+        # two short rows rather than one long one: the page still fits a
+        # narrow window beside the curves, the boundary and the network
         steps = QHBoxLayout()
         steps.setSpacing(6)
-        steps.addWidget(speed)
-        steps.addWidget(self.speed_slider)
-        steps.addWidget(self.speed_label)
-        steps.addSpacing(12)
+        steps.addWidget(self.same_start_button)
         steps.addWidget(self.step_batch_button)
         steps.addWidget(self.step_epoch_button)
         steps.addStretch(1)
+        pace = QHBoxLayout()
+        pace.setSpacing(6)
+        pace.addWidget(speed)
+        pace.addWidget(self.speed_slider)
+        pace.addWidget(self.speed_label)
+        pace.addStretch(1)
         layout.addLayout(row)
         layout.addLayout(steps)
+        layout.addLayout(pace)
         layout.addWidget(self.status)
 
     @property

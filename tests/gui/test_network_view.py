@@ -22,15 +22,30 @@ def _delete_closed_windows(qapp):
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+def give_the_network_room(panel) -> None:
+    """Drag the splitters as a teacher would: the classroom views over the
+    run log, and the network pane (beside the curves and the boundary) wide."""
+    from PySide6.QtWidgets import QSplitter
+
+    vertical = panel.classroom.parentWidget()  # the classroom over the run log
+    assert isinstance(vertical, QSplitter)
+    total = sum(vertical.sizes())
+    vertical.setSizes([total - 40, 40])
+    splitter = panel.classroom.splitter
+    total = sum(splitter.sizes())
+    splitter.setSizes([total // 8, total // 8, total - total // 4])
+    QApplication.processEvents()
+
+
 @pytest.fixture
 def panel(window, qtbot):
-    """The moons example on the Train page, its Network tab in front."""
-    window.resize(1180, 660)
+    """The moons example on the Train page, its network pane made large."""
+    window.resize(1600, 1000)
     window.open_example(resource("examples", "moons_mlp.guinet"))
     window.tabs.setCurrentWidget(window.training_panel)
     panel = window.training_panel
-    panel.bottom_tabs.setCurrentWidget(panel.network)
-    settle(qtbot, window)
+    settle(qtbot, window)  # the page shown: its remembered sizes are in
+    give_the_network_room(panel)
     yield panel
     if panel.is_training:
         panel.stop_training()
@@ -157,12 +172,12 @@ def test_inside_one_step_shows_the_cores_loss_gradients_and_updates(
 
 
 def test_a_cnn_shows_filters_and_the_chosen_samples_feature_maps(window, qtbot) -> None:
-    window.resize(1180, 660)
+    window.resize(1600, 1000)
     window.open_example(resource("examples", "digits_cnn.guinet"))
     window.tabs.setCurrentWidget(window.training_panel)
     panel = window.training_panel
-    panel.bottom_tabs.setCurrentWidget(panel.network)
-    settle(qtbot, window)
+    settle(qtbot, window)  # the page shown: its remembered sizes are in
+    give_the_network_room(panel)
     panel.form.set_value("epochs", 1)
     view = panel.network
     with qtbot.waitSignal(panel.runner.run_ended, timeout=60_000):

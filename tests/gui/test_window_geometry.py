@@ -71,7 +71,7 @@ def page_of(window: MainWindow, key: str):
 def test_geometry_and_splitter_sizes_round_trip_through_close_and_reopen(qtbot):
     window = reopen(qtbot)
     available = window.screen().availableGeometry()
-    geometry = QRect(available.x() + 30, available.y() + 40, 760, 560)
+    geometry = QRect(available.x() + 30, available.y() + 40, 760, 600)
     window.setGeometry(geometry)
     qtbot.waitUntil(lambda: window.geometry() == geometry)
     splitters = window.splitters()
