@@ -226,15 +226,23 @@ class ThumbnailWorker(Worker):
         self.jobs = jobs
 
     def work(self) -> object:
-        for example, out in self.jobs:
-            if self.cancelled():
-                break
-            try:
-                render(example, out)
-            except Exception:  # noqa: BLE001 — the card says it has no picture
-                self.drawn.emit(self.run_id, str(example), "")
-                continue
-            self.drawn.emit(self.run_id, str(example), str(out))
+        # a first failure is tried once more at the end: at launch the Data
+        # page prepares its data in another thread, and a library both load
+        # at once can fail the first time (seen with scikit-learn's sets)
+        failed: list[tuple[Path, Path]] = []
+        for attempt, jobs in enumerate((self.jobs, failed)):
+            for example, out in list(jobs):
+                if self.cancelled():
+                    return None
+                try:
+                    render(example, out)
+                except Exception:  # noqa: BLE001 — the card says it has no picture
+                    if attempt == 0:
+                        failed.append((example, out))
+                    else:
+                        self.drawn.emit(self.run_id, str(example), "")
+                    continue
+                self.drawn.emit(self.run_id, str(example), str(out))
         return None
 
 

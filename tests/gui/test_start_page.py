@@ -313,3 +313,37 @@ def test_every_kind_of_data_gets_a_picture(qapp, shape, task):
         for j in range(0, SIZE[1], 4)
     )
     assert drawn > 40  # points, a curve or tiles, not an empty card
+
+
+def test_a_picture_that_fails_once_is_drawn_on_the_second_try(
+    qapp, tmp_path, monkeypatch
+):
+    """At launch the Data page loads data in another thread too; a picture
+    whose first drawing fails is tried again before its card says none."""
+    from guinet._resources import find_example
+    from guinet.gui import thumbnails
+
+    real, tries = thumbnails.render, []
+
+    def flaky(example, out):  # type: ignore[no-untyped-def]
+        tries.append(example.stem)
+        if tries.count(example.stem) == 1 and example.stem == "iris_mlp":
+            raise ImportError("partially initialized module (a race)")
+        return real(example, out)
+
+    monkeypatch.setattr(thumbnails, "render", flaky)
+    jobs = [
+        (find_example(name), tmp_path / f"{name}.png") for name in ("iris_mlp", "xor")
+    ]
+    jobs.append((tmp_path / "missing.guinet", tmp_path / "missing.png"))
+    worker = thumbnails.ThumbnailWorker(1, jobs)
+    drawn: list[tuple[str, str]] = []
+    worker.drawn.connect(
+        lambda _run, example, picture: drawn.append((example, picture))
+    )
+    worker.work()
+    pictures = {Path(example).stem: picture for example, picture in drawn}
+    assert pictures["iris_mlp"] == str(tmp_path / "iris_mlp.png")  # second try
+    assert pictures["xor"] == str(tmp_path / "xor.png")
+    assert pictures["missing"] == ""  # failed twice: no picture, no crash
+    assert tries.count("iris_mlp") == 2 and tries.count("missing") == 2
