@@ -44,9 +44,12 @@ def test_the_speed_slider_slows_a_running_run_down(panel, qtbot):
     stamps: list[float] = []
     panel.runner.epoch_finished.connect(lambda *_: stamps.append(time.monotonic()))
     panel.form.set_value("epochs", 2000)
+    # no early stop: the run must still be going when the slider moves
+    panel.form.set_value("early_stopping.enabled", False)
     settle(qtbot, panel.window())
     qtbot.mouseClick(panel.train_button, LEFT)
     qtbot.waitUntil(lambda: len(stamps) >= 6, timeout=30_000)
+    assert panel.is_training
     fast = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
 
     controls.speed_slider.setFocus()
