@@ -137,6 +137,8 @@ def test_f5_trains_f6_pauses_and_shift_f5_stops(active, qtbot):
     window.open_example(resource("examples", "moons_mlp.guinet"))
     panel = window.training_panel
     panel.form.set_value("epochs", 2000)
+    # no early stop: the run must still be going when F6 pauses it
+    panel.form.set_value("early_stopping.enabled", False)
     settle(qtbot, window)
     assert window.tabs.currentWidget() is not panel
     with qtbot.waitSignal(panel.runner.epoch_finished, timeout=30_000):

@@ -31,6 +31,8 @@ def test_a_live_hint_appears_during_a_run_and_its_fix_is_one_undoable_step(
     project = window.project
     panel.form.set_value("optimizer", {"type": "SGD", "lr": 1e-6})
     panel.form.set_value("epochs", 500)
+    # no early stop: the run must still be going when the hint shows
+    panel.form.set_value("early_stopping.enabled", False)
     settle(qtbot, window)
     assert panel.hint_list.shown_keys() == []  # a clean model: no hint before the run
     with qtbot.waitSignal(panel.runner.run_ended, timeout=60_000):
