@@ -697,6 +697,44 @@ def shoot_getting_started(name: str, size: Size, out: Path) -> Path:
     return path
 
 
+def shoot_classroom(out: Path) -> list[Path]:
+    """The spirals lesson being learned, as a teacher opens it from the start
+    page on a 1280×720 projector: paused mid-run with the curves, the
+    decision boundary and the network live, in the window (fitted to the
+    screen) and in presentation mode (the whole screen)."""
+    from PySide6.QtCore import Qt
+
+    window = MainWindow()
+    window.resize(*PROJECTOR)
+    window.show()
+    window.open_example(resource("examples", "spirals.guinet"))
+    wait_for(lambda: window.session.prepared is not None)
+    panel = window.training_panel
+    epochs: list[int] = []
+    panel.runner.epoch_finished.connect(lambda *args: epochs.append(1))
+    window.view_controls.train_action.trigger()  # F5: to the Train page, train
+    wait_for(lambda: len(epochs) >= 60, 120_000)
+    panel.toggle_pause()
+    wait_for(lambda: panel.pause_button.text() == "Resume")
+    for _ in range(40):  # the last boundary and network drawings land
+        QApplication.processEvents()
+    shots = [out / "classroom-spirals.png", out / "classroom-spirals-present.png"]
+    window.grab().save(str(shots[0]))
+    window.view_controls.presentation.set_active(True)
+    # the offscreen screen is not a projector's: show its size
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.setGeometry(0, 0, *SCREEN)
+    for _ in range(40):
+        QApplication.processEvents()
+    window.grab().save(str(shots[1]))
+    window.view_controls.presentation.set_active(False)
+    panel.stop_training()
+    window.data_panel.stop()
+    window.undo_stack.setClean()
+    window.close()
+    return shots
+
+
 def shoot_all(size: Size, out: Path, only: str = "") -> None:
     """Every screenshot at ``size`` (``only``: those whose name contains it)."""
     if only in ("", "start"):
@@ -743,6 +781,8 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
     if only in ("", "export"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_export(Path(folder), "export-dialog.png", size, out))
+    if only in ("", "classroom") and size == PROJECTOR:
+        print(*shoot_classroom(out), sep="\n")
     if only in ("", "looks") and size == PROJECTOR:
         (out / "looks").mkdir(exist_ok=True)
         with tempfile.TemporaryDirectory() as folder:
