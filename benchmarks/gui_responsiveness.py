@@ -114,6 +114,7 @@ def main() -> None:
     window.resize(1280, 800)
     window.show()
     window.open_example(resource("examples", "moons_mlp.guinet"))
+    window.lesson_pane.close()  # the views side by side, not tabs (narrow)
     project = window.project
     if args.data == "spirals":
         project.set_value("data.source.name", "spirals")
@@ -129,6 +130,8 @@ def main() -> None:
     if args.presentation:
         window.view_controls.presentation.set_active(True)
     run_for(1.0)  # let the data page prepare the data
+    if panel.classroom.tabbed:
+        sys.exit("the classroom views are tabs (window too narrow): not all are live")
 
     probe = LatenessProbe()
     probe.start()

@@ -19,6 +19,11 @@ epochs kept (``runner.job.snapshots.epochs``; thinned on long runs, so only
 the epochs that exist), each view shows that epoch's weights and the curves
 mark it with a vertical line. Play steps through them. A new run hides the
 bar and the views follow the live weights again.
+
+Narrow: where the panes side by side would be under :data:`PANE_WIDTH`
+pixels each (a laptop with the settings and a lesson open), they become tabs
+(Curves, Decision boundary, Network), one readable pane at a time; widen the
+page (close the settings, F11) and they are side by side again.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -34,6 +40,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +50,10 @@ if TYPE_CHECKING:
     from guinet.gui.curves import TrainingCurves
     from guinet.gui.training_worker import TrainingRunner
 
+#: Below this many pixels a pane is unreadable: narrower, the panes become tabs.
+PANE_WIDTH = 260
+#: Tabs turn back into panes side by side only this much wider (no flicker).
+HYSTERESIS = 40
 #: One replayed epoch per this many milliseconds when playing.
 PLAY_MS = 300
 REPLAY_COLOUR = "#7c3aed"
@@ -140,6 +151,13 @@ class ClassroomViews(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(curves_box)
         self.splitter.setStretchFactor(0, 3)
+        #: (title, pane) in order; they sit in the splitter or, narrow, in tabs
+        self.panes: list[tuple[str, QWidget]] = [("Curves", curves_box)]
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("classroomTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.hide()
+        self._sizes: list[int] = []
         self.replay = ReplayBar()
         self.replay.epoch_chosen.connect(self.show_epoch)
         self.markers = [
@@ -156,6 +174,7 @@ class ClassroomViews(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.replay)
 
     def add_view(self, title: str, widget: QWidget) -> QWidget:
@@ -172,6 +191,12 @@ class ClassroomViews(QWidget):
         box.setSpacing(2)
         box.addWidget(heading)
         box.addWidget(widget, 1)
+        self.panes.append((title, pane))
+        if self.tabbed:
+            heading.hide()
+            self.tabs.addTab(pane, title)
+            self.views[title] = widget
+            return pane
         self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(self.splitter.count() - 1, 3)
         # curves : each view = 4 : 3 until the person drags (then remembered)
@@ -180,6 +205,54 @@ class ClassroomViews(QWidget):
         self.splitter.setSizes([4000] + [3000] * (self.splitter.count() - 1))
         self.views[title] = widget
         return pane
+
+    # -- side by side, or tabs when narrow --------------------------------------------
+    @property
+    def tabbed(self) -> bool:
+        """Whether the panes are tabs (the page is too narrow for them side by side)."""
+        return not self.tabs.isHidden()
+
+    def set_tabbed(self, on: bool) -> None:
+        """Move the panes into tabs (``on``) or back side by side."""
+        if on == self.tabbed:
+            return
+        headings = [
+            pane.findChild(QLabel, "classroomTitle") for _title, pane in self.panes
+        ]
+        if on:
+            self._sizes = self.splitter.sizes()
+            for title, pane in self.panes:
+                self.tabs.addTab(pane, title)  # takes the pane from the splitter
+            self.splitter.hide()
+            self.tabs.show()
+        else:
+            chosen = self.tabs.currentIndex()
+            for _title, pane in self.panes:
+                self.splitter.addWidget(pane)
+                pane.show()  # the tabs hid all but the current one
+            self.tabs.clear()
+            self.tabs.hide()
+            self.splitter.show()
+            if len(self._sizes) == self.splitter.count():
+                self.splitter.setSizes(self._sizes)
+            self.tabs.setCurrentIndex(chosen)
+        for heading in headings:
+            if heading is not None:
+                heading.setVisible(not on)  # a tab names the pane already
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        wanted = len(self.panes) * PANE_WIDTH
+        width = event.size().width()
+        if self.tabbed:
+            if width >= wanted + HYSTERESIS:
+                self.set_tabbed(False)
+        elif width < wanted:
+            self.set_tabbed(True)
+        # as narrow as the tabs allow, even side by side (narrower, they
+        # become tabs): a widened window can always be made narrow again
+        widest = max(pane.minimumSizeHint().width() for _title, pane in self.panes)
+        self.setMinimumWidth(widest + 8)
 
     # -- the run -----------------------------------------------------------------------
     def bind(self, runner: TrainingRunner) -> None:

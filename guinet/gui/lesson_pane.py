@@ -82,9 +82,16 @@ class LessonPane(QDockWidget):
         self.setMinimumWidth(240)
 
     def show_lesson(
-        self, lesson: LessonSpec | None, name: str, notes: list[str]
+        self,
+        lesson: LessonSpec | None,
+        name: str,
+        notes: list[str],
+        reveal: bool = True,
     ) -> None:
-        """Show ``lesson`` (the project called ``name``); hidden without one."""
+        """Show ``lesson`` (the project called ``name``); hidden without one.
+
+        ``reveal=False`` only updates the text: a pane the person closed (or
+        presentation mode hid) stays closed while they edit the project."""
         if lesson is None or lesson.is_empty:
             self.hide()
             return
@@ -95,7 +102,8 @@ class LessonPane(QDockWidget):
         self.result.setVisible(bool(result))
         self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(notes))
-        self.show()
+        if reveal:
+            self.show()
 
 
 class LessonRestrictions:

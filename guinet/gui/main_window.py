@@ -38,6 +38,7 @@ from guinet.gui.start_flow import (  # noqa: F401 (the launch preference lives b
 )
 
 if TYPE_CHECKING:
+    from guinet.core.lessons import LessonSpec
     from guinet.core.project import Project
     from guinet.gui.concepts_dialog import ConceptsDialog
     from guinet.gui.designer import ModelDesigner
@@ -595,8 +596,12 @@ class MainWindow(StartPageMixin, QMainWindow):
     # -- lessons --------------------------------------------------------------------
     def _build_lesson(self) -> None:
         from guinet.gui.lesson_pane import LessonPane, LessonRestrictions
+        from guinet.gui.presentation import mark_side_panel
 
+        # presentation mode hides it with the other side panels (Show Side
+        # Panels, or File ▸ Show Lesson, brings it back)
         self.lesson_pane = LessonPane(self)
+        mark_side_panel(self.lesson_pane)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lesson_pane)
         # beside the pages, not over them: a quarter of a projector's width
         self.resizeDocks(
@@ -607,6 +612,7 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.lesson_pane.hide()
         self.lesson_restrictions = LessonRestrictions(self)
         self._lesson_project: Project | None = None
+        self._lesson_shown: LessonSpec | None = None
 
     def _on_lesson_project_bound(self) -> None:
         """A project was opened: show its lesson and open on its start page."""
@@ -614,18 +620,24 @@ class MainWindow(StartPageMixin, QMainWindow):
             self._lesson_project.changed.disconnect(self._show_lesson)
         self._lesson_project = project = self.project
         project.changed.connect(self._show_lesson)
-        self._show_lesson()
+        presenting = self.view_controls.presentation.active
+        self._show_lesson(reveal=not presenting)
         lesson = project.lesson
         if lesson is not None and lesson.start_page is not None:
             self.lesson_restrictions.show_page(lesson.start_page)
 
-    def _show_lesson(self) -> None:
+    def _show_lesson(self, reveal: bool | None = None) -> None:
         """Show the lesson's text and apply its hidden and locked controls
-        (again after every change: forms rebuild some editors)."""
+        (again after every change: forms rebuild some editors); ``reveal``:
+        open the pane too (a project was opened); a new lesson (Save as
+        Lesson, its Undo) opens it as well, other edits leave a closed pane so."""
         project = self.project
         lesson = project.lesson
+        if reveal is None:  # an edit: open the pane for a new lesson only
+            reveal = lesson is not self._lesson_shown
+        self._lesson_shown = lesson
         notes = [p.message for p in lesson.problems] if lesson is not None else []
-        self.lesson_pane.show_lesson(lesson, project.name, notes)
+        self.lesson_pane.show_lesson(lesson, project.name, notes, reveal)
         self.lesson_restrictions.apply(lesson)
 
     @Slot()

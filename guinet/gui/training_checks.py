@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -104,14 +106,43 @@ class ProblemList(QWidget):
 
 
 class NoteList(QLabel):
-    """Notes worth reading before or during a run (hidden when none)."""
+    """Notes worth reading before or during a run (hidden when none), one
+    line each, cut to the page's width: the whole text is the tooltip (a
+    three-line checkpoint folder must not take the plots' height)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainNotes")
-        self.setWordWrap(True)
+        self.notes: list[str] = []
+        # the cut lines follow the width given, never widen the page
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.hide()
 
+    def full_text(self) -> str:
+        """Every note, whole."""
+        return "\n".join(f"ℹ {note}" for note in self.notes)
+
     def show_notes(self, notes: Sequence[str]) -> None:
-        self.setText("\n".join(f"ℹ {note}" for note in notes))
+        self.notes = list(notes)
+        self.setToolTip(self.full_text())
+        self._cut()
         self.setVisible(bool(notes))
+
+    def _cut(self) -> None:
+        metrics = self.fontMetrics()
+        width = max(40, self.contentsRect().width())
+        self.setText(
+            "\n".join(
+                metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
+                for line in self.full_text().splitlines()
+            )
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._cut()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # zoom, presentation mode
+            self._cut()

@@ -4,7 +4,7 @@
 paused or stopping, how far it got and one status sentence with its state
 (``idle``, ``running``, ``paused``, ``done``, ``failed``: a style property).
 
-Its second row is for a class watching a network learn: the speed slider
+Its steps and pace groups are for a class watching a network learn: the speed slider
 (full speed down to one epoch a second, :data:`SPEEDS`), Step batch and Step
 epoch, and "Same start" (train again from the last run's initial weights).
 """
@@ -12,7 +12,9 @@ epoch, and "Same start" (train again from the last run's initial weights).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 PROGRESS_STEPS = 1000
+LEFT = Qt.AlignmentFlag.AlignLeft
 #: The speed slider's stops: (label, seconds an epoch takes at least).
 SPEEDS = (
     ("as fast as possible", 0.0),
@@ -112,36 +115,72 @@ class RunControls(QWidget):
         self.status.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
         )
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.train_button)
-        row.addWidget(self.pause_button)
-        row.addWidget(self.stop_button)
-        row.addSpacing(6)
-        row.addWidget(self.progress, 1)
+        # three groups (run, steps, pace) on one row when the page is wide (a
+        # projector in presentation mode), else on two or three short rows, so
+        # the page still fits a narrow window beside the classroom views
+        self.run_group = _group(
+            self.train_button, self.pause_button, self.stop_button, self.progress
+        )
+        self.steps_group = _group(
+            self.same_start_button, self.step_batch_button, self.step_epoch_button
+        )
+        speed = QLabel("Speed:")
+        speed.setBuddy(self.speed_slider)
+        self.pace_group = _group(speed, self.speed_slider, self.speed_label)
+        self.rows = QGridLayout()
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        self.rows.setHorizontalSpacing(12)
+        self.rows.setVerticalSpacing(6)
+        self.row_count = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        speed = QLabel("Speed:")
-        speed.setBuddy(self.speed_slider)
-        # two short rows rather than one long one: the page still fits a
-        # narrow window beside the curves, the boundary and the network
-        steps = QHBoxLayout()
-        steps.setSpacing(6)
-        steps.addWidget(self.same_start_button)
-        steps.addWidget(self.step_batch_button)
-        steps.addWidget(self.step_epoch_button)
-        steps.addStretch(1)
-        pace = QHBoxLayout()
-        pace.setSpacing(6)
-        pace.addWidget(speed)
-        pace.addWidget(self.speed_slider)
-        pace.addWidget(self.speed_label)
-        pace.addStretch(1)
-        layout.addLayout(row)
-        layout.addLayout(steps)
-        layout.addLayout(pace)
+        layout.addLayout(self.rows)
         layout.addWidget(self.status)
+        self.arrange(3)
+
+    def arrange(self, rows: int) -> None:
+        """Put the run, steps and pace groups on ``rows`` rows (1, 2 or 3)."""
+        if rows == self.row_count:
+            return
+        self.row_count = rows
+        groups = (self.run_group, self.steps_group, self.pace_group)
+        for group in groups:
+            self.rows.removeWidget(group)
+        for column in range(3):
+            self.rows.setColumnStretch(column, 0)
+        if rows == 1:
+            places = ((0, 0, 1), (0, 1, 1), (0, 2, 1))
+        elif rows == 2:
+            places = ((0, 0, 2), (1, 0, 1), (1, 1, 1))
+        else:
+            places = ((0, 0, 2), (1, 0, 2), (2, 0, 2))
+        for group, (row, column, span) in zip(groups, places, strict=True):
+            alignment = Qt.AlignmentFlag(0) if group is self.run_group else LEFT
+            self.rows.addWidget(group, row, column, 1, span, alignment)
+        self.rows.setColumnStretch(0 if rows == 1 else 1, 1)
+
+    def rows_for(self, width: int) -> int:
+        """How many rows the groups need at ``width`` pixels."""
+        run, steps, pace = (
+            group.sizeHint().width()
+            for group in (self.run_group, self.steps_group, self.pace_group)
+        )
+        gap = self.rows.horizontalSpacing()
+        if run + steps + pace + 2 * gap <= width:
+            return 1
+        if steps + pace + gap <= width:
+            return 2
+        return 3
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        # one arrangement per width: a row count never changes the width
+        self.arrange(self.rows_for(event.size().width()))
+        # as narrow as three rows allow, whatever the rows now: a window
+        # widened (or full screen) can always be made narrow again
+        groups = (self.run_group, self.steps_group, self.pace_group)
+        self.setMinimumWidth(max(g.minimumSizeHint().width() for g in groups))
 
     @property
     def epoch_seconds(self) -> float:
@@ -210,3 +249,14 @@ class RunControls(QWidget):
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setValue(0)
         self.progress.setFormat(text)
+
+
+def _group(*widgets: QWidget) -> QWidget:
+    """``widgets`` on one row, as one piece of :class:`RunControls`' rows."""
+    group = QWidget()
+    row = QHBoxLayout(group)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    for widget in widgets:
+        row.addWidget(widget, 1 if isinstance(widget, QProgressBar) else 0)
+    return group

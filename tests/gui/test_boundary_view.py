@@ -26,7 +26,18 @@ def open_example(qtbot, window, stem, epochs):
     panel = window.training_panel
     panel.form.set_value("epochs", epochs)
     settle(qtbot, window)
+    show_the_boundary(qtbot, panel)
     return panel
+
+
+def show_the_boundary(qtbot, panel):
+    """In a narrow window the classroom panes are tabs: click the boundary's."""
+    classroom = panel.classroom
+    if classroom.tabbed:
+        bar = classroom.tabs.tabBar()
+        index = [bar.tabText(i) for i in range(bar.count())].index("Decision boundary")
+        qtbot.mouseClick(bar, LEFT, pos=bar.tabRect(index).center())
+        assert panel.boundary.isVisible()
 
 
 def train(qtbot, panel):
@@ -161,7 +172,7 @@ def test_more_than_two_features_pick_the_plane(window, qtbot):
     panel = open_example(qtbot, window, "iris_mlp", 3)
     view = panel.boundary
     train(qtbot, panel)
-    assert view.pickers.isVisible()
+    assert view.pickers.isVisibleTo(view)
     assert view.plan.features == (0, 1)
     with qtbot.waitSignal(view.updated, timeout=10_000):
         choose(qtbot, view.x_feature, 2)
@@ -181,6 +192,6 @@ def test_images_get_a_sentence_instead_of_a_boundary(window, qtbot):
         qtbot.mouseClick(panel.train_button, LEFT)
     assert not view.applicable
     assert "images" in view.placeholder_text
-    assert view.placeholder.isVisible()
+    assert view.placeholder.isVisibleTo(view)
     with qtbot.waitSignal(panel.runner.run_ended, timeout=60_000):
         qtbot.mouseClick(panel.stop_button, LEFT)

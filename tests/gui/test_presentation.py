@@ -41,6 +41,8 @@ def test_f11_enters_presentation_mode_and_leaves_it_as_it_was(active, qtbot):
     designer, panel = window.designer, window.training_panel
     window.resize(1000, 700)  # wider than the offscreen screen's 800 px allow
     window.tabs.setCurrentWidget(panel)  # lay the Train page out once
+    for _ in range(3):  # its run controls take the rows this width allows
+        QApplication.processEvents()
     window.tabs.setCurrentWidget(designer)
     geometry, before = window.geometry(), sizes(window)
     base = font_size()

@@ -107,8 +107,9 @@ def test_notes_are_shown_as_notes(window, panel, qtbot):
     window.designer.append_layer("Sigmoid")
     pick(qtbot, panel.form.loss.combo, None)  # auto: BCEWithLogitsLoss
     panel.check()
-    assert "BCEWithLogitsLoss applies the sigmoid itself" in panel.notes.text()
+    assert "BCEWithLogitsLoss applies the sigmoid itself" in panel.notes.full_text()
     assert panel.notes.text().startswith("ℹ ")
+    assert panel.notes.toolTip() == panel.notes.full_text()  # whole, as a tooltip
     assert panel.notes.isVisibleTo(panel)
     assert not panel.message.isVisibleTo(panel)
     assert panel.problem_text == ""
