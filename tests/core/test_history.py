@@ -367,3 +367,15 @@ def test_unsaved_projects_and_examples_keep_their_history_in_the_data_folder(
     if examples:
         example = Project.load(examples[0])
         assert history_path(example).parent == tmp_path / "data" / "runs"
+
+
+def test_a_missing_tensorboard_extra_is_a_note_not_a_stop(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
+    project = tiny_project(tmp_path)
+    with RunHistory.for_project(project) as history:
+        recorder = history.recorder(project, tensorboard=tmp_path / "tb")
+        result = prepare_run(project).fit(callbacks=[recorder])
+        assert result.epochs_run == 4
+        assert history.run(recorder.run_id).status == "completed"
+    assert any("pip install 'guinet[tensorboard]'" in n for n in recorder.notes)
+    assert not (tmp_path / "tb").exists()
