@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import pytest
 
+from guinet._resources import resource
 from guinet.core.history import RunHistory
-from tests.gui.test_training_panel import (  # noqa: F401 - fixtures
-    LEFT,
-    _delete_closed_windows,
-    panel,
-    start_long_run,
-)
+from tests.gui.helpers import settle
+from tests.gui.test_training_panel import LEFT, start_long_run
+
+
+@pytest.fixture
+def panel(window, qtbot):
+    """The moons example on the Train page, 4 epochs."""
+    window.open_example(resource("examples", "moons_mlp.guinet"))
+    window.tabs.setCurrentWidget(window.training_panel)
+    panel = window.training_panel
+    panel.form.set_value("epochs", 4)
+    settle(qtbot, window)
+    yield panel
+    if panel.is_training:  # a failed test must not leave the thread running
+        panel.stop_training()
 
 
 def test_a_gui_run_is_recorded_with_its_curves(panel, qtbot):
