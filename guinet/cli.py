@@ -230,9 +230,9 @@ def _train(args: argparse.Namespace) -> int:
         print("test: " + "  ".join(f"{k} {v:.4f}" for k, v in result.test.items()))
     if args.json:
         summary = result.summary()
-        recorded = recorder is not None and recorder.run_id is not None
-        summary["run_id"] = recorder.run_id if recorder is not None else None
-        summary["history_path"] = str(recorder.path) if recorded else None
+        recorded = recorder if recorder is not None and recorder.run_id else None
+        summary["run_id"] = recorded.run_id if recorded else None
+        summary["history_path"] = str(recorded.path) if recorded else None
         print(json.dumps(summary), flush=True)
     if result.stop_reason == "non_finite":
         return _fail(f"{project.display_name}: {result.message}", code=1)
@@ -300,7 +300,9 @@ def _runs(args: argparse.Namespace) -> int:
         print(json.dumps([_run_json(record) for record in records]))
         return 0
     print(f"{len(records)} runs in {path}")
-    rows = [("id", "label", "status", "started", "epochs", "best", "test")]
+    rows: list[tuple[str, ...]] = [
+        ("id", "label", "status", "started", "epochs", "best", "test")
+    ]
     rows += [_run_row(record) for record in records]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
