@@ -379,3 +379,26 @@ def test_a_missing_tensorboard_extra_is_a_note_not_a_stop(tmp_path, monkeypatch)
         assert history.run(recorder.run_id).status == "completed"
     assert any("pip install 'guinet[tensorboard]'" in n for n in recorder.notes)
     assert not (tmp_path / "tb").exists()
+
+
+def test_a_trial_keeps_its_study_number_and_sampled_values(tmp_path):
+    project = tiny_project(tmp_path)
+    with RunHistory.for_project(project) as history:
+        recorder, _ = record_run(
+            project,
+            history,
+            source="tune",
+            study="lr search",
+            trial=3,
+            params={"training.optimizer.lr": 0.01, "model.layers.0.out_features": 8},
+        )
+        record = history.run(recorder.run_id)
+    assert (record.source, record.study, record.trial) == ("tune", "lr search", 3)
+    assert record.params == {
+        "training.optimizer.lr": 0.01,
+        "model.layers.0.out_features": 8,
+    }
+    db = sqlite3.connect(tmp_path / f"tiny{SUFFIX}")
+    beat, started = db.execute("SELECT heartbeat, started FROM runs").fetchone()
+    db.close()
+    assert beat > started  # beaten at each epoch end
