@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guinet.core import history_sql as sql
-from guinet.core.history_sql import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from guinet.core.history_recorder import HistoryRecorder
@@ -58,6 +57,8 @@ RUN_STATUSES = (
     "interrupted",
 )
 SUFFIX = ".runs.sqlite"
+#: The history format this guinet writes (see :mod:`.history_sql`).
+SCHEMA_VERSION = sql.SCHEMA_VERSION
 #: A running row whose process is on another machine (so its pid cannot be
 #: checked) counts as interrupted when it has not beaten for this long.
 HEARTBEAT_TIMEOUT = 24 * 3600.0
@@ -147,17 +148,21 @@ class RunHistory:
                 if statement.strip():
                     cur.execute(statement)
             row = cur.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            version = row[0] if row else None
+            version, current = (row[0] if row else None), sql.SCHEMA_VERSION
             if version is None:
                 cur.execute(
-                    "INSERT INTO schema_version (version) VALUES (?)",
-                    (SCHEMA_VERSION,),
+                    "INSERT INTO schema_version (version) VALUES (?)", (current,)
                 )
-            elif version > SCHEMA_VERSION:
+            elif version > current:
                 raise HistoryError(
                     f"{self.path} was written by a newer guinet "
-                    f"(history format {version}; this one reads {SCHEMA_VERSION})"
+                    f"(history format {version}; this one reads {current})"
                 )
+            elif version < current:  # an older file grows, in the same transaction
+                for step in range(version + 1, current + 1):
+                    for statement in sql.MIGRATIONS.get(step, ()):
+                        cur.execute(statement)
+                cur.execute("UPDATE schema_version SET version = ?", (current,))
 
     def _write(self) -> sql.Transaction:
         return sql.Transaction(self._db, self._lock)

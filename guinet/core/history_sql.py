@@ -16,7 +16,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+#: The layout this guinet writes (the ``schema_version`` table holds a file's).
 SCHEMA_VERSION = 1
+#: Format → the statements that bring a file of the format before it up to
+#: it (``ALTER TABLE runs ADD COLUMN ...``); a table new in that format is
+#: made by :data:`SCHEMA`'s ``CREATE TABLE IF NOT EXISTS``. A file of a newer
+#: format than :data:`SCHEMA_VERSION` is refused, never changed.
+MIGRATIONS: dict[int, tuple[str, ...]] = {}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);

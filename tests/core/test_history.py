@@ -402,3 +402,22 @@ def test_a_trial_keeps_its_study_number_and_sampled_values(tmp_path):
     beat, started = db.execute("SELECT heartbeat, started FROM runs").fetchone()
     db.close()
     assert beat > started  # beaten at each epoch end
+
+
+def test_an_older_file_is_migrated_in_place(tmp_path, monkeypatch):
+    from guinet.core import history_sql
+
+    path = tmp_path / f"old{SUFFIX}"
+    with RunHistory(path) as history:
+        run_id, _ = history.start_run({"started": 1.0})
+        history.record_epoch(run_id, 1, {"loss": 0.5})
+    monkeypatch.setattr(history_sql, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(
+        history_sql, "MIGRATIONS", {2: ("ALTER TABLE runs ADD COLUMN colour TEXT",)}
+    )
+    with RunHistory(path) as history:
+        assert history.curves(run_id)["loss"] == [0.5]  # nothing lost
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    assert db.execute("SELECT colour FROM runs").fetchall() == [(None,)]
+    db.close()
