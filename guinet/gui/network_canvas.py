@@ -139,8 +139,14 @@ class DenseCanvas(QWidget):
         names = self._input_labels(
             min((h - top - bottom) / max(n_in, 1), max(step_y, line * 1.1))
         )
+        step = self.picture.step
+        if step is not None:  # the inputs' values stand where their names do
+            names = [f"{float(step.values[0][i]):.2f}" for i in layers[0].shown]
         left = max((labels.horizontalAdvance(n) for n in names), default=0.0)
-        right = labels.horizontalAdvance("-0.00") if self.picture.step else 0.0
+        right = 0.0
+        if step is not None:  # the outputs' values right of their units
+            outputs = [f"{float(step.values[-1][i]):.2f}" for i in layers[-1].shown]
+            right = max(labels.horizontalAdvance(t) for t in outputs) + 4
         radius = max(7.0, min(26.0, step_y * 0.42))
         margin_l = min(left + radius + 10, w * 0.3)
         margin_r = min(right + radius + 8, w * 0.3)
@@ -150,9 +156,9 @@ class DenseCanvas(QWidget):
             n = len(layer.shown)
             x = margin_l + c * step_x if columns > 1 else w / 2
             # a short column spreads its units apart enough for a label each
-            step = min((h - top - bottom) / max(n, 1), max(step_y, line * 1.1))
-            start = top + (h - top - bottom - n * step) / 2 + step / 2
-            self._centres.append([QPointF(x, start + i * step) for i in range(n)])
+            apart = min((h - top - bottom) / max(n, 1), max(step_y, line * 1.1))
+            start = top + (h - top - bottom - n * apart) / 2 + apart / 2
+            self._centres.append([QPointF(x, start + i * apart) for i in range(n)])
         self._place_titles(step_x)
 
     def _title_font(self) -> QFont:

@@ -226,6 +226,20 @@ def spiral_diagram():
     return describe_network(model, dense_layout(model, ["x1", "x2"]))
 
 
+def fake_step(diagram):
+    """A step result with long values (-12.34) at the inputs: only what the
+    drawing reads."""
+    from types import SimpleNamespace
+
+    values = [np.full(layer.size, -12.345) for layer in diagram.layers]
+    shapes = {
+        f"{layer.linear}.weight": (layer.size, before.size)
+        for before, layer in zip(diagram.layers, diagram.layers[1:], strict=False)
+    }
+    ones = {key: np.ones(shape) for key, shape in shapes.items()}
+    return SimpleNamespace(values=values, gradients=ones, updates=ones)
+
+
 @pytest.mark.parametrize("scale", [1.0, 1.8])  # 1.8: presentation mode's text
 @pytest.mark.parametrize("width", [110, 200, 300, 700])
 def test_layer_titles_fit_their_columns_and_never_overlap(qtbot, width, scale):
@@ -297,3 +311,31 @@ def test_a_narrow_network_pane_keeps_its_header_whole(panel, qtbot, scale) -> No
         assert legend.height() <= 2 * legend.fontMetrics().lineSpacing() + 2
         assert "Backpropagation" in legend.toolTip()
     qtbot.mouseClick(view.step_mode, LEFT)
+
+
+@pytest.mark.parametrize("step", [False, True])
+@pytest.mark.parametrize("width", [200, 300, 700])
+def test_input_names_and_values_have_room_beside_their_units(qtbot, width, step):
+    from guinet.gui.network_canvas import DenseCanvas, DensePicture
+
+    canvas = DenseCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(width, 260)
+    canvas.show()
+    diagram = spiral_diagram()
+    canvas.show_picture(
+        DensePicture(diagram, step=fake_step(diagram) if step else None)
+    )
+    metrics = canvas.fontMetrics()
+    texts = ["-12.35", "-12.35"] if step else ["x1", "x2"]
+    for u, text in enumerate(texts):
+        centre = canvas.unit_centre(0, u)
+        assert centre.x() - canvas._radius - 4 >= metrics.horizontalAdvance(text)  # noqa: SLF001
+    # the two input rows far enough apart for a line of text each
+    apart = canvas.unit_centre(0, 1).y() - canvas.unit_centre(0, 0).y()
+    assert apart >= metrics.height() * 0.95
+    if step:  # the outputs' values end inside the canvas
+        last = canvas.unit_centre(len(diagram.layers) - 1, 0)
+        right = last.x() + canvas._radius + 2 + metrics.horizontalAdvance("-12.35")  # noqa: SLF001
+        assert right <= width + 1
+    canvas.grab()
