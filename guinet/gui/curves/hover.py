@@ -120,7 +120,7 @@ class HoverReadout(QObject):
         """Epoch, then each value's training and validation numbers in their
         lines' colours, the colours named once."""
         live = self._live
-        of = f"/{live.total_epochs}" if live.total_epochs else ""
+        of = f" of {live.total_epochs}" if live.total_epochs else ""
         train, val = (QColor(c).darker(115).name() for c in (TRAIN, VALIDATION))
         head = (
             f"<b>Epoch {index + 1}{of}</b> &nbsp;<span style='color:{train}'>"

@@ -265,5 +265,5 @@ class EpochMarkers:
             )
         restored = status.get("restored_epoch")
         if restored:
-            parts.append(f"<b>restored {restored}</b>")
+            parts.append(f"<b>weights restored from epoch {restored}</b>")
         return " · ".join(parts)
