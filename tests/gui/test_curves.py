@@ -445,11 +445,18 @@ def test_a_narrow_pane_stacks_the_plots_with_a_compact_header(curves, width, hei
     lines = readout.height() / readout.fontMetrics().lineSpacing()
     assert lines <= 3.2, lines
     assert "val loss" in readout.toolTip()  # the whole line, on hover
-    # the check boxes under the read-out, not squeezing it
-    for box in (curves.show_batches, curves.log_scale):
-        top = box.mapTo(curves, QPoint()).y()
-        assert top >= readout.mapTo(curves, QPoint()).y() + readout.height() - 1
-        assert box.width() >= box.sizeHint().width()
+    # the check boxes fold into a small menu beside the read-out
+    assert not curves.show_batches.isVisible() and curves.options.isVisible()
+    assert curves.options.width() >= curves.options.sizeHint().width()
+    actions = curves.options.menu().actions()
+    assert [a.text() for a in actions] == ["Batches", "Log scale"]
+    actions[1].trigger()  # what a click in the menu does
+    assert curves.log_scale.isChecked()
+    assert curves.loss_plot.getPlotItem().getAxis("left").logMode
+    curves.log_scale.setChecked(False)
+    assert not actions[1].isChecked()
+    # the stacked plots' titles give their height to the plots (the axes say it)
+    assert not curves.loss_plot.getPlotItem().titleLabel.isVisible()
     # the count-down in a few words, the sentence on hover
     assert curves.stopping.text().count("·") <= 2
     assert "wait 2/3" in curves.stopping.text()
@@ -472,3 +479,7 @@ def test_a_wide_pane_keeps_the_plots_side_by_side(curves):
     assert curves.loss_plot.getPlotItem().legend.isVisible()
     assert "val loss" in curves.readout.text()
     assert curves.readout.toolTip() == ""
+    assert curves.show_batches.isVisible() and not curves.options.isVisible()
+    for plot in (curves.loss_plot, curves.metric_plot):
+        assert plot.getPlotItem().titleLabel.isVisible()
+    assert curves.metric_plot.getPlotItem().titleLabel.text == "Accuracy"

@@ -124,7 +124,7 @@ class HoverReadout(QObject):
         train, val = (QColor(c).darker(115).name() for c in (TRAIN, VALIDATION))
         head = (
             f"<b>Epoch {index + 1}{of}</b> &nbsp;<span style='color:{train}'>"
-            f"train</span> <span style='color:{val}'>val</span>"
+            f"train</span>&nbsp;<span style='color:{val}'>val</span>"
         )
         metric = live.metric_key
         parts = []
@@ -135,9 +135,10 @@ class HoverReadout(QObject):
                 if logs.get(k) is not None
             ]
             if numbers:
-                parts.append(f"{name} {' '.join(numbers)}")
+                # a group never breaks: lines wrap at the separators only
+                parts.append(f"{name}&nbsp;{'&nbsp;'.join(numbers)}")
         if live.show_lr and logs.get("lr") is not None:
-            parts.append(f"lr {_fmt('lr', logs['lr'])}")
+            parts.append(f"lr&nbsp;{_fmt('lr', logs['lr'])}")
         return f"{head}<br>{' · '.join(parts)}"
 
     def _full(self, index: int, logs: dict[str, float], latest: bool) -> str:

@@ -24,13 +24,14 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Slot
+from PySide6.QtCore import QPointF, Qt, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QBoxLayout,
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
+    QMenu,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -91,17 +92,32 @@ class TrainingCurves(QWidget):
         self.clear()
 
     def _lay_out(self) -> None:
-        checks = QHBoxLayout()
+        self.checks = QWidget()
+        checks = QHBoxLayout(self.checks)
         checks.setContentsMargins(0, 0, 0, 0)
         checks.addWidget(self.show_batches)
         checks.addWidget(self.log_scale)
-        checks.addStretch(1)
-        # wide: the read-out and the check boxes on one line; narrow: the
-        # check boxes on their own row under it
-        self.header = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        # narrow: the check boxes fold into a small menu beside the read-out
+        self.options = QToolButton()
+        self.options.setObjectName("curveOptions")
+        self.options.setText("⋯")
+        self.options.setToolTip("Batches, log scale")
+        self.options.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.options)
+        for box in (self.show_batches, self.log_scale):
+            action = menu.addAction(box.text())
+            action.setCheckable(True)
+            action.setChecked(box.isChecked())
+            action.setToolTip(box.toolTip())
+            action.toggled.connect(box.setChecked)
+            box.toggled.connect(action.setChecked)
+        self.options.setMenu(menu)
+        self.options.hide()
+        self.header = QHBoxLayout()
         self.header.setContentsMargins(4, 0, 4, 0)
         self.header.addWidget(self.readout, 1)
-        self.header.addLayout(checks)
+        self.header.addWidget(self.checks)
+        self.header.addWidget(self.options, 0, Qt.AlignmentFlag.AlignTop)
         self.grid = QGridLayout()
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
@@ -151,15 +167,23 @@ class TrainingCurves(QWidget):
             legend = plot.getPlotItem().legend
             if legend is not None:
                 legend.setVisible(not narrow)
-        self.header.setDirection(
-            QBoxLayout.Direction.TopToBottom
-            if narrow
-            else QBoxLayout.Direction.LeftToRight
-        )
+        self.checks.setVisible(not narrow)
+        self.options.setVisible(narrow)
+        self._show_titles()
         self.hover.compact = narrow
         self.markers.compact = narrow
         self.hover.show_latest()
         self.markers.place()
+
+    def _show_titles(self) -> None:
+        """Plot titles when wide; stacked, the axes' names say it and the
+        small plots keep the height."""
+        for plot in (self.loss_plot, self.metric_plot):
+            item = plot.getPlotItem()
+            if self.narrow:
+                item.setTitle(None)
+            elif not item.titleLabel.isVisible():
+                item.setTitle(item.titleLabel.text)
 
     @staticmethod
     def is_narrow(width: int, height: int) -> bool:
@@ -227,6 +251,7 @@ class TrainingCurves(QWidget):
         The faded curves of :meth:`keep_as_previous` stay.
         """
         self.live.clear(epochs, metric, lr)
+        self._show_titles()
         self.hover.clear()
         self.markers.clear()
         self.start_epoch = len(history or [])
