@@ -44,6 +44,7 @@ from guinet.core.boundary import (
 from guinet.gui.curves.style import configure
 from guinet.gui.data_views import CLASS_COLORS
 from guinet.gui.tasks import BackgroundTask
+from guinet.gui.widgets import FittedText
 
 if TYPE_CHECKING:
     import torch
@@ -132,9 +133,10 @@ class BoundaryView(QWidget):
         self.x_feature.activated.connect(self._on_feature_picked)
         self.y_feature.activated.connect(self._on_feature_picked)
 
-        self.caption = QLabel()
+        # under the plot: what fits in two lines (the key first), the whole
+        # caption its tooltip, so a narrow pane gives the plot the height
+        self.caption = FittedText(lines=2)
         self.caption.setObjectName("boundaryCaption")
-        self.caption.setWordWrap(True)
         self.placeholder = QLabel()
         self.placeholder.setObjectName("boundaryPlaceholder")
         self.placeholder.setWordWrap(True)
@@ -341,7 +343,7 @@ def _point_colours(plan: BoundaryPlan, y: np.ndarray) -> list[Any]:
 
 
 def _caption(plan: BoundaryPlan) -> str:
-    return f"{_colour_text(plan)} ● training, ○ test."
+    return f"● training, ○ test. {_colour_text(plan)}"
 
 
 def _colour_text(plan: BoundaryPlan) -> str:

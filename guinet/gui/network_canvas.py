@@ -23,6 +23,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetricsF,
     QImage,
     QMouseEvent,
     QPainter,
@@ -97,13 +98,15 @@ class DenseCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMouseTracking(True)
-        self.setMinimumSize(160, 120)
+        self.setMinimumSize(60, 80)  # a narrow pane: the picture shrinks
         self.picture: DensePicture | None = None
         self.message = ""
         self.hover_text = ""
         self._images: list[list[QImage]] = []
         self._centres: list[list[QPointF]] = []
         self._radius = 12.0
+        #: The column titles drawn: (where, text, the full title).
+        self.titles: list[tuple[QRectF, str, str]] = []
 
     def show_picture(self, picture: DensePicture | None, message: str = "") -> None:
         self.picture = picture
@@ -117,22 +120,96 @@ class DenseCanvas(QWidget):
     # -- geometry ------------------------------------------------------------------
     def _place(self) -> None:
         self._centres = []
+        self.titles = []
         if self.picture is None:
             return
         layers = self.picture.diagram.layers
         w, h = self.width(), self.height()
-        top, bottom = 34.0, 30.0
+        metrics = QFontMetricsF(self._title_font())
+        line = metrics.height()
+        top = line + 8  # the layer titles
+        bottom = line + 4 if any(layer.more for layer in layers) else 6.0
         most = max(len(layer.shown) for layer in layers)
         step_y = (h - top - bottom) / max(most, 1)
         columns = len(layers)
-        margin = 70.0
-        step_x = (w - 2 * margin) / max(columns - 1, 1)
+        # room at the sides for the input names and (in step mode) the output
+        # values, no more: in a narrow pane the columns keep the width
+        labels = QFontMetricsF(self.font())
+        n_in = len(layers[0].shown)
+        names = self._input_labels(
+            min((h - top - bottom) / max(n_in, 1), max(step_y, line * 1.1))
+        )
+        step = self.picture.step
+        if step is not None:  # the inputs' values stand where their names do
+            names = [f"{float(step.values[0][i]):.2f}" for i in layers[0].shown]
+        left = max((labels.horizontalAdvance(n) for n in names), default=0.0)
+        right = 0.0
+        if step is not None:  # the outputs' values right of their units
+            outputs = [f"{float(step.values[-1][i]):.2f}" for i in layers[-1].shown]
+            right = max(labels.horizontalAdvance(t) for t in outputs) + 4
+        radius = max(7.0, min(26.0, step_y * 0.42))
+        margin_l = min(left + radius + 10, w * 0.3)
+        margin_r = min(right + radius + 8, w * 0.3)
+        step_x = (w - margin_l - margin_r) / max(columns - 1, 1)
         self._radius = max(7.0, min(26.0, step_y * 0.42, step_x * 0.18))
         for c, layer in enumerate(layers):
             n = len(layer.shown)
-            x = margin + c * step_x if columns > 1 else w / 2
-            start = top + (h - top - bottom - n * step_y) / 2 + step_y / 2
-            self._centres.append([QPointF(x, start + i * step_y) for i in range(n)])
+            x = margin_l + c * step_x if columns > 1 else w / 2
+            # a short column spreads its units apart enough for a label each
+            apart = min((h - top - bottom) / max(n, 1), max(step_y, line * 1.1))
+            start = top + (h - top - bottom - n * apart) / 2 + apart / 2
+            self._centres.append([QPointF(x, start + i * apart) for i in range(n)])
+        self._place_titles(step_x)
+
+    def _title_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
+
+    def _input_labels(self, step_y: float) -> list[str]:
+        """The input units' names, when their rows are tall enough to keep
+        them apart (otherwise only in the units' tooltips)."""
+        assert self.picture is not None
+        first = self.picture.diagram.layers[0]
+        if step_y < QFontMetricsF(self.font()).height() * 0.95:
+            return []
+        return list(first.names[: len(first.shown)])
+
+    def _place_titles(self, step_x: float) -> None:
+        """Each column's title, as long as fits between its neighbours: the
+        full one ("Linear 1 · Tanh"), a short one ("L1 tanh"), the number
+        ("L1"), or none; all columns at the same length, never overlapping
+        (the full title is in each unit's tooltip and the title's own)."""
+        assert self.picture is not None
+        layers = self.picture.diagram.layers
+        metrics = QFontMetricsF(self._title_font())
+        gap = metrics.horizontalAdvance(" ")
+        w = float(self.width())
+        xs = [c[0].x() if c else w / 2 for c in self._centres]
+        # each column's room: up to half way to its neighbours, inside the canvas
+        rooms = []
+        for c, x in enumerate(xs):
+            half = step_x / 2 - gap / 2 if len(xs) > 1 else w / 2
+            lo = max(x - half, 1.0) if c else 1.0
+            hi = min(x + half, w - 1.0) if c < len(xs) - 1 else w - 1.0
+            rooms.append((lo, hi))
+        for level in range(len(_title_levels(layers[0]))):
+            texts = [_title_levels(layer)[level] for layer in layers]
+            rects = []
+            for text, x, (lo, hi) in zip(texts, xs, rooms, strict=True):
+                width = metrics.horizontalAdvance(text) + 2
+                left = min(max(x - width / 2, lo), hi - width)
+                rects.append(QRectF(left, 2, width, metrics.height() + 4))
+            if all(
+                r.left() >= lo - 0.5 and r.right() <= hi + 0.5
+                for r, (lo, hi) in zip(rects, rooms, strict=True)
+            ):
+                self.titles = [
+                    (rect, text, _title_levels(layer)[0])
+                    for rect, text, layer in zip(rects, texts, layers, strict=True)
+                    if text
+                ]
+                return
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         self._place()
@@ -177,7 +254,11 @@ class DenseCanvas(QWidget):
         painter.fillRect(self.rect(), QColor("white"))
         if self.picture is None:
             painter.setPen(QColor("#555"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+            painter.drawText(
+                QRectF(self.rect()).adjusted(8, 8, -8, -8),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.message,
+            )
             return
         diagram = self.picture.diagram
         # lines grouped by colour and width: a few pens and one drawLines call
@@ -194,9 +275,6 @@ class DenseCanvas(QWidget):
             pen.setWidthF(width / 2)
             painter.setPen(pen)
             painter.drawLines(lines)
-        font = QFont(self.font())
-        font.setBold(True)
-        painter.setFont(font)
         r = self._radius
         for c, layer in enumerate(diagram.layers):
             centres = self._centres[c]
@@ -212,19 +290,23 @@ class DenseCanvas(QWidget):
                 painter.drawEllipse(circle)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 self._unit_label(painter, c, u, centre)
-            x = centres[0].x() if centres else self.width() / 2
-            title = layer.title + (f" · {layer.activation}" if layer.activation else "")
-            painter.setPen(QColor("#222"))
-            painter.drawText(
-                QRectF(x - 90, 4, 180, 24), Qt.AlignmentFlag.AlignCenter, title
-            )
-            if layer.more:
+            if layer.more and centres:
+                x = centres[0].x()
                 bottom = centres[-1].y() + r + 2
+                half = self._column_half_width()
+                more = f"+{layer.more} more"
+                if painter.fontMetrics().horizontalAdvance(more) > 2 * half:
+                    more = f"+{layer.more}"
+                painter.setPen(QColor("#222"))
                 painter.drawText(
-                    QRectF(x - 60, bottom, 120, 22),
+                    QRectF(x - half, bottom, 2 * half, painter.fontMetrics().height()),
                     Qt.AlignmentFlag.AlignCenter,
-                    f"+{layer.more} more",
+                    more,
                 )
+        painter.setFont(self._title_font())
+        painter.setPen(QColor("#222"))
+        for rect, text, _full in self.titles:
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.end()
 
     def _unit_label(self, painter: QPainter, c: int, u: int, centre: QPointF) -> None:
@@ -235,27 +317,45 @@ class DenseCanvas(QWidget):
         text = ""
         if step is not None:
             text = f"{float(step.values[c][layer.shown[u]]):.2f}"
-        elif c == 0:
+        elif c == 0 and self._input_labels(self._row_step(0)):
             text = layer.names[u]
         if not text:
             return
         painter.setPen(QColor("#111"))
+        tall = painter.fontMetrics().height()
         if c == 0:
-            box = QRectF(centre.x() - r - 66, centre.y() - 11, 62, 22)
+            box = QRectF(0, centre.y() - tall / 2, max(centre.x() - r - 4, 0), tall)
             painter.drawText(
                 box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text
             )
         else:
-            box = QRectF(centre.x() + r + 2, centre.y() - r - 4, 60, 18)
+            wide = painter.fontMetrics().horizontalAdvance(text) + 2
+            box = QRectF(centre.x() + r + 2, centre.y() - r - tall / 2, wide, tall)
             painter.drawText(
                 box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text
             )
+
+    def _row_step(self, column: int) -> float:
+        """The distance between the units of ``column``."""
+        rows = self._centres[column] if column < len(self._centres) else []
+        if len(rows) < 2:
+            return float(self.height())
+        return rows[1].y() - rows[0].y()
+
+    def _column_half_width(self) -> float:
+        xs = [c[0].x() for c in self._centres if c]
+        if len(xs) < 2:
+            return self.width() / 2
+        return (xs[1] - xs[0]) / 2 - 2
 
     # -- hover ---------------------------------------------------------------------
     def text_at(self, pos: QPointF) -> str:
         """The numbers of the unit or the weight under ``pos`` ("" for none)."""
         if self.picture is None:
             return ""
+        for rect, _text, full in self.titles:
+            if rect.contains(pos):
+                return full
         for c, centres in enumerate(self._centres):
             for u, centre in enumerate(centres):
                 if (
@@ -324,6 +424,27 @@ class DenseCanvas(QWidget):
         else:
             QToolTip.hideText()
         super().mouseMoveEvent(event)
+
+
+#: Short names of activations for narrow columns (others: their first letters).
+_SHORT = {"Tanh": "tanh", "Sigmoid": "σ", "Softmax": "smax", "LeakyReLU": "LReLU"}
+
+
+def _short_activation(name: str) -> str:
+    parts = [p.strip() for p in name.split("→")]
+    return "·".join(_SHORT.get(p, p if len(p) <= 5 else p[:4]) for p in parts)
+
+
+def _title_levels(layer: object) -> list[str]:
+    """A column's titles, longest first: full, short, numbered, none."""
+    title = str(getattr(layer, "title", ""))
+    activation = getattr(layer, "activation", None)
+    full = title + (f" · {activation}" if activation else "")
+    words = title.split()
+    number = words[-1] if len(words) > 1 and words[-1].isdigit() else ""
+    tag = f"{title[0]}{number}" if number else title[:2]
+    short = tag + (f" {_short_activation(activation)}" if activation else "")
+    return [full, short, tag, number or tag[:1], ""]
 
 
 def _distance(p: QPointF, a: QPointF, b: QPointF) -> float:

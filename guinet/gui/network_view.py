@@ -20,11 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -43,6 +41,7 @@ from guinet.gui.network_canvas import (
     round_image,
 )
 from guinet.gui.tasks import BackgroundTask
+from guinet.gui.widgets import ElidedLabel, FittedText, FlowLayout
 
 if TYPE_CHECKING:
     from guinet.core.network import Grid
@@ -63,6 +62,7 @@ CONV_LEGEND = (
     "positive, orange negative). Feature maps: where each filter responds in "
     "the chosen test sample (white strongest)."
 )
+NO_RUN = "Train the model to see its network learn."
 LIVE_LEGEND = (
     "Lines: weights (blue positive, orange negative, width their size). "
     "Circles: units; for 2-D data each shows its output over the plane."
@@ -161,9 +161,10 @@ class NetworkView(QWidget):
         session.data_changed.connect(self.clear)
 
     def _build(self) -> None:
-        self.status = QLabel("Train the model to see its network learn.")
+        # the header: a short status line (the whole sentence its tooltip)
+        # and the controls, which wrap onto their own row in a narrow pane
+        self.status = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self.status.setObjectName("networkStatus")
-        self.status.setWordWrap(True)
         self.step_mode = QPushButton("Inside one step")
         self.step_mode.setCheckable(True)
         self.step_mode.setToolTip(
@@ -173,7 +174,7 @@ class NetworkView(QWidget):
         )
         self.step_mode.toggled.connect(self._on_mode_toggled)
         self.sample = QSpinBox()
-        self.sample.setPrefix("test sample ")
+        self.sample.setPrefix("sample ")
         self.sample.setMaximum(0)
         self.sample.setToolTip("Which sample of the test split to look at.")
         self.sample.valueChanged.connect(self._on_sample_changed)
@@ -184,17 +185,15 @@ class NetworkView(QWidget):
         )
         self.step_button.clicked.connect(self.run_step)
         self.step_button.setVisible(False)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.status, 1)
-        bar.addWidget(self.sample)
-        bar.addWidget(self.step_mode)
-        bar.addWidget(self.step_button)
-        self.loss_label = QLabel("")
+        self.header = QWidget()
+        bar = FlowLayout(self.header)
+        for widget in (self.status, self.sample, self.step_mode, self.step_button):
+            bar.addWidget(widget)
+        # under the picture: what the step did, and what the colours mean —
+        # as many lines as fit a narrow pane, the rest in their tooltips
+        self.loss_label = FittedText(lines=3)
         self.loss_label.setObjectName("networkLoss")
-        self.loss_label.setWordWrap(True)
-        self.legend = QLabel(LIVE_LEGEND)
-        self.legend.setWordWrap(True)
+        self.legend = FittedText(LIVE_LEGEND, lines=2)
         self.legend.setObjectName("networkLegend")
         self.dense = DenseCanvas()
         self.conv = ConvCanvas()
@@ -206,7 +205,7 @@ class NetworkView(QWidget):
         self.stack.addWidget(conv_scroll)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
+        layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.loss_label)
         layout.addWidget(self.legend)
@@ -220,9 +219,9 @@ class NetworkView(QWidget):
         self.source = None
         self.state = None
         self.step_result = None
-        self.dense.show_picture(None, "Train the model to see its network learn.")
+        self.dense.show_picture(None, NO_RUN)
         self.conv.show_picture(None)
-        self.status.setText("Train the model to see its network learn.")
+        self._set_status("no run yet", NO_RUN)
         self.loss_label.setText("")
 
     @Slot(dict)
@@ -275,7 +274,7 @@ class NetworkView(QWidget):
         try:
             self.source = NetworkSource.from_session(self.session)
         except Exception as exc:  # no data, a model that cannot be built
-            self.status.setText(f"The network cannot be drawn: {exc}")
+            self._cannot_draw(exc)
             return False
         self.sample.setMaximum(max(0, self.source.split_size("test") - 1))
         return True
@@ -314,6 +313,7 @@ class NetworkView(QWidget):
             if job.batch is None
             else (f"epoch {job.epoch + 1}, batch {job.batch}")
         )
+        short = when.replace(", ", " · ")
         conv = isinstance(picture, ConvPicture)
         self.step_mode.setVisible(not conv)  # one step is drawn for dense nets
         if conv:
@@ -323,11 +323,14 @@ class NetworkView(QWidget):
         if isinstance(picture, ConvPicture):
             self.stack.setCurrentIndex(1)
             self.conv.show_picture(picture)
-            self.status.setText(f"Weights after {when}; test sample {job.sample}.")
+            self._set_status(
+                f"{short} · sample {job.sample}",
+                f"Weights after {when}; test sample {job.sample}.",
+            )
         else:
             self.stack.setCurrentIndex(0)
             self.dense.show_picture(picture)
-            self.status.setText(f"Weights after {when}.")
+            self._set_status(short, f"Weights after {when}.")
             if picture.step is not None:
                 self._show_step(picture.step)
                 return
@@ -348,7 +351,20 @@ class NetworkView(QWidget):
 
     @Slot(object)
     def _on_failed(self, error: object) -> None:
-        self.status.setText(f"The network cannot be drawn: {error}")
+        self._cannot_draw(error)
+
+    def _set_status(self, short: str, sentence: str) -> None:
+        """``short`` in the header (elided when the pane is narrow), the
+        whole ``sentence`` as its tooltip."""
+        self.status.setText(short)
+        self.status.setToolTip(sentence)
+
+    def _cannot_draw(self, error: object) -> None:
+        """Say why where the picture would be: wrapped, never cut."""
+        sentence = f"The network cannot be drawn: {error}"
+        self._set_status("cannot be drawn", sentence)
+        self.stack.setCurrentIndex(0)
+        self.dense.show_picture(None, sentence)
 
     # -- inside one step -----------------------------------------------------------
     @Slot(bool)
@@ -383,7 +399,9 @@ class NetworkView(QWidget):
             if seed is not None:
                 torch.manual_seed(seed)
             model = self.source.spec.build("cpu")  # as the run would start
-        self.status.setText("The weights a run would start from (not trained yet).")
+        self._set_status(
+            "initial weights", "The weights a run would start from (not trained yet)."
+        )
         return copy_state(model)
 
     @Slot(int)

@@ -195,3 +195,47 @@ def test_images_get_a_sentence_instead_of_a_boundary(window, qtbot):
     assert view.placeholder.isVisibleTo(view)
     with qtbot.waitSignal(panel.runner.run_ended, timeout=60_000):
         qtbot.mouseClick(panel.stop_button, LEFT)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.8])  # 1.8: presentation mode's text
+def test_in_a_narrow_pane_the_caption_keeps_to_two_lines(qtbot, scale):
+    """At ~300 px (the spirals lesson on a 1280×720 projector) the caption
+    under the plot says what fits in two lines, the key first; the rest is
+    its tooltip, and the plot keeps the height."""
+    import json
+
+    from guinet.core.data import prepare
+    from guinet.core.model import ModelSpec
+    from guinet.gui.boundary_view import BoundaryView
+
+    project = json.loads(resource("examples", "spirals.guinet").read_text())
+    data = prepare(
+        {
+            **project["data"],
+            "source": {"kind": "builtin", "name": "spirals", "samples": 120, "seed": 0},
+        },
+        ".",
+    )
+    spec = ModelSpec.from_dict(project["model"])
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    font = view.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    view.setFont(font)
+    view.resize(200 if scale > 1 else 300, 330)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(spec, data)
+    QApplication.processEvents()
+    caption = view.caption
+    full = caption.toolTip()
+    assert full.startswith("● training, ○ test.") and "paler where" in full
+    assert caption.text() == full
+    spacing = caption.fontMetrics().lineSpacing()
+    assert len(caption.shown_lines()) <= 2
+    assert caption.height() <= 2 * spacing + 1
+    assert caption.shown_lines()[0].startswith("● training")
+    # the plot gets the rest: most of the pane's height
+    assert view.plot.height() >= view.height() - 2 * spacing - 40
+    if scale > 1:
+        assert caption.is_cut() and caption.shown_lines()[-1].endswith("…")

@@ -408,3 +408,78 @@ def test_an_empty_plot_invites_hovering(curves, qtbot):
     move(curves.loss_plot.viewport(), curves.loss_plot.viewport().rect().center())
     assert "Curves appear here" in curves.readout.text()
     assert not any(line.isVisible() for line in curves.crosshairs)
+
+
+# -- narrow panes ---------------------------------------------------------------
+def plot_box(curves, plot):
+    """Where ``plot`` lies in ``curves``."""
+    return plot.geometry().translated(plot.parentWidget().mapTo(curves, QPoint()))
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 420), (500, 300), (600, 700)])
+def test_a_narrow_pane_stacks_the_plots_with_a_compact_header(curves, width, height):
+    """Beside the boundary and the network on a 1280×720 projector: loss over
+    accuracy, each number once, the colours named in the header instead of
+    legends over the data, the check boxes on their own row."""
+    fill(curves, lr=False)
+    curves.set_early_stopping(status())
+    curves.refresh()
+    curves.resize(width, height)
+    QApplication.processEvents()
+    assert curves.narrow
+    loss, metric = (
+        plot_box(curves, curves.loss_plot),
+        plot_box(curves, curves.metric_plot),
+    )
+    assert metric.top() >= loss.bottom(), (loss, metric)
+    assert metric.left() == loss.left() and metric.width() == loss.width()
+    assert loss.width() >= width - 12  # the whole width, not half of it
+    for plot in (curves.loss_plot, curves.metric_plot):
+        assert not plot.getPlotItem().legend.isVisible()
+        assert curves.rect().contains(plot_box(curves, plot))
+    text = curves.readout.text()
+    assert "train" in text and "val" in text  # the colours, named once
+    assert "0.2000" in text and "0.7000" in text  # the latest losses
+    assert "val loss" not in text and "(latest)" not in text
+    readout = curves.readout
+    lines = readout.height() / readout.fontMetrics().lineSpacing()
+    assert lines <= 3.2, lines
+    assert "val loss" in readout.toolTip()  # the whole line, on hover
+    # the check boxes fold into a small menu beside the read-out
+    assert not curves.show_batches.isVisible() and curves.options.isVisible()
+    assert curves.options.width() >= curves.options.sizeHint().width()
+    actions = curves.options.menu().actions()
+    assert [a.text() for a in actions] == ["Batches", "Log scale"]
+    actions[1].trigger()  # what a click in the menu does
+    assert curves.log_scale.isChecked()
+    assert curves.loss_plot.getPlotItem().getAxis("left").logMode
+    curves.log_scale.setChecked(False)
+    assert not actions[1].isChecked()
+    # the stacked plots' titles give their height to the plots (the axes say it)
+    assert not curves.loss_plot.getPlotItem().titleLabel.isVisible()
+    # the count-down in a few words, the sentence on hover
+    assert curves.stopping.text().count("·") <= 2
+    assert "wait 2/3" in curves.stopping.text()
+    assert "no improvement for 2 of 3 epochs" in curves.stopping.toolTip()
+
+
+def test_a_wide_pane_keeps_the_plots_side_by_side(curves):
+    fill(curves, lr=False)
+    curves.resize(380, 500)
+    QApplication.processEvents()
+    assert curves.narrow
+    curves.resize(900, 500)  # and back: as it was
+    QApplication.processEvents()
+    assert not curves.narrow
+    loss, metric = (
+        plot_box(curves, curves.loss_plot),
+        plot_box(curves, curves.metric_plot),
+    )
+    assert metric.left() >= loss.right(), (loss, metric)
+    assert curves.loss_plot.getPlotItem().legend.isVisible()
+    assert "val loss" in curves.readout.text()
+    assert curves.readout.toolTip() == ""
+    assert curves.show_batches.isVisible() and not curves.options.isVisible()
+    for plot in (curves.loss_plot, curves.metric_plot):
+        assert plot.getPlotItem().titleLabel.isVisible()
+    assert curves.metric_plot.getPlotItem().titleLabel.text == "Accuracy"

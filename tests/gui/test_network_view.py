@@ -85,7 +85,8 @@ def test_the_view_follows_a_run_live_and_its_lines_change(panel, qtbot) -> None:
     assert any(not np.allclose(a, b) for a, b in zip(first, last, strict=True))
     # the drawing holds the final weights, read from the run's last copy
     view = panel.network
-    assert view.status.text() == "Weights after epoch 40."
+    assert view.status.text() == "epoch 40"
+    assert view.status.toolTip() == "Weights after epoch 40."
     diagram = view.dense.picture.diagram
     np.testing.assert_array_equal(
         diagram.weights[0], view.state["0.weight"][:12].numpy()
@@ -182,7 +183,7 @@ def test_a_cnn_shows_filters_and_the_chosen_samples_feature_maps(window, qtbot) 
     view = panel.network
     with qtbot.waitSignal(panel.runner.run_ended, timeout=60_000):
         qtbot.mouseClick(panel.train_button, LEFT)
-    qtbot.waitUntil(lambda: view.status.text().startswith("Weights after epoch 1;"))
+    qtbot.waitUntil(lambda: view.status.toolTip().startswith("Weights after epoch 1;"))
     assert view.stack.currentWidget() is not view.dense
     assert not view.step_mode.isVisible()  # one step is for dense networks
     assert view.legend.text().startswith("Filters:")
@@ -197,9 +198,144 @@ def test_a_cnn_shows_filters_and_the_chosen_samples_feature_maps(window, qtbot) 
     with qtbot.waitSignal(view.view_updated, timeout=10_000):
         view.sample.selectAll()
         qtbot.keyClicks(view.sample, "7")
-    assert "test sample 7" in view.status.text()
+    assert "test sample 7" in view.status.toolTip()
+    assert view.status.text() == "epoch 1 · sample 7"
     assert not np.allclose(view.conv.picture.views[0].maps, first_maps)
     rect = view.conv._tiles[0][0]  # noqa: SLF001 - where the first filter lies
     qtbot.mouseMove(view.conv, rect.center().toPoint())
     qtbot.waitUntil(lambda: view.conv.hover_text.startswith("Conv2d 1, filter 1"))
     panel.network.stop()
+
+
+def spiral_diagram():
+    """The spirals lesson's network (2 → 8 → 8 → 8 → 2, Tanh), seeded."""
+    import torch
+
+    from guinet.core.network import describe_network
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, 8),
+        torch.nn.Tanh(),
+        torch.nn.Linear(8, 8),
+        torch.nn.Tanh(),
+        torch.nn.Linear(8, 8),
+        torch.nn.Tanh(),
+        torch.nn.Linear(8, 2),
+    )
+    return describe_network(model, dense_layout(model, ["x1", "x2"]))
+
+
+def fake_step(diagram):
+    """A step result with long values (-12.34) at the inputs: only what the
+    drawing reads."""
+    from types import SimpleNamespace
+
+    values = [np.full(layer.size, -12.345) for layer in diagram.layers]
+    shapes = {
+        f"{layer.linear}.weight": (layer.size, before.size)
+        for before, layer in zip(diagram.layers, diagram.layers[1:], strict=False)
+    }
+    ones = {key: np.ones(shape) for key, shape in shapes.items()}
+    return SimpleNamespace(values=values, gradients=ones, updates=ones)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.8])  # 1.8: presentation mode's text
+@pytest.mark.parametrize("width", [110, 200, 300, 700])
+def test_layer_titles_fit_their_columns_and_never_overlap(qtbot, width, scale):
+    from PySide6.QtCore import QRectF
+
+    from guinet.gui.network_canvas import DenseCanvas, DensePicture
+
+    canvas = DenseCanvas()
+    qtbot.addWidget(canvas)
+    font = canvas.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    canvas.setFont(font)
+    canvas.resize(width, 260)
+    canvas.show()
+    canvas.show_picture(DensePicture(spiral_diagram()))
+    rects = [rect for rect, _text, _full in canvas.titles]
+    inside = QRectF(canvas.rect())
+    for rect in rects:
+        assert inside.contains(rect), (rect, width)
+    for a, b in zip(rects, rects[1:], strict=False):
+        assert a.right() <= b.left(), (a, b)
+    # what is drawn is the whole title when there is room, a short one when not
+    texts = [text for _rect, text, _full in canvas.titles]
+    if width == 700 and scale == 1.0:
+        assert texts == ["Input", "Linear 1 · Tanh", "Linear 2 · Tanh"] + [
+            "Linear 3 · Tanh",
+            "Linear 4",
+        ]
+    if width == 300:
+        assert texts[1] in ("Linear 1 · Tanh", "L1 tanh", "L1"), texts
+    # the input names have room beside their units, the full title a tooltip
+    assert canvas._input_labels(canvas._row_step(0)) == ["x1", "x2"]  # noqa: SLF001
+    if rects:
+        assert canvas.text_at(rects[1].center()) == "Linear 1 · Tanh"
+    canvas.grab()  # paints without error
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.8])
+def test_a_narrow_network_pane_keeps_its_header_whole(panel, qtbot, scale) -> None:
+    """At ~300 px (a 1280×720 projector), the header's status is short, the
+    controls wrap under it, and nothing is cut or outside the pane."""
+    train(qtbot, panel, epochs=2)
+    view = panel.network
+    font = view.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    view.setFont(font)
+    qtbot.mouseClick(view.step_mode, LEFT)  # all three controls shown
+    for width in (300, 220):
+        view.setFixedWidth(width)
+        QApplication.processEvents()
+        assert view.status.text() == "epoch 2"
+        assert view.status.toolTip() == "Weights after epoch 2."
+        pane = view.rect()
+        for widget in (view.status, view.sample, view.step_mode, view.step_button):
+            assert widget.isVisible()
+            where = widget.geometry().translated(view.header.pos())
+            assert pane.contains(where), (widget, where, pane)
+        for widget in (view.sample, view.step_mode, view.step_button):
+            assert widget.width() >= widget.sizeHint().width(), widget
+            assert widget.height() >= widget.sizeHint().height() - 1, widget
+        # the controls are apart: no two overlap
+        boxes = [w.geometry() for w in (view.status, view.sample, view.step_mode)]
+        boxes.append(view.step_button.geometry())
+        for k, a in enumerate(boxes):
+            for b in boxes[k + 1 :]:
+                assert not a.intersects(b), (a, b)
+        # under the picture, the legend keeps to its two lines
+        legend = view.legend
+        assert legend.height() <= 2 * legend.fontMetrics().lineSpacing() + 2
+        assert "Backpropagation" in legend.toolTip()
+    qtbot.mouseClick(view.step_mode, LEFT)
+
+
+@pytest.mark.parametrize("step", [False, True])
+@pytest.mark.parametrize("width", [200, 300, 700])
+def test_input_names_and_values_have_room_beside_their_units(qtbot, width, step):
+    from guinet.gui.network_canvas import DenseCanvas, DensePicture
+
+    canvas = DenseCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(width, 260)
+    canvas.show()
+    diagram = spiral_diagram()
+    canvas.show_picture(
+        DensePicture(diagram, step=fake_step(diagram) if step else None)
+    )
+    metrics = canvas.fontMetrics()
+    texts = ["-12.35", "-12.35"] if step else ["x1", "x2"]
+    for u, text in enumerate(texts):
+        centre = canvas.unit_centre(0, u)
+        assert centre.x() - canvas._radius - 4 >= metrics.horizontalAdvance(text)  # noqa: SLF001
+    # the two input rows far enough apart for a line of text each
+    apart = canvas.unit_centre(0, 1).y() - canvas.unit_centre(0, 0).y()
+    assert apart >= metrics.height() * 0.95
+    if step:  # the outputs' values end inside the canvas
+        last = canvas.unit_centre(len(diagram.layers) - 1, 0)
+        right = last.x() + canvas._radius + 2 + metrics.horizontalAdvance("-12.35")  # noqa: SLF001
+        assert right <= width + 1
+    canvas.grab()

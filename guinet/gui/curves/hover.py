@@ -18,6 +18,8 @@ from guinet.core.training.metrics import format_value
 from guinet.gui.curves.live import LiveCurves
 from guinet.gui.curves.style import CROSSHAIR, LR, MUTED, TRAIN, VALIDATION
 
+#: Short names of metrics for the compact read-out.
+SHORT = {"accuracy": "acc"}
 EMPTY = (
     f"<span style='color:{MUTED}'>Curves appear here as the network "
     "trains. Hover a plot to read its values.</span>"
@@ -37,6 +39,8 @@ class HoverReadout(QObject):
         self._live = live
         #: The hovered epoch's index (from 0), or ``None``: show the latest.
         self.index: int | None = None
+        #: A narrow pane: numbers only, the colours named once.
+        self.compact = False
         self.label = QLabel()
         self.label.setObjectName("curveReadout")
         self.label.setTextFormat(Qt.TextFormat.RichText)
@@ -105,6 +109,40 @@ class HoverReadout(QObject):
             self.label.setText(EMPTY)
             return
         logs = live.epochs[index]
+        if self.compact:
+            self.label.setText(self._compact(index, logs, latest))
+            self.label.setToolTip(self._full(index, logs, latest))
+            return
+        self.label.setToolTip("")
+        self.label.setText(self._full(index, logs, latest))
+
+    def _compact(self, index: int, logs: dict[str, float], latest: bool) -> str:
+        """Epoch, then each value's training and validation numbers in their
+        lines' colours, the colours named once."""
+        live = self._live
+        of = f" of {live.total_epochs}" if live.total_epochs else ""
+        train, val = (QColor(c).darker(115).name() for c in (TRAIN, VALIDATION))
+        head = (
+            f"<b>Epoch {index + 1}{of}</b> &nbsp;<span style='color:{train}'>"
+            f"train</span>&nbsp;<span style='color:{val}'>val</span>"
+        )
+        metric = live.metric_key
+        parts = []
+        for name, key in (("loss", "loss"), (SHORT.get(metric, metric), metric)):
+            numbers = [
+                f"<span style='color:{color}'>{_fmt(k, logs[k])}</span>"
+                for k, color in ((key, train), (f"val_{key}", val))
+                if logs.get(k) is not None
+            ]
+            if numbers:
+                # a group never breaks: lines wrap at the separators only
+                parts.append(f"{name}&nbsp;{'&nbsp;'.join(numbers)}")
+        if live.show_lr and logs.get("lr") is not None:
+            parts.append(f"lr&nbsp;{_fmt('lr', logs['lr'])}")
+        return f"{head}<br>{' · '.join(parts)}"
+
+    def _full(self, index: int, logs: dict[str, float], latest: bool) -> str:
+        live = self._live
         of = f" of {live.total_epochs}" if live.total_epochs else ""
         head = f"<b>Epoch {index + 1}{of}</b>"
         if latest:
@@ -126,7 +164,7 @@ class HoverReadout(QObject):
                 f"<span style='color:{QColor(color).darker(115).name()}'>"
                 f"{key.replace('_', ' ')}</span> {_fmt(key, value)}"
             )
-        self.label.setText(" &nbsp;·&nbsp; ".join(parts))
+        return " &nbsp;·&nbsp; ".join(parts)
 
 
 def _fmt(key: str, value: float) -> str:

@@ -51,6 +51,8 @@ class EpochMarkers:
         self._live = live
         self.early_stopping: dict[str, Any] = {}
         self.checkpoint_epochs: dict[int, str] = {}  # epoch (from 1) → kinds
+        #: A narrow pane: the count-down in a few words.
+        self.compact = False
         self.best_line = pg.InfiniteLine(
             angle=90,
             movable=False,
@@ -168,6 +170,11 @@ class EpochMarkers:
             data=[self.checkpoint_epochs[epoch] for epoch, _ in points],
         )
         text = self.stopping_text()
+        if self.compact and text:
+            self.stopping.setToolTip(text)
+            text = self.short_stopping_text()
+        else:
+            self.stopping.setToolTip("")
         self.stopping.setText(text)
         self.stopping.setVisible(bool(text))
 
@@ -228,6 +235,33 @@ class EpochMarkers:
                 f"{status['best']:.4g} at epoch {status.get('best_epoch')}</span>"
                 f" · no improvement for {status.get('wait', 0)} of "
                 f"{status.get('patience')} epochs"
+            )
+        restored = status.get("restored_epoch")
+        if restored:
+            parts.append(f"<b>weights restored from epoch {restored}</b>")
+        return " · ".join(parts)
+
+    def short_stopping_text(self) -> str:
+        """:meth:`stopping_text` in a few words, for a narrow pane (the whole
+        sentence is the label's tooltip)."""
+        status = self.early_stopping
+        if not status:
+            return ""
+        if not status.get("enabled"):
+            return "Early stopping off"
+        parts = []
+        if status.get("stopped_epoch"):
+            parts.append(
+                f"<span style='color:{STOP}'>Stopped at epoch "
+                f"{status['stopped_epoch']}</span>"
+            )
+        elif status.get("best") is None:
+            parts.append(f"Watching {status.get('monitor', '?')}")
+        else:
+            parts.append(
+                f"<span style='color:{BEST}'>★ best {status['best']:.4g} "
+                f"@ {status.get('best_epoch')}</span> · wait "
+                f"{status.get('wait', 0)}/{status.get('patience')}"
             )
         restored = status.get("restored_epoch")
         if restored:

@@ -24,11 +24,14 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Slot
+from PySide6.QtCore import QPointF, Qt, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
+    QMenu,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +40,9 @@ from guinet.gui.curves.hover import HoverReadout
 from guinet.gui.curves.live import LiveCurves
 from guinet.gui.curves.markers import EpochMarkers
 from guinet.gui.curves.style import configure
+
+#: Narrower than this (px), the plots stack and the read-out is compact.
+NARROW_WIDTH = 520
 
 
 class TrainingCurves(QWidget):
@@ -86,27 +92,108 @@ class TrainingCurves(QWidget):
         self.clear()
 
     def _lay_out(self) -> None:
-        header = QHBoxLayout()
-        header.setContentsMargins(4, 0, 4, 0)
-        header.addWidget(self.readout, 1)
-        header.addWidget(self.show_batches)
-        header.addWidget(self.log_scale)
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(6)
-        grid.addWidget(self.loss_plot, 0, 0, 2, 1)
-        grid.addWidget(self.metric_plot, 0, 1)
-        grid.addWidget(self.lr_plot, 1, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 1)
+        self.checks = QWidget()
+        checks = QHBoxLayout(self.checks)
+        checks.setContentsMargins(0, 0, 0, 0)
+        checks.addWidget(self.show_batches)
+        checks.addWidget(self.log_scale)
+        # narrow: the check boxes fold into a small menu beside the read-out
+        self.options = QToolButton()
+        self.options.setObjectName("curveOptions")
+        self.options.setText("⋯")
+        self.options.setToolTip("Batches, log scale")
+        self.options.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.options)
+        for box in (self.show_batches, self.log_scale):
+            action = menu.addAction(box.text())
+            action.setCheckable(True)
+            action.setChecked(box.isChecked())
+            action.setToolTip(box.toolTip())
+            action.toggled.connect(box.setChecked)
+            box.toggled.connect(action.setChecked)
+        self.options.setMenu(menu)
+        self.options.hide()
+        self.header = QHBoxLayout()
+        self.header.setContentsMargins(4, 0, 4, 0)
+        self.header.addWidget(self.readout, 1)
+        self.header.addWidget(self.checks)
+        self.header.addWidget(self.options, 0, Qt.AlignmentFlag.AlignTop)
+        self.grid = QGridLayout()
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addLayout(header)
+        layout.addLayout(self.header)
         layout.addWidget(self.stopping)
-        layout.addLayout(grid, 1)
+        layout.addLayout(self.grid, 1)
+        self.narrow = True  # so the first _arrange lays the wide form out
+        self._arrange(narrow=False)
+
+    def _arrange(self, narrow: bool) -> None:
+        """Side by side (wide) or loss above the metric (narrow: a pane
+        beside others on a small screen, or one taller than wide), with a
+        compact read-out and no legends over the small plots (the read-out
+        names the colours)."""
+        if narrow == self.narrow:
+            return
+        self.narrow = narrow
+        grid = self.grid
+        for plot in self.live.plots:
+            grid.removeWidget(plot)
+        for k in range(3):
+            grid.setRowStretch(k, 0)
+            grid.setColumnStretch(k, 0)
+        if narrow:
+            grid.addWidget(self.loss_plot, 0, 0)
+            grid.addWidget(self.metric_plot, 1, 0)
+            grid.addWidget(self.lr_plot, 2, 0)
+            grid.setRowStretch(0, 1)
+            grid.setRowStretch(1, 1)
+            grid.setColumnStretch(0, 1)
+        else:
+            grid.addWidget(self.loss_plot, 0, 0, 2, 1)
+            grid.addWidget(self.metric_plot, 0, 1)
+            grid.addWidget(self.lr_plot, 1, 1)
+            grid.setColumnStretch(0, 3)
+            grid.setColumnStretch(1, 2)
+            grid.setRowStretch(0, 3)
+            grid.setRowStretch(1, 1)
+        # stacked, the plots share the epochs: the axis title only once
+        self.loss_plot.getPlotItem().showLabel("bottom", not narrow)
+        for plot in (self.loss_plot, self.metric_plot):
+            # small plots: 80 px tall each so two fit a short pane
+            plot.setMinimumHeight(80 if narrow else 120)
+            legend = plot.getPlotItem().legend
+            if legend is not None:
+                legend.setVisible(not narrow)
+        self.checks.setVisible(not narrow)
+        self.options.setVisible(narrow)
+        self._show_titles()
+        self.hover.compact = narrow
+        self.markers.compact = narrow
+        self.hover.show_latest()
+        self.markers.place()
+
+    def _show_titles(self) -> None:
+        """Plot titles when wide; stacked, the axes' names say it and the
+        small plots keep the height."""
+        for plot in (self.loss_plot, self.metric_plot):
+            item = plot.getPlotItem()
+            if self.narrow:
+                item.setTitle(None)
+            elif not item.titleLabel.isVisible():
+                item.setTitle(item.titleLabel.text)
+
+    @staticmethod
+    def is_narrow(width: int, height: int) -> bool:
+        """Whether a widget of this size stacks its plots."""
+        return width < NARROW_WIDTH or height > width
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        size = event.size()
+        self._arrange(self.is_narrow(size.width(), size.height()))
 
     # -- state the parts hold ---------------------------------------------------
     @property
@@ -164,6 +251,7 @@ class TrainingCurves(QWidget):
         The faded curves of :meth:`keep_as_previous` stay.
         """
         self.live.clear(epochs, metric, lr)
+        self._show_titles()
         self.hover.clear()
         self.markers.clear()
         self.start_epoch = len(history or [])
