@@ -274,6 +274,10 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.tabs.currentChanged.connect(self._note_page_shown)
         self.designer.status_message.connect(self._show_status)
         self.training_panel.status_message.connect(self._show_status)
+        # the invitation to train has done its job once a run starts
+        self.training_panel.training_changed.connect(
+            lambda running: running and self.follow_up.hide()
+        )
         self.evaluate_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)
         self._build_lesson()

@@ -107,7 +107,8 @@ class StartPageMixin:
         was_shown = self.start_page_shown
         self.central.setCurrentIndex(0)
         if was_shown and self.built:
-            self._show_lesson()  # the lesson pane again, where there is a lesson
+            # the lesson pane again, where there is a lesson
+            self._show_lesson(reveal=not self.view_controls.presentation.active)
 
     def show_page(self, name: str) -> None:
         """Bring a page to the front by name (``data``, ``model``, ``train``,

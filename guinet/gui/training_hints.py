@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from guinet.core import hints
 from guinet.core.concepts import CONCEPTS
+from guinet.gui.widgets import FittedText
 from guinet.gui.workers import Worker, WorkerController
 
 if TYPE_CHECKING:
@@ -35,23 +36,37 @@ if TYPE_CHECKING:
 DEAD_RELU_ROWS = 512
 
 
+#: Lines a hint shows until its "More" is pressed.
+FOLDED_LINES = 2
+
+
 class HintRow(QWidget):
-    """One hint: its text, its Fix button (if any) and Dismiss."""
+    """One hint: its text (two lines, More shows it all), its Fix button (if
+    any) and Dismiss."""
 
     def __init__(self, hint: Hint, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.hint = hint
         self.setObjectName("hintRow")
-        self.label = QLabel(f"Hint: {hint.message}")
+        # two lines at most until "More": a narrow page keeps its plots
+        self.label = FittedText(f"Hint: {hint.message}", lines=FOLDED_LINES)
         self.label.setObjectName("hintText")
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         concept = CONCEPTS.get(hint.concept)
         if concept is not None:
-            self.label.setToolTip(f"{concept.term}: {concept.sentence}")
+            self.label.setToolTip(
+                f"{concept.term}: {concept.sentence}\n\n{self.label.text()}"
+            )
+        self.more_button = QToolButton()
+        self.more_button.setObjectName("hintMore")
+        self.more_button.setCheckable(True)
+        self.more_button.setAutoRaise(True)
+        self.more_button.setText("More")
+        self.more_button.setToolTip("Show the whole hint")
+        self.more_button.toggled.connect(self.unfold)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignTop)
         self.fix_button: QPushButton | None = None
         if hint.fix is not None:
             self.fix_button = QPushButton(f"Fix: {hint.fix.label}")
@@ -66,6 +81,18 @@ class HintRow(QWidget):
             "Dismiss this hint; the project remembers it (Ctrl+Z brings it back)"
         )
         layout.addWidget(self.dismiss_button, 0, Qt.AlignmentFlag.AlignTop)
+
+    def unfold(self, on: bool) -> None:
+        """Show the whole hint (``on``) or two lines of it."""
+        self.label.lines = 1000 if on else FOLDED_LINES
+        self.more_button.setText("Less" if on else "More")
+        self.label.updateGeometry()
+        self.label.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        # "More" only where there is more to show
+        self.more_button.setVisible(self.more_button.isChecked() or self.label.is_cut())
 
 
 class HintList(QWidget):

@@ -121,6 +121,19 @@ def test_one_click_on_a_card_opens_an_unsaved_copy_and_train_it_trains(
     assert not win.follow_up.isVisible()
 
 
+def test_the_train_it_line_goes_once_any_run_starts(start_window, qtbot):
+    """F5 (or the Train button) trains as well: the invitation then goes."""
+    win = start_window
+    qtbot.mouseClick(_card(win, "xor"), LEFT)
+    assert win.follow_up.isVisible()
+    win.project.set_value("training.epochs", 2)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    with qtbot.waitSignal(win.training_panel.runner.run_ended, timeout=60_000):
+        qtbot.keyClick(win, Qt.Key.Key_F5)
+    assert not win.follow_up.isVisible()
+
+
 def test_start_empty_gives_an_empty_project(start_window, qtbot):
     qtbot.mouseClick(start_window.start_page.empty_button, LEFT)
     assert not start_window.start_page_shown

@@ -127,3 +127,37 @@ def test_dead_relu_units_are_found_after_a_run_off_the_gui_thread(window, panel,
     row = next(r for r in panel.hint_list.rows if r.hint.key.startswith("hint.dead"))
     assert "output 0 for all 300 training samples tried" in row.label.text()
     qtbot.waitUntil(lambda: not panel.hints.running, timeout=10_000)
+
+
+def test_a_long_hint_shows_two_lines_until_more_is_pressed(qtbot):
+    """Two hints after a run must not push the plots off a 1280×720 page."""
+    from PySide6.QtWidgets import QApplication
+
+    from guinet.core.hints import Hint
+    from guinet.gui.training_hints import HintRow
+
+    message = "Overfitting: the validation loss was lowest at epoch 143 " * 6
+    row = HintRow(Hint("training", "note", message, concept="overfitting"))
+    qtbot.addWidget(row)
+    row.resize(420, 200)
+    row.show()
+    QApplication.processEvents()
+    step = row.label.fontMetrics().lineSpacing()
+    assert len(row.label.shown_lines()) == 2
+    assert row.label.height() <= 2 * step + 4
+    assert row.label.text() == f"Hint: {message}"  # whole, and in the tooltip
+    assert message.strip() in row.label.toolTip()
+    assert row.more_button.isVisible()
+    qtbot.mouseClick(row.more_button, LEFT)
+    QApplication.processEvents()
+    assert len(row.label.shown_lines()) > 2
+    assert row.more_button.text() == "Less"
+    qtbot.mouseClick(row.more_button, LEFT)
+    assert len(row.label.shown_lines()) == 2
+
+    short = HintRow(Hint("training", "note", "Short.", concept="overfitting"))
+    qtbot.addWidget(short)
+    short.resize(420, 60)
+    short.show()
+    QApplication.processEvents()
+    assert not short.more_button.isVisible()  # nothing more to show
