@@ -40,11 +40,22 @@ def status_text(status: str) -> str:
     return STATUS_WORDS.get(status, status.replace("_", " "))
 
 
-def started_text(started: float | None) -> str:
-    """A unix time as the person's local date and time, to the minute."""
+def started_text(started: float | None, now: float | None = None) -> str:
+    """A unix time as the person's local date and time, short: ``28 Nov
+    14:35`` this year, ``2025-11-28 14:35`` before."""
     if started is None or not math.isfinite(started):
         return MISSING
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(started))
+    when = time.localtime(started)
+    this_year = time.localtime(time.time() if now is None else now).tm_year
+    if when.tm_year == this_year:
+        return time.strftime("%d %b %H:%M", when).lstrip("0")
+    return time.strftime("%Y-%m-%d %H:%M", when)
+
+
+def started_full(started: float | None) -> str:
+    if started is None or not math.isfinite(started):
+        return MISSING
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started))
 
 
 def duration_text(seconds: float | None) -> str:
@@ -72,16 +83,23 @@ def number_text(value: Any) -> str:
     return f"{number:.4g}"
 
 
-def best_text(record: RunRecord) -> str:
-    """``0.2131 val_loss @ 12``: the monitored best and the epoch it came at."""
+def best_text(record: RunRecord, with_monitor: bool = True) -> str:
+    """``0.2131 val_loss @ 12``: the monitored best and the epoch it came at
+    (without the monitor's name when the column's title says it)."""
     if record.best is None:
         return MISSING
     text = number_text(record.best)
-    if record.monitor:
+    if record.monitor and with_monitor:
         text += f" {record.monitor}"
     if record.best_epoch is not None:
         text += f" @ {record.best_epoch}"
     return text
+
+
+def shared_monitor(records: list[RunRecord]) -> str | None:
+    """The monitor every run with a best has, when they share one."""
+    monitors = {r.monitor for r in records if r.best is not None and r.monitor}
+    return monitors.pop() if len(monitors) == 1 else None
 
 
 def test_value(record: RunRecord, key: str) -> float | None:

@@ -11,7 +11,6 @@ page feeds both with the runs selected in its table.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -299,7 +298,7 @@ class SettingsDiff(QWidget):
             color = colors.get(record.id)
             if color is not None:
                 item.setForeground(color)
-            item.setToolTip(f"{record.label}, {listing.started_text(record.started)}")
+            item.setToolTip(f"{record.label}, {listing.started_full(record.started)}")
             table.setHorizontalHeaderItem(column, item)
         table.setVerticalHeaderLabels(self.keys)
         for row, (key, values) in enumerate(diff):
@@ -308,13 +307,9 @@ class SettingsDiff(QWidget):
                 text = listing.MISSING if value is None else listing.value_text(value)
                 cell = QTableWidgetItem(text)
                 cell.setToolTip(f"{key} = {text}")
-                if _is_number(value):
-                    cell.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
                 table.setItem(row, column, cell)
         table.resizeColumnsToContents()
-        for column in range(table.columnCount()):
+        for column in range(table.columnCount() - 1):  # the last one stretches
             table.setColumnWidth(column, min(220, max(64, table.columnWidth(column))))
         self.stack.setCurrentWidget(table)
 
@@ -325,11 +320,3 @@ class SettingsDiff(QWidget):
             cells = [self.table.item(row, c) for c in range(self.table.columnCount())]
             out[key] = [cell.text() if cell is not None else "" for cell in cells]
         return out
-
-
-def _is_number(value: object) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and (not isinstance(value, float) or math.isfinite(value))
-    )

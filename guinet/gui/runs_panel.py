@@ -261,7 +261,7 @@ class RunsPanel(QWidget):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         # proportions, scaled to the room on the first layout (then remembered)
-        self.splitter.setSizes([240, 320])
+        self.splitter.setSizes([200, 340])
         lower.setSizes([560, 440])
 
         self.placeholder = QLabel()
@@ -395,8 +395,10 @@ class RunsPanel(QWidget):
         # room for the colour swatch a selected run gets
         run = COLUMN["run"]
         self.table.setColumnWidth(run, self.table.columnWidth(run) + 22)
-        for column in (COLUMN["tags"], COLUMN["note"]):
-            self.table.setColumnWidth(column, max(90, self.table.columnWidth(column)))
+        tags = COLUMN["tags"]
+        width = self.table.columnWidth(tags)
+        self.table.setColumnWidth(tags, max(70, min(160, width)))
+        self.table.setColumnWidth(COLUMN["note"], 70)  # the last: it stretches
         self._sized = True
 
     def _show_placeholder(self, html: str) -> None:
@@ -440,9 +442,10 @@ class RunsPanel(QWidget):
 
     # -- runs of this window -------------------------------------------------------
     def watch(self, runner: TrainingRunner) -> None:
-        """Refresh when ``runner`` starts or ends a run (and after its epochs,
-        while the page is shown)."""
+        """Refresh when ``runner`` starts, records or ends a run (and after
+        its epochs, while the page is shown)."""
         runner.run_started.connect(self._on_run_event)
+        runner.run_recorded.connect(self._on_run_event)
         runner.run_ended.connect(self._on_run_event)
         runner.epoch_finished.connect(self._on_epoch)
 

@@ -37,15 +37,16 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: The run id of a row, in every cell.
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
-#: (key, header, tooltip of the header)
+#: (key, header, tooltip of the header); a long header on two lines keeps
+#: the table narrow enough for a projector with the lesson pane open
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("run", "Run", "The run's name in the history"),
     ("started", "Started", "When it started (this computer's time)"),
     ("status", "Status", "How it ended"),
     ("epochs", "Epochs", "Epochs trained"),
     ("best", "Best", "The best value of the monitored metric, and its epoch"),
-    ("test_loss", "Test loss", "Loss on the test split after training"),
-    ("test_accuracy", "Test acc.", "Accuracy on the test split after training"),
+    ("test_loss", "Test\nloss", "Loss on the test split after training"),
+    ("test_accuracy", "Test\nacc.", "Accuracy on the test split after training"),
     ("duration", "Duration", "How long it trained"),
     ("device", "Device", "Where it trained"),
     (
@@ -85,6 +86,8 @@ class RunTableModel(QAbstractTableModel):
         self._write_tags = write_tags
         #: the line colour of each run shown in the plot (a swatch in its row)
         self._colors: dict[int, QColor] = {}
+        #: the monitor every run shares (the Best column's title says it)
+        self._monitor: str | None = None
 
     # -- contents ------------------------------------------------------------------
     @property
@@ -104,6 +107,11 @@ class RunTableModel(QAbstractTableModel):
         """Show ``records``: changed cells in place when the runs are the same
         ones in the same order, else the rows anew."""
         records = list(records)
+        monitor = listing.shared_monitor(records)
+        if monitor != self._monitor:
+            self._monitor = monitor
+            column = COLUMN["best"]
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, column, column)
         same = [r.id for r in records] == [r.id for r in self._records]
         if same:
             self._records = records
@@ -145,6 +153,8 @@ class RunTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
+            if section == COLUMN["best"] and self._monitor:
+                return f"Best\n{self._monitor}"
             return COLUMNS[section][1]
         if role == Qt.ItemDataRole.ToolTipRole:
             return COLUMNS[section][2]
@@ -207,8 +217,7 @@ class RunTableModel(QAbstractTableModel):
         return True
 
     # -- cells ---------------------------------------------------------------------
-    @staticmethod
-    def _text(record: RunRecord, key: str) -> str:
+    def _text(self, record: RunRecord, key: str) -> str:
         if key == "run":
             return record.label
         if key == "started":
@@ -218,7 +227,7 @@ class RunTableModel(QAbstractTableModel):
         if key == "epochs":
             return str(record.epochs_run)
         if key == "best":
-            return listing.best_text(record)
+            return listing.best_text(record, with_monitor=self._monitor is None)
         if key == "test_loss":
             return listing.number_text(listing.test_value(record, "loss"))
         if key == "test_accuracy":
@@ -241,8 +250,7 @@ class RunTableModel(QAbstractTableModel):
             return " ".join(record.note.split())  # one line in the table
         return ""
 
-    @staticmethod
-    def _sort_value(record: RunRecord, key: str) -> Any:
+    def _sort_value(self, record: RunRecord, key: str) -> Any:
         if key == "run":
             return record.id
         if key == "started":
@@ -257,7 +265,7 @@ class RunTableModel(QAbstractTableModel):
             return _sort_number(listing.test_value(record, "accuracy"))
         if key == "duration":
             return _sort_number(record.duration)
-        return RunTableModel._text(record, key).casefold()
+        return self._text(record, key).casefold()
 
     @staticmethod
     def _tooltip(record: RunRecord, key: str) -> str | None:
@@ -270,6 +278,10 @@ class RunTableModel(QAbstractTableModel):
             return f"{record.device} — {versions}" if versions else record.device
         if key == "run":
             return f"{record.label} ({record.uid})"
+        if key == "started":
+            return listing.started_full(record.started)
+        if key == "best":
+            return listing.best_text(record)
         return None
 
 

@@ -107,11 +107,13 @@ def test_recorded_runs_show_in_the_table(page):
         strict=True,
     ):
         assert loss == f"{record.test['loss']:.4g}"
-        assert best.startswith(f"{record.best:.4g} val_loss @ ")
+        assert best == f"{record.best:.4g} @ {record.best_epoch}"
         assert record.test["accuracy"] > 0
     history.close()
     assert all(text.endswith("%") for text in column_texts(page, "test_accuracy"))
     assert page.count_label.text() == "3 runs"
+    header = page.proxy.headerData(COLUMN["best"], Qt.Orientation.Horizontal)
+    assert header.split() == ["Best", "val_loss"]  # every run's monitor
 
 
 def test_clicking_a_header_sorts_by_the_value(page, qtbot):
@@ -371,3 +373,32 @@ def test_an_unreadable_history_is_said_and_the_window_works_on(window, tmp_path,
     assert window.project.model.layers[-1].type == "ReLU"
     window.tabs.setCurrentWidget(panel)
     assert "cannot be read" in panel.placeholder.text()
+
+
+def test_the_page_shows_runs_trained_in_the_window(window, tmp_path, qtbot):
+    """A real run from the Train page appears; with the page shown, the next
+    one appears without leaving it, the selection kept."""
+    from tests.gui.helpers import settle
+
+    project = make_project(LAYERS, epochs=2)
+    window.open_path(project.save(tmp_path / "trained.guinet"), ask=False)
+    panel = window.runs_panel
+    window.tabs.setCurrentWidget(panel)
+    assert panel.placeholder.text() == NO_RUNS
+    train = window.training_panel
+    window.tabs.setCurrentWidget(train)
+    settle(qtbot, window)
+    with qtbot.waitSignal(train.runner.run_ended, timeout=30_000):
+        qtbot.mouseClick(train.train_button, LEFT)
+    window.tabs.setCurrentWidget(panel)
+    assert shown_ids(panel) == [1]
+    assert column_texts(panel, "status") == ["completed"]
+    assert column_texts(panel, "epochs") == ["2"]
+    click_row(qtbot, panel, 1)
+    # the page stays in front while the next run trains (Run ▸ Train's button)
+    with qtbot.waitSignal(train.runner.run_ended, timeout=30_000):
+        train.train_button.click()
+    qtbot.waitUntil(lambda: shown_ids(panel) == [2, 1], timeout=5_000)
+    qtbot.waitUntil(lambda: column_texts(panel, "status")[0] == "completed")
+    assert window.tabs.currentWidget() is panel
+    assert panel.selected_ids() == [1]
