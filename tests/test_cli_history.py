@@ -143,3 +143,14 @@ def test_tensorboard_without_the_extra_is_one_clear_line(tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install 'guinet[tensorboard]'" in err
     assert not (tmp_path / "tb").exists()
+
+
+def test_listing_runs_never_loads_torch(tmp_path, capsys):
+    from tests.core.test_boundaries import modules_after
+
+    project = write_project(tmp_path)
+    train(capsys, str(project), "--epochs", "1")
+    loaded = modules_after(
+        f"import guinet.cli\nassert guinet.cli.main(['runs', {str(project)!r}]) == 0"
+    )
+    assert "guinet" in loaded and "torch" not in loaded

@@ -421,3 +421,23 @@ def test_an_older_file_is_migrated_in_place(tmp_path, monkeypatch):
     assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
     assert db.execute("SELECT colour FROM runs").fetchall() == [(None,)]
     db.close()
+
+
+def test_a_run_that_breaks_off_is_recorded_as_failed(tmp_path):
+    from guinet.core.training import TrainingFailed
+
+    class Boom(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch == 1:
+                raise RuntimeError("disk on fire")
+
+    project = tiny_project(tmp_path)
+    with RunHistory.for_project(project) as history:
+        recorder = history.recorder(project)
+        with pytest.raises(TrainingFailed):
+            prepare_run(project).fit(callbacks=[recorder, Boom()])
+        record = history.run(recorder.run_id)
+        assert record.status == "failed"
+        assert record.epochs_run == 2
+        assert history.curves(recorder.run_id)["epoch"] == [1, 2]
+        assert record.ended is not None
