@@ -308,10 +308,14 @@ class SettingsDiff(QWidget):
                 cell = QTableWidgetItem(text)
                 cell.setToolTip(f"{key} = {text}")
                 table.setItem(row, column, cell)
+        self.fit_columns()
+        self.stack.setCurrentWidget(table)
+
+    def fit_columns(self) -> None:
+        table = self.table
         table.resizeColumnsToContents()
         for column in range(table.columnCount() - 1):  # the last one stretches
             table.setColumnWidth(column, min(220, max(64, table.columnWidth(column))))
-        self.stack.setCurrentWidget(table)
 
     def rows(self) -> dict[str, list[str]]:
         """What the table shows: setting → the text per run."""

@@ -173,6 +173,10 @@ class RunsPanel(QWidget):
         self._poll.timeout.connect(self._on_poll)
         self._build()
         session.project_changed.connect(self._on_project_bound)
+        from guinet.gui.appearance import appearance
+
+        # larger text (zoom, presentation mode) needs wider columns
+        appearance().changed.connect(self._on_look_changed)
 
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
@@ -370,6 +374,8 @@ class RunsPanel(QWidget):
         records: list[RunRecord] = []
         if history is not None:
             try:
+                if any(r.status == "running" for r in self.model.records):
+                    history.check_interrupted()  # a process that died meanwhile
                 records = history.runs()
             except READ_ERRORS as exc:
                 self.error_text = f"{history.path}: {exc}"
@@ -385,6 +391,9 @@ class RunsPanel(QWidget):
             self._select_ids(selected)
             if not self._sized:
                 self._size_columns()
+        for control in (self.filter_edit, self.status_combo):
+            # nothing to filter, unless a filter hides every run
+            control.setEnabled(bool(records))
         self._update_poll()
         self._update_count()
         self._on_selection_changed()
@@ -400,6 +409,18 @@ class RunsPanel(QWidget):
         self.table.setColumnWidth(tags, max(70, min(160, width)))
         self.table.setColumnWidth(COLUMN["note"], 70)  # the last: it stretches
         self._sized = True
+
+    @Slot()
+    def _on_look_changed(self) -> None:
+        self._sized = False
+        QTimer.singleShot(0, self._refit)
+
+    @Slot()
+    def _refit(self) -> None:
+        """Fit the columns to the text as it is drawn now."""
+        if not self._sized and self.model.rowCount():
+            self._size_columns()
+            self.diff.fit_columns()
 
     def _show_placeholder(self, html: str) -> None:
         self.placeholder.setText(html)
