@@ -622,6 +622,7 @@ def shoot_looks(folder: Path, out: Path) -> list[Path]:
         window.view_controls.presentation.set_active(False)
     appearance().set_look(Look())
     window.evaluate_panel.stop()
+    return shots
 
 
 def spirals_project(folder: Path) -> Path:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from guinet.core import run_listing as listing
 from guinet.core.history import settings_diff
 from guinet.gui.curves.style import configure, make_plot
+from guinet.gui.widgets import ElidedLabel
 
 if TYPE_CHECKING:
     from guinet.core.history import RunRecord
@@ -95,7 +96,7 @@ class RunCurves(QWidget):
         self._records: list[RunRecord] = []
         self._curves: dict[int, dict[str, list[float]]] = {}
         self._chosen = BOTH_LOSSES
-        self.caption = QLabel()
+        self.caption = ElidedLabel()
         self.caption.setObjectName("runsCurvesCaption")
 
         bar = QHBoxLayout()
@@ -186,7 +187,7 @@ class RunCurves(QWidget):
                     self.dashed[record.id] = self._line(dashed, color, name, True)
         plot.setLabel("left", "loss" if both else metric)
         if not self._records:
-            self.caption.setText("Select runs in the table to compare their curves.")
+            self.caption.setText("Select runs in the table to compare their curves")
         elif both:
             self.caption.setText("solid: training · dashed: validation")
         else:

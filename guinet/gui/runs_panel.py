@@ -163,6 +163,7 @@ class RunsPanel(QWidget):
         self.delete_dialog: DeleteRunsDialog | None = None
         self._stale = True
         self._sized = False  # columns fitted to the first runs shown
+        self._selected_once = False  # the project's runs were shown (selected)
         self._curves: dict[int, tuple[tuple[int, str], dict[str, list[float]]]] = {}
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -388,6 +389,10 @@ class RunsPanel(QWidget):
             self._show_placeholder(NO_RUNS)
         else:
             self.pages.setCurrentWidget(self.splitter)
+            if not selected and not self._selected_once and self.proxy.rowCount():
+                # a project's runs first shown: the newest one's curves
+                selected = [int(self.proxy.index(0, 0).data(RUN_ID_ROLE))]
+            self._selected_once = True
             self._select_ids(selected)
             if not self._sized:
                 self._size_columns()
@@ -436,6 +441,7 @@ class RunsPanel(QWidget):
     def _on_project_bound(self) -> None:
         self.close_history()
         self._sized = False
+        self._selected_once = False
         self.filter_edit.clear()
         self.model.set_records([])
         self.schedule_refresh()

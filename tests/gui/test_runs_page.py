@@ -112,6 +112,8 @@ def test_recorded_runs_show_in_the_table(page):
     history.close()
     assert all(text.endswith("%") for text in column_texts(page, "test_accuracy"))
     assert page.count_label.text() == "3 runs"
+    assert page.selected_ids() == [3]  # the newest run's curves, at once
+    assert list(page.curves.lines) == [3]
     header = page.proxy.headerData(COLUMN["best"], Qt.Orientation.Horizontal)
     assert header.split() == ["Best", "val_loss"]  # every run's monitor
 
