@@ -130,6 +130,55 @@ def shoot_training(folder: Path, name: str, size: Size, out: Path) -> Path:
     return path
 
 
+RUN_RATES = (0.1, 0.03, 0.01, 0.003)
+
+
+def shoot_runs(folder: Path, name: str, size: Size, out: Path) -> Path:
+    """The Runs page of the moons MLP trained four times, one learning rate
+    each (recorded in its run history), the best two selected and compared."""
+    from guinet.core.history import RunHistory
+    from guinet.core.project import Project
+    from guinet.core.session import Session
+
+    project = Project.load(resource("examples", "moons_mlp.guinet")).untitled_copy()
+    for key, value in {
+        "training.epochs": 40,
+        "training.early_stopping.patience": 5,
+        "training.device": "cpu",
+    }.items():
+        project.set_value(key, value)
+    path = project.save(folder / "moons.guinet")
+    project = Project.load(path)
+    history = RunHistory.for_project(project)
+    for lr in RUN_RATES:
+        project.set_value("training.optimizer.lr", lr)
+        run = Session(project).prepare_run()
+        recorder = history.recorder(project, source="cli")
+        recorder.finish(run.fit(callbacks=[recorder]))
+    runs = history.runs()
+    history.set_tags(runs[-1].id, ["baseline"])
+    history.set_note(runs[-1].id, "the example as shipped")
+    history.set_tags(runs[1].id, ["lr sweep"])
+    history.close()
+
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_path(path, ask=False)
+    page = window.runs_panel
+    window.tabs.setCurrentWidget(page)
+    best = sorted(runs, key=lambda r: r.best if r.best is not None else 1e9)
+    page.select_runs([best[0].id, best[1].id])
+    for _ in range(5):
+        QApplication.processEvents()
+    shot = out / name
+    window.grab().save(str(shot))
+    window.data_panel.stop()
+    window.undo_stack.setClean()
+    window.close()
+    return shot
+
+
 def shoot_hints(name: str, size: Size, out: Path) -> Path:
     """The overfitting lesson as a teacher sets it up: little noisy data, a big
     network, no early stopping; the Train page's hints say what happens."""
@@ -507,7 +556,7 @@ def shoot_predict(
 
 #: Presentation mode fills the screen: a 1280×720 projector's.
 SCREEN = (1280, 720)
-PAGES = ("data", "model", "train", "evaluate", "predict")
+PAGES = ("data", "model", "train", "evaluate", "predict", "runs")
 
 
 def shoot_looks(folder: Path, out: Path) -> list[Path]:
@@ -573,6 +622,7 @@ def shoot_looks(folder: Path, out: Path) -> list[Path]:
         window.view_controls.presentation.set_active(False)
     appearance().set_look(Look())
     window.evaluate_panel.stop()
+    return shots
 
 
 def spirals_project(folder: Path) -> Path:
@@ -752,6 +802,9 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
     if only in ("", "train"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_training(Path(folder), "train-early-stop.png", size, out))
+    if only in ("", "runs"):
+        with tempfile.TemporaryDirectory() as folder:
+            print(shoot_runs(Path(folder), "runs-compare.png", size, out))
     if only in ("", "hints"):
         print(shoot_hints("train-hints.png", size, out))
         print(shoot_concepts("help-concepts.png", size, out))

@@ -200,3 +200,49 @@ def apply_fix(stack: QUndoStack, project: Project, fix: Fix) -> None:
             stack.push(edit_command(project, edit))
     finally:
         stack.endMacro()
+
+
+class RestoreSettings(QUndoCommand):
+    """Replace the project's ``model``, ``data`` and ``training`` with
+    ``sections`` (a recorded run's settings, read by
+    :func:`~guinet.core.run_listing.restorable_sections`) in one step; Undo
+    puts back what the project had. The model is edited in place (its layer
+    stack is the one the designer shows); the project's other keys (its
+    name, a lesson, hints, keys guinet does not know) stay."""
+
+    def __init__(self, project: Project, sections: dict[str, Any], text: str) -> None:
+        super().__init__(text)
+        self._project = project
+        self._new = copy.deepcopy(sections)
+        model = project.model.to_dict()
+        data = project.data.to_dict() if project.data is not None else None
+        self._old = {
+            "model": model,
+            "data": data,
+            "training": project.training.to_dict(),
+        }
+
+    def redo(self) -> None:
+        self._apply(self._new)
+
+    def undo(self) -> None:
+        self._apply(self._old)
+
+    def _apply(self, sections: dict[str, Any]) -> None:
+        project = self._project
+        raw_model = copy.deepcopy(sections["model"])
+        fresh = ModelSpec.from_dict(raw_model)  # checked when the command was made
+        model = project.model
+        model.extra = {
+            key: value
+            for key, value in raw_model.items()
+            if key not in ("layers", "input_shape")
+        }
+        layers = model.layers
+        for index in range(len(layers) - 1, -1, -1):
+            layers.pop(index)
+        for index, spec in enumerate(fresh.layers):
+            layers.insert(index, spec)
+        model.set_input_shape(fresh.input_shape)
+        project.set_data(copy.deepcopy(sections["data"]))
+        project.set_training(copy.deepcopy(sections["training"]))

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from guinet.gui.getting_started import GettingStartedDialog
     from guinet.gui.lesson_dialog import LessonDialog
     from guinet.gui.predict_panel import PredictPanel
+    from guinet.gui.runs_panel import RunsPanel
     from guinet.gui.start_page import StartPage
     from guinet.gui.torch_loader import TorchLoader
     from guinet.gui.training_panel import TrainingPanel
@@ -193,6 +194,7 @@ class MainWindow(StartPageMixin, QMainWindow):
             "model": self.designer,
             "train": self.training_panel,
             "evaluate": self.evaluate_panel,
+            "runs": self.runs_panel,
         }
         found: dict[str, QSplitter] = {}
         for name, page in pages.items():
@@ -250,6 +252,7 @@ class MainWindow(StartPageMixin, QMainWindow):
         from guinet.gui.designer import ModelDesigner
         from guinet.gui.evaluate_panel import EvaluatePanel
         from guinet.gui.predict_panel import PredictPanel
+        from guinet.gui.runs_panel import RunsPanel
         from guinet.gui.torch_loader import TorchLoader
         from guinet.gui.training_panel import TrainingPanel
 
@@ -268,6 +271,10 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.tabs.addTab(self.training_panel, "Train")
         self.tabs.addTab(self.evaluate_panel, "Evaluate")
         self.tabs.addTab(self.predict_panel, "Predict")
+        #: every recorded run of the project, compared (issue 12)
+        self.runs_panel: RunsPanel = RunsPanel(self.session, self.undo_stack)
+        self.tabs.addTab(self.runs_panel, "Runs")
+        self.runs_panel.watch(self.training_panel.runner)
         self.tabs.setCurrentWidget(self.designer)
         #: pages shown this session: only their splitters have real sizes
         self._pages_shown: set[QWidget] = {self.designer}
@@ -279,6 +286,7 @@ class MainWindow(StartPageMixin, QMainWindow):
             lambda running: running and self.follow_up.hide()
         )
         self.evaluate_panel.status_message.connect(self._show_status)
+        self.runs_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)
         self._build_lesson()
 
@@ -743,6 +751,7 @@ class MainWindow(StartPageMixin, QMainWindow):
             if self.export_dialog is not None:
                 self.export_dialog.task.stop()
             self.predict_panel.stop()
+            self.runs_panel.stop()
             if self.start_page is not None:
                 self.start_page.stop()
             self.torch_loader.wait(5)
