@@ -420,7 +420,7 @@ class Search:
                 self._history = RunHistory.for_project(self.project)
         return self._history
 
-    # -- one trial -----------------------------------------------------------------------
+    # -- one trial ---------------------------------------------------------------
     def suggest(self, trial: optuna.Trial) -> dict[str, Any]:
         """Draw ``trial``'s value of every dimension."""
         params: dict[str, Any] = {}
@@ -587,7 +587,7 @@ class Search:
         if finish is not None and result is not None:
             finish(result)
 
-    # -- results -------------------------------------------------------------------------
+    # -- results -----------------------------------------------------------------
     @property
     def trials(self) -> list[TrialResult]:
         """Every trial of the study (other processes' too), by number."""
