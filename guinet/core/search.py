@@ -224,6 +224,7 @@ class Search:
         self._controls: dict[int, Any] = {}
         self._stopping = threading.Event()
         self._claimed = 0
+        self._starting = 0  # claimed trials whose objective has not begun
         self._prepared: PreparedData | None = None
         self._threads: int | None = None  # torch threads per trial with jobs > 1
         optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -314,6 +315,7 @@ class Search:
         self._prepare_data()
         self._stopping.clear()
         self._claimed = 0
+        self._starting = 0
         deadline = None if timeout is None else time.monotonic() + timeout
         numbers: list[int] = []
         threads_before = _torch_threads()
@@ -377,23 +379,34 @@ class Search:
     def _worker(
         self, n_trials: int, deadline: float | None, numbers: list[int]
     ) -> None:
-        grid = self.study.sampler if self.spec.sampler == "grid" else None
         while not self._stopping.is_set():
             if deadline is not None and time.monotonic() >= deadline:
-                return
-            if isinstance(grid, optuna.samplers.GridSampler) and grid.is_exhausted(
-                self.study
-            ):
                 return
             with self._lock:
                 if self._claimed >= n_trials:
                     return
+                if self.spec.sampler == "grid" and self._grid_left() <= 0:
+                    return
                 self._claimed += 1
+                self._starting += 1
             self.study.optimize(
                 lambda trial: self._objective(trial, numbers),
                 n_trials=1,
                 catch=(_TrialFailed,),
             )
+
+    def _grid_left(self) -> int:
+        """Grid points no trial has taken yet (in any process), less the
+        trials this process is about to start."""
+        size = 1
+        for dim in self.dimensions:
+            size *= len(dim.grid_values())
+        taken = {
+            t.system_attrs.get("grid_id")
+            for t in self.study.get_trials(deepcopy=False)
+            if "grid_id" in t.system_attrs
+        }
+        return size - len(taken) - self._starting
 
     def _prepare_data(self) -> None:
         if self._prepared is not None:
@@ -413,10 +426,8 @@ class Search:
             if self._history_arg is not None:
                 self._history = self._history_arg
             else:
-                try:
-                    from guinet.core.history import RunHistory
-                except ImportError:  # pragma: no cover - history not yet merged
-                    return None
+                from guinet.core.history import RunHistory
+
                 self._history = RunHistory.for_project(self.project)
         return self._history
 
@@ -468,6 +479,7 @@ class Search:
 
         with self._lock:
             numbers.append(trial.number)
+            self._starting -= 1
         started = time.monotonic()
         params = self.suggest(trial)
         trial.set_user_attr("source", "guinet")
@@ -518,6 +530,7 @@ class Search:
                 )
             if pruning.pruned_at is not None:
                 trial.set_user_attr("reason", result.message or "pruned")
+                self._mark_run(recorder, ["pruned"], result.message or "pruned")
                 trial.set_user_attr("duration", time.monotonic() - started)
                 self._announce_end(trial, "pruned", None)
                 raise optuna.TrialPruned(result.message)
@@ -580,6 +593,18 @@ class Search:
             params=dict(params),
         )
         return recorder
+
+    def _mark_run(self, recorder: Callback | None, tags: list[str], note: str) -> None:
+        """Tag a trial's run in the history (``pruned``) with why."""
+        run_id = getattr(recorder, "run_id", None)
+        history = self._history
+        if run_id is None or history is None:
+            return
+        try:
+            history.set_tags(run_id, tags)
+            history.set_note(run_id, note)
+        except Exception:  # noqa: BLE001 - the history never breaks a search
+            return
 
     @staticmethod
     def _finish_recorder(recorder: Callback | None, result: Any) -> None:
