@@ -200,7 +200,8 @@ class Search:
         else:
             spec = SearchSpec(space)
         if spec is None:
-            spec = SearchSpec({})
+            resolve_space(project, None)  # raises: "the project has no search"
+            raise AssertionError("unreachable")
         if sampler is not None:
             if sampler not in ("grid", "random", "tpe"):
                 raise SearchError(
@@ -256,14 +257,7 @@ class Search:
     def _open_study(self) -> optuna.Study:
         storage: Any = self.storage_url
         if storage is not None:
-            try:
-                storage = optuna.storages.RDBStorage(
-                    storage, engine_kwargs=_engine_kwargs(storage)
-                )
-            except Exception as exc:  # a bad URL, a missing driver, a locked file
-                raise SearchError(
-                    f"cannot open the storage {self.storage_url}: {_first_line(exc)}"
-                ) from None
+            storage = _open_storage(storage)
         try:
             study = optuna.create_study(
                 storage=storage,
@@ -673,6 +667,26 @@ def _result(frozen: optuna.trial.FrozenTrial) -> TrialResult:
 
 def _finite_logs(logs: Mapping[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in logs.items() if v is not None and math.isfinite(v)}
+
+
+def _open_storage(url: str, attempts: int = 6) -> optuna.storages.RDBStorage:
+    """Optuna's RDB storage at ``url``. Processes that start together race
+    to create a new database's tables; the loser tries again shortly."""
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+        except Exception as exc:  # a bad URL, a missing driver, a locked file
+            import sqlalchemy.exc
+
+            racing = isinstance(
+                exc, (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError)
+            )
+            if not racing or attempt == attempts - 1:
+                raise SearchError(
+                    f"cannot open the storage {url}: {_first_line(exc)}"
+                ) from None
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _first_line(exc: BaseException) -> str:
