@@ -40,8 +40,8 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, bool]]:
 
 @pytest.mark.parametrize(
     "argv",
-    [["deploy", "--help"], ["tune", "--help"], ["tune"], ["no-such.guinet"]],
-    ids=["deploy-help", "tune-help", "tune", "missing-file"],
+    [["deploy", "--help"], ["sweep", "--help"], ["sweep"], ["no-such.guinet"]],
+    ids=["deploy-help", "sweep-help", "sweep", "missing-file"],
 )
 def test_an_unknown_word_is_a_cli_error_naming_the_subcommands(
     argv: list[str],
