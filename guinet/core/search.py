@@ -295,7 +295,13 @@ class Search:
         """Run up to ``n_trials`` (default: the section's ``trials``) trials,
         starting none after ``timeout`` seconds (default: the section's),
         ``jobs`` at a time in threads of this process. A grid search ends
-        when every point is tried. Returns this call's trials."""
+        when every point is tried. Returns this call's trials.
+
+        With ``jobs`` > 1 torch's CPU threads are shared out between the
+        trials (``cores // jobs`` each) for the call. Seeding and building a
+        trial's model hold a lock, so initial weights are the same as in a
+        sequential search; Dropout masks still come from torch's one
+        generator, shared by the threads, so such trials may differ."""
         n_trials = self.spec.trials if n_trials is None else n_trials
         timeout = self.spec.timeout if timeout is None else timeout
         if n_trials < 1:
@@ -620,6 +626,11 @@ class Search:
         except ValueError:
             return None
         return _result(frozen)
+
+    @property
+    def param_names(self) -> list[str]:
+        """The space's parameters, in the section's order (table columns)."""
+        return [dim.name for dim in self.dimensions]
 
     @property
     def best_params(self) -> dict[str, Any] | None:
