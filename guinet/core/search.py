@@ -258,11 +258,16 @@ class Search:
         storage: Any = self.storage_url
         if storage is not None:
             storage = _open_storage(storage)
+        direction = (
+            optuna.study.StudyDirection.MINIMIZE
+            if self.direction == "minimize"
+            else optuna.study.StudyDirection.MAXIMIZE
+        )
         try:
             study = optuna.create_study(
                 storage=storage,
                 study_name=self.study_name,
-                direction=self.direction,
+                direction=direction,
                 sampler=self._sampler(),
                 pruner=self._pruner(),
                 load_if_exists=True,
@@ -271,12 +276,7 @@ class Search:
             raise SearchError(
                 f"cannot open the study {self.study_name!r}: {_first_line(exc)}"
             ) from None
-        wanted = (
-            optuna.study.StudyDirection.MINIMIZE
-            if self.direction == "minimize"
-            else optuna.study.StudyDirection.MAXIMIZE
-        )
-        if study.direction != wanted:
+        if study.direction != direction:
             raise SearchError(
                 f"the study {self.study_name!r} already exists and "
                 f"{study.direction.name.lower()}s; this search would "

@@ -372,3 +372,11 @@ def test_a_bad_storage_url_is_a_clear_error(tmp_path: Path) -> None:
     project = tiny(tmp_path, two_by_two("random"))
     with pytest.raises(SearchError, match="cannot open the storage nosuch://x"):
         Search(project, storage="nosuch://x", history=False)
+
+
+def test_a_study_that_optimises_the_other_way_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    Search(tiny(tmp_path, two_by_two("random")), storage=url, study="s", history=False)
+    maximise = two_by_two("random", metric="val_accuracy")
+    with pytest.raises(SearchError, match="already exists and minimizes"):
+        Search(tiny(tmp_path, maximise), storage=url, study="s", history=False)
