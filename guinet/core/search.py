@@ -130,6 +130,7 @@ class _Pruning(Callback):
         self.prune = prune
         self.listeners = listeners
         self.pruned_at: int | None = None
+        self.message = ""
         self.missing: list[str] | None = None
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
@@ -145,11 +146,11 @@ class _Pruning(Callback):
         self.trial.report(value, epoch + 1)
         if self.prune and self.trial.should_prune():
             self.pruned_at = epoch + 1
-            trainer.stop(
-                "stopped",
+            self.message = (
                 f"Pruned after epoch {epoch + 1}: {self.metric} {value:.4g} is worse "
-                "than the median of earlier trials at this epoch.",
+                "than the median of earlier trials at this epoch."
             )
+            trainer.stop("stopped", self.message)
 
 
 def metric_value(logs: Mapping[str, float], metric: str) -> float | None:
@@ -529,11 +530,11 @@ class Search:
                     started,
                 )
             if pruning.pruned_at is not None:
-                trial.set_user_attr("reason", result.message or "pruned")
-                self._mark_run(recorder, ["pruned"], result.message or "pruned")
+                trial.set_user_attr("reason", pruning.message)
+                self._mark_run(recorder, ["pruned"], pruning.message)
                 trial.set_user_attr("duration", time.monotonic() - started)
                 self._announce_end(trial, "pruned", None)
-                raise optuna.TrialPruned(result.message)
+                raise optuna.TrialPruned(pruning.message)
             if control.stop_requested and self._stopping.is_set():
                 raise self._fail(trial, "stopped", started)
             values = [
