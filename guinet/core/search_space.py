@@ -57,13 +57,14 @@ Neither imports torch or Optuna.
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from guinet.core.params import Param, ParamError
-from guinet.core.sections import Problem, Section
+from guinet.core.sections import UNSET, Problem, Section
 
 if TYPE_CHECKING:
     from guinet.core.project import Project
@@ -181,6 +182,16 @@ class SearchSpec(Section):
     seed: int | None
     startup_trials: int
     warmup_epochs: int
+
+    def __init__(self, raw: Any = UNSET) -> None:
+        # a section that is no object is kept as the file has it (and reported)
+        self._kept = None if raw is UNSET or isinstance(raw, Mapping) else raw
+        super().__init__(raw)
+
+    def to_dict(self) -> Any:
+        if self._kept is not None:
+            return copy.deepcopy(self._kept)
+        return super().to_dict()
 
     def _validate(self) -> None:
         self._values["dimensions"] = ()

@@ -380,3 +380,14 @@ def test_a_study_that_optimises_the_other_way_is_refused(tmp_path: Path) -> None
     maximise = two_by_two("random", metric="val_accuracy")
     with pytest.raises(SearchError, match="already exists and minimizes"):
         Search(tiny(tmp_path, maximise), storage=url, study="s", history=False)
+
+
+@pytest.mark.parametrize(
+    "search", ["text", [1, 2], {"space": "x"}, {"space": [{"param": 3}]}]
+)
+def test_a_broken_search_section_still_opens_and_says_why(search: Any) -> None:
+    project = Project.from_dict({"guinet": 1, "search": search})
+    assert project.search is not None and not project.search.ok
+    assert project.to_dict()["search"] == search  # kept as the file has it
+    with pytest.raises(SearchError):
+        resolve_space(project)
