@@ -19,6 +19,8 @@ from guinet import __version__
 from guinet._resources import example_projects, example_title, find_example
 
 if TYPE_CHECKING:
+    from guinet.core.history import RunRecord
+    from guinet.core.history_recorder import HistoryRecorder
     from guinet.core.project import Project
     from guinet.core.trained import TrainedModel
     from guinet.core.training import TrainingControl
@@ -33,6 +35,7 @@ SUBCOMMAND_HELP = {
     "export": "write the trained model for other tools (ONNX, TorchScript, weights)",
     "examples": "list the bundled example projects (PROJECT can be their name)",
     "tune": "search hyperparameters: train trials of the project's search space",
+    "runs": "list the runs recorded in a project's run history",
 }
 PROJECT_HELP = (
     "a .guinet file, or the name of a bundled example such as iris_mlp "
@@ -124,6 +127,7 @@ def _train(args: argparse.Namespace) -> int:
     from guinet.core.project import ProjectError
     from guinet.core.session import Session
     from guinet.core.training import (
+        Callback,
         CheckpointError,
         TrainingControl,
         TrainingError,
@@ -135,6 +139,14 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.epochs is not None and args.epochs < 1:
         return _fail(f"--epochs must be at least 1, not {args.epochs}")
+    if args.tensorboard is not None:
+        from guinet.core.history_recorder import (
+            TENSORBOARD_MISSING,
+            tensorboard_available,
+        )
+
+        if not tensorboard_available():
+            return _fail(f"--tensorboard: {TENSORBOARD_MISSING}")
     try:
         project = load_project(args.project)
     except ProjectError as exc:
@@ -190,12 +202,22 @@ def _train(args: argparse.Namespace) -> int:
         print(f"Checkpoints go to {run.checkpoint.folder}")
     for note in run.notes:
         print(f"note: {note}")
+    recorder = _history_recorder(project, args)
+    callbacks: list[Callback] = [EpochLog(print)]
+    if recorder is not None:
+        callbacks.append(recorder)
     control = TrainingControl()
     with _stop_on_interrupt(control):
         try:
-            result = run.fit([EpochLog(print)], control)
+            result = run.fit(callbacks, control)
         except TrainingError as exc:
             return _fail(f"{project.display_name}: {exc}", code=1)
+    if recorder is not None:
+        recorder.finish(result)
+        for note in recorder.notes:
+            print(f"note: {note}")
+        if recorder.run_id is not None:
+            print(f"Recorded as {recorder.label} in {recorder.path}")
     for note in result.notes[len(run.notes) :]:
         print(f"note: {note}")
     if result.message and result.stop_reason != "non_finite":
@@ -208,12 +230,122 @@ def _train(args: argparse.Namespace) -> int:
     if result.test:
         print("test: " + "  ".join(f"{k} {v:.4f}" for k, v in result.test.items()))
     if args.json:
-        print(json.dumps(result.summary()), flush=True)
+        summary = result.summary()
+        recorded = recorder if recorder is not None and recorder.run_id else None
+        summary["run_id"] = recorded.run_id if recorded else None
+        summary["history_path"] = str(recorded.path) if recorded else None
+        print(json.dumps(summary), flush=True)
     if result.stop_reason == "non_finite":
         return _fail(f"{project.display_name}: {result.message}", code=1)
     if result.stop_reason == "stopped":
         return _fail("training stopped by the user (Ctrl-C)", code=130)
     return 0
+
+
+def _history_recorder(
+    project: Project, args: argparse.Namespace
+) -> HistoryRecorder | None:
+    """The recorder of this run into the project's history (``None`` with
+    ``--no-history``); a history that cannot be opened is a note, not a stop."""
+    from guinet.core.history import HistoryError, RunHistory, history_path
+
+    if args.no_history:
+        if args.tensorboard is None:
+            return None
+        from guinet.core.history_recorder import HistoryRecorder
+
+        # TensorBoard alone: a recorder whose database is never reached
+        return HistoryRecorder(
+            history_path(project),
+            project,
+            source="cli",
+            tensorboard=args.tensorboard,
+            record=False,
+        )
+    try:
+        with RunHistory.for_project(project) as history:
+            recorder = history.recorder(
+                project, source="cli", tensorboard=args.tensorboard
+            )
+    except HistoryError as exc:
+        print(f"note: this run is not recorded: {exc}")
+        return None
+    print(f"Run history: {recorder.path}")
+    return recorder
+
+
+@_subcommand("runs")
+def _runs(args: argparse.Namespace) -> int:
+    import json
+
+    from guinet.core.history import HistoryError, RunHistory, history_path
+    from guinet.core.project import ProjectError
+
+    try:
+        project = load_project(args.project)
+    except ProjectError as exc:
+        return _fail(str(exc))
+    path = history_path(project)
+    if not path.exists():  # listing never makes a history
+        if args.json:
+            print("[]")
+        else:
+            print(f"No runs recorded yet for {project.display_name} ({path}).")
+        return 0
+    try:
+        with RunHistory(path) as history:
+            records = history.runs()
+    except HistoryError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps([_run_json(record) for record in records]))
+        return 0
+    print(f"{len(records)} runs in {path}")
+    rows: list[tuple[str, ...]] = [
+        ("id", "label", "status", "started", "epochs", "best", "test")
+    ]
+    rows += [_run_row(record) for record in records]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+    return 0
+
+
+def _run_row(record: RunRecord) -> tuple[str, ...]:
+    import time
+
+    best = ""
+    if record.best is not None:
+        best = f"{record.monitor or ''} {record.best:.4g}".strip()
+        if record.best_epoch is not None:
+            best += f" @{record.best_epoch}"
+    test = " ".join(f"{key} {value:.4g}" for key, value in record.test.items())
+    started = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.started))
+    return (
+        str(record.id),
+        record.label,
+        record.status,
+        started,
+        str(record.epochs_run),
+        best,
+        test,
+    )
+
+
+def _run_json(record: RunRecord) -> dict[str, Any]:
+    import dataclasses
+    import math
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return clean(dataclasses.asdict(record))  # type: ignore[no-any-return]
 
 
 def _load_trained(args: argparse.Namespace) -> TrainedModel | int:
@@ -494,6 +626,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print a JSON summary as the last line of output",
+    )
+    train.add_argument(
+        "--no-history",
+        action="store_true",
+        help="do not record this run in the project's run history "
+        "(PROJECT.runs.sqlite beside the project file)",
+    )
+    train.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="also write the run's curves as TensorBoard event files under DIR "
+        "(one folder per run; needs the tensorboard extra)",
+    )
+    runs = sub.add_parser(
+        "runs",
+        help=SUBCOMMAND_HELP["runs"],
+        description="List the runs recorded in the project's run history "
+        "(PROJECT.runs.sqlite beside the project file), newest first.",
+    )
+    runs.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
+    runs.add_argument(
+        "--json", action="store_true", help="print the runs as one JSON list"
     )
     evaluate = sub.add_parser(
         "evaluate",

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from guinet.core import history_sql as sql
+
 if TYPE_CHECKING:
     from guinet.core.history_recorder import HistoryRecorder
     from guinet.core.project import Project
@@ -55,64 +57,12 @@ RUN_STATUSES = (
     "interrupted",
 )
 SUFFIX = ".runs.sqlite"
-SCHEMA_VERSION = 1
+#: The history format this guinet writes (see :mod:`.history_sql`).
+SCHEMA_VERSION = sql.SCHEMA_VERSION
 #: A running row whose process is on another machine (so its pid cannot be
 #: checked) counts as interrupted when it has not beaten for this long.
 HEARTBEAT_TIMEOUT = 24 * 3600.0
 BUSY_TIMEOUT_MS = 30_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    uid TEXT NOT NULL UNIQUE,
-    label TEXT NOT NULL DEFAULT '',
-    project_name TEXT NOT NULL DEFAULT '',
-    source TEXT NOT NULL DEFAULT 'gui',
-    started REAL NOT NULL,
-    ended REAL,
-    duration REAL,
-    status TEXT NOT NULL DEFAULT 'running',
-    device TEXT NOT NULL DEFAULT '',
-    versions TEXT NOT NULL DEFAULT '{}',
-    settings TEXT NOT NULL DEFAULT '{}',
-    epochs_run INTEGER NOT NULL DEFAULT 0,
-    monitor TEXT,
-    best_epoch INTEGER,
-    best REAL,
-    final TEXT NOT NULL DEFAULT '{}',
-    test TEXT NOT NULL DEFAULT '{}',
-    checkpoint_dir TEXT,
-    note TEXT NOT NULL DEFAULT '',
-    tags TEXT NOT NULL DEFAULT '[]',
-    study TEXT,
-    trial INTEGER,
-    params TEXT NOT NULL DEFAULT '{}',
-    pid INTEGER,
-    hostname TEXT,
-    token TEXT,
-    process_start TEXT,
-    heartbeat REAL
-);
-CREATE INDEX IF NOT EXISTS runs_status ON runs (status);
-CREATE TABLE IF NOT EXISTS epochs (
-    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    value REAL,
-    PRIMARY KEY (run_id, epoch, key)
-);
-CREATE TABLE IF NOT EXISTS checkpoints (
-    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL,
-    path TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    monitor TEXT,
-    value REAL,
-    time REAL,
-    PRIMARY KEY (run_id, path)
-);
-"""
 
 
 class HistoryError(Exception):
@@ -194,24 +144,28 @@ class RunHistory:
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         with self._write() as cur:
-            for statement in _SCHEMA.split(";"):
+            for statement in sql.SCHEMA.split(";"):
                 if statement.strip():
                     cur.execute(statement)
             row = cur.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            version = row[0] if row else None
+            version, current = (row[0] if row else None), sql.SCHEMA_VERSION
             if version is None:
                 cur.execute(
-                    "INSERT INTO schema_version (version) VALUES (?)",
-                    (SCHEMA_VERSION,),
+                    "INSERT INTO schema_version (version) VALUES (?)", (current,)
                 )
-            elif version > SCHEMA_VERSION:
+            elif version > current:
                 raise HistoryError(
                     f"{self.path} was written by a newer guinet "
-                    f"(history format {version}; this one reads {SCHEMA_VERSION})"
+                    f"(history format {version}; this one reads {current})"
                 )
+            elif version < current:  # an older file grows, in the same transaction
+                for step in range(version + 1, current + 1):
+                    for statement in sql.MIGRATIONS.get(step, ()):
+                        cur.execute(statement)
+                cur.execute("UPDATE schema_version SET version = ?", (current,))
 
-    def _write(self) -> _Transaction:
-        return _Transaction(self._db, self._lock)
+    def _write(self) -> sql.Transaction:
+        return sql.Transaction(self._db, self._lock)
 
     def close(self) -> None:
         with self._lock:
@@ -236,8 +190,8 @@ class RunHistory:
         dead = []
         for run_id, pid, hostname, token, started_at, heartbeat, started in rows:
             if hostname == host and pid is not None and sys.platform != "win32":
-                gone = not _process_alive(int(pid), started_at)
-                if pid == os.getpid() and token not in _LIVE_TOKENS:
+                gone = not sql.process_alive(int(pid), started_at)
+                if pid == os.getpid() and token not in sql.LIVE_TOKENS:
                     gone = True
             else:
                 beat = heartbeat if heartbeat is not None else started
@@ -376,15 +330,15 @@ class RunHistory:
             "pid": os.getpid(),
             "hostname": socket.gethostname(),
             "token": token,
-            "process_start": _process_start(os.getpid()),
+            "process_start": sql.process_start(os.getpid()),
             "heartbeat": values.get("started", time.time()),
         }
         for key in ("versions", "settings", "final", "test", "tags", "params"):
             if key in row and not isinstance(row[key], str):
-                row[key] = _dumps(row[key])
+                row[key] = sql.dumps(row[key])
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        _LIVE_TOKENS.add(token)
+        sql.LIVE_TOKENS.add(token)
         with self._write() as cur:
             cur.execute(
                 f"INSERT INTO runs ({names}) VALUES ({marks})", tuple(row.values())
@@ -398,13 +352,13 @@ class RunHistory:
         self, run_id: int, epoch: int, logs: Mapping[str, float], **values: Any
     ) -> None:
         """One epoch's logs (``epoch`` from 1) and the run's progress, at once."""
-        values = {**values, "final": _dumps(dict(logs)), "heartbeat": time.time()}
+        values = {**values, "final": sql.dumps(dict(logs)), "heartbeat": time.time()}
         names = ", ".join(f"{name} = ?" for name in values)
         with self._write() as cur:
             cur.executemany(
                 "INSERT OR REPLACE INTO epochs (run_id, epoch, key, value) "
                 "VALUES (?, ?, ?, ?)",
-                [(run_id, epoch, key, _real(v)) for key, v in logs.items()],
+                [(run_id, epoch, key, sql.real(v)) for key, v in logs.items()],
             )
             cur.execute(
                 f"UPDATE runs SET {names} WHERE id = ?", (*values.values(), run_id)
@@ -422,7 +376,7 @@ class RunHistory:
                     str(info["path"]),
                     str(info.get("kind", "")),
                     info.get("monitor"),
-                    _real(info.get("value")),
+                    sql.real(info.get("value")),
                     info.get("time"),
                 ),
             )
@@ -440,17 +394,17 @@ class RunHistory:
         """Final values of a run (``status``, ``ended``, metrics...)."""
         for key in ("final", "test"):
             if key in values and not isinstance(values[key], str):
-                values[key] = _dumps(values[key])
+                values[key] = sql.dumps(values[key])
         for key in ("best",):
             if key in values:
-                values[key] = _real(values[key])
+                values[key] = sql.real(values[key])
         names = ", ".join(f"{name} = ?" for name in values)
         with self._write() as cur:
             cur.execute(
                 f"UPDATE runs SET {names} WHERE id = ?", (*values.values(), run_id)
             )
         if token is not None:
-            _LIVE_TOKENS.discard(token)
+            sql.LIVE_TOKENS.discard(token)
 
     def token(self, run_id: int) -> str | None:
         with self._lock:
@@ -534,86 +488,3 @@ def _record(row: Sequence[Any], checkpoints: list[dict[str, Any]]) -> RunRecord:
     for key in ("final", "test"):
         values[key] = {k: math.nan if v is None else v for k, v in values[key].items()}
     return RunRecord(**values, checkpoints=checkpoints)
-
-
-def _real(value: Any) -> float | None:
-    """A float SQLite keeps (it turns NaN into NULL itself; say so plainly)."""
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
-
-
-def _dumps(value: Any) -> str:
-    """JSON where NaN and infinities are ``null`` (strict JSON readers)."""
-
-    def clean(v: Any) -> Any:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {str(k): clean(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [clean(x) for x in v]
-        return v
-
-    return json.dumps(clean(value), default=str)
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` under the object's lock: a writer
-    takes the file's write lock at once, so two processes never deadlock
-    upgrading read locks (the busy timeout makes the second one wait)."""
-
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
-        self._db = db
-        self._lock = lock
-
-    def __enter__(self) -> sqlite3.Cursor:
-        self._lock.acquire()
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._lock.release()
-            raise
-        return self._db.cursor()
-
-    def __exit__(self, kind: object, *rest: object) -> None:
-        try:
-            self._db.execute("ROLLBACK" if kind is not None else "COMMIT")
-        finally:
-            self._lock.release()
-
-
-# -- processes -------------------------------------------------------------------
-#: Tokens of the runs this process is recording now.
-_LIVE_TOKENS: set[str] = set()
-
-
-def _process_start(pid: int) -> str | None:
-    """When ``pid`` started (Linux: ``/proc``), to tell a reused pid apart."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    try:
-        return text.rsplit(")", 1)[1].split()[19]
-    except IndexError:
-        return None
-
-
-def _process_alive(pid: int, started: str | None) -> bool:
-    if sys.platform == "win32":  # os.kill(pid, 0) would end it there
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return True
-    if started is not None:
-        now = _process_start(pid)
-        if now is not None and now != started:
-            return False  # the pid was reused by another process
-    return True

@@ -79,8 +79,11 @@ class HistoryRecorder(Callback):
         trial: int | None = None,
         params: Mapping[str, Any] | None = None,
         tensorboard: str | os.PathLike[str] | None = None,
+        record: bool = True,
     ) -> None:
         self.path = Path(path)
+        #: False: TensorBoard files only, the database is never opened
+        self.record = record
         self.project_name = project.name
         # the settings as saved, taken now: later edits are not this run's
         self.settings = project.to_dict()
@@ -108,31 +111,33 @@ class HistoryRecorder(Callback):
     def on_fit_start(self, trainer: Trainer) -> None:
         self._started = time.time()
         self.status = "running"
-        monitor = trainer.best.monitor
-        self._monitor = MonitorCallback(monitor, trainer.best.mode)
-        folder = _checkpoint_folder(trainer)
-        try:
-            self._history = RunHistory(self.path)
-            self.run_id, self.label = self._history.start_run(
-                {
-                    "project_name": self.project_name,
-                    "source": self.source,
-                    "started": self._started,
-                    "device": str(trainer.device),
-                    "versions": versions(),
-                    "settings": self.settings,
-                    "monitor": monitor,
-                    "checkpoint_dir": folder,
-                    "study": self.study,
-                    "trial": self.trial,
-                    "params": self.params,
-                }
-            )
-            self._token = self._history.token(self.run_id)
-        except Exception as exc:  # noqa: BLE001 - training must go on
-            self._fail("start", exc)
+        self._monitor = MonitorCallback(trainer.best.monitor, trainer.best.mode)
+        if self.record:
+            try:
+                self._start_run(trainer)
+            except Exception as exc:  # noqa: BLE001 - training must go on
+                self._fail("start", exc)
         if self.tensorboard is not None:
             self._open_tensorboard()
+
+    def _start_run(self, trainer: Trainer) -> None:
+        self._history = RunHistory(self.path)
+        self.run_id, self.label = self._history.start_run(
+            {
+                "project_name": self.project_name,
+                "source": self.source,
+                "started": self._started,
+                "device": str(trainer.device),
+                "versions": versions(),
+                "settings": self.settings,
+                "monitor": trainer.best.monitor,
+                "checkpoint_dir": _checkpoint_folder(trainer),
+                "study": self.study,
+                "trial": self.trial,
+                "params": self.params,
+            }
+        )
+        self._token = self._history.token(self.run_id)
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
         monitor = self._monitor

@@ -373,6 +373,13 @@ class RunController(QObject):
             else text
         )
         self.controls.set_status(text, state)
+        for note in summary.get("history_notes") or ():
+            self.log.add(f"Note: {note}")
+        if summary.get("run_id") is not None:
+            self.log.add(
+                f"Kept as run {summary['run_id']} in the run history "
+                f"({Path(str(summary.get('history_path'))).name})."
+            )
         if summary.get("stop_reason") == "completed":
             self.controls.show_progress(1.0, self.controls.progress.format())
         status = summary.get("early_stopping")

@@ -40,6 +40,7 @@ from guinet.gui.workers import Worker, WorkerController
 
 if TYPE_CHECKING:
     from guinet.core.data import PreparedData
+    from guinet.core.history_recorder import HistoryRecorder
     from guinet.core.project import Project
     from guinet.core.training import FitResult, Logs, Trainer
     from guinet.core.training.checkpoints import CheckpointInfo
@@ -87,6 +88,11 @@ class TrainingJob:
     #: the same initial weights" (``None`` for a resumed run or a model too
     #: large to copy).
     run_start: RunStart | None = None
+    #: Record the run in the project's run history (guinet.core.history).
+    record_history: bool = True
+    #: The run's id in that history and the history's file, once recorded.
+    history_run: int | None = None
+    history_path: str | None = None
 
 
 class _SignalCallback(Callback):
@@ -137,6 +143,9 @@ class TrainingWorker(Worker):
     step_finished = Signal(int, dict)  # run id, a StepReport as plain values
     training_finished = Signal(int, dict)  # run id, FitResult.summary()
     training_failed = Signal(int, str)  # run id, one sentence
+    #: run id, the run's id in the project's run history, that history's file:
+    #: the run's record is complete (sent before training_finished/_failed)
+    run_recorded = Signal(int, int, str)
 
     def __init__(self, job: TrainingJob) -> None:
         super().__init__(job.run_id)
@@ -179,17 +188,46 @@ class TrainingWorker(Worker):
             return
         self.run_started.emit(job.run_id, info)
         job.snapshots = WeightSnapshots(self._report_weights, WEIGHT_COPIES_PER_SECOND)
-        callbacks = [
+        callbacks: list[Callback] = [
             _SignalCallback(self, job.run_id),
             BatchProgress(self._report_batch, BATCH_REPORTS_PER_SECOND),
             job.snapshots,
         ]
+        recorder = self._recorder()
+        if recorder is not None:
+            callbacks.append(recorder)
         try:
             job.result = run.fit(callbacks, job.control)
         except TrainingFailed as exc:
+            self._recorded(recorder)
             self.training_failed.emit(job.run_id, _sentence(exc))
             return
-        self.training_finished.emit(job.run_id, job.result.summary())
+        summary = job.result.summary()
+        if recorder is not None:
+            recorder.finish(job.result)
+            self._recorded(recorder)
+            summary["run_id"] = job.history_run
+            summary["history_path"] = job.history_path
+            summary["history_notes"] = list(recorder.notes)
+        self.training_finished.emit(job.run_id, summary)
+
+    def _recorder(self) -> HistoryRecorder | None:
+        """The callback recording this run in the project's run history
+        (never in the way of training: it keeps its failures as notes)."""
+        from guinet.core.history import history_path
+        from guinet.core.history_recorder import HistoryRecorder
+
+        job = self.job
+        if not job.record_history:
+            return None
+        return HistoryRecorder(history_path(job.project), job.project, source="gui")
+
+    def _recorded(self, recorder: HistoryRecorder | None) -> None:
+        if recorder is None or recorder.run_id is None:
+            return
+        self.job.history_run = recorder.run_id
+        self.job.history_path = str(recorder.path)
+        self.run_recorded.emit(self.job.run_id, recorder.run_id, str(recorder.path))
 
     def _same_start(self, run: Any, info: dict[str, Any]) -> None:
         """Apply the job's same start (may raise TrainingError), then keep
@@ -296,6 +334,9 @@ class TrainingRunner(WorkerController):
     step_finished = Signal(dict)
     training_finished = Signal(dict)
     training_failed = Signal(str)
+    #: the run's id in the project's run history and that history's file,
+    #: once its record is complete (finished, stopped or failed)
+    run_recorded = Signal(int, str)
     run_ended = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -381,6 +422,7 @@ class TrainingRunner(WorkerController):
         worker.checkpoint_failed.connect(self._on_checkpoint_failed)
         worker.training_finished.connect(self._on_training_finished)
         worker.training_failed.connect(self._on_training_failed)
+        worker.run_recorded.connect(self._on_run_recorded)
         self.job = job
         self._launch(worker)
         return job
@@ -484,3 +526,8 @@ class TrainingRunner(WorkerController):
     def _on_training_failed(self, run_id: int, message: str) -> None:
         if self.is_current(run_id):
             self.training_failed.emit(message)
+
+    @Slot(int, int, str)
+    def _on_run_recorded(self, run_id: int, history_run: int, path: str) -> None:
+        if self.is_current(run_id):
+            self.run_recorded.emit(history_run, path)

@@ -367,3 +367,77 @@ def test_unsaved_projects_and_examples_keep_their_history_in_the_data_folder(
     if examples:
         example = Project.load(examples[0])
         assert history_path(example).parent == tmp_path / "data" / "runs"
+
+
+def test_a_missing_tensorboard_extra_is_a_note_not_a_stop(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
+    project = tiny_project(tmp_path)
+    with RunHistory.for_project(project) as history:
+        recorder = history.recorder(project, tensorboard=tmp_path / "tb")
+        result = prepare_run(project).fit(callbacks=[recorder])
+        assert result.epochs_run == 4
+        assert history.run(recorder.run_id).status == "completed"
+    assert any("pip install 'guinet[tensorboard]'" in n for n in recorder.notes)
+    assert not (tmp_path / "tb").exists()
+
+
+def test_a_trial_keeps_its_study_number_and_sampled_values(tmp_path):
+    project = tiny_project(tmp_path)
+    with RunHistory.for_project(project) as history:
+        recorder, _ = record_run(
+            project,
+            history,
+            source="tune",
+            study="lr search",
+            trial=3,
+            params={"training.optimizer.lr": 0.01, "model.layers.0.out_features": 8},
+        )
+        record = history.run(recorder.run_id)
+    assert (record.source, record.study, record.trial) == ("tune", "lr search", 3)
+    assert record.params == {
+        "training.optimizer.lr": 0.01,
+        "model.layers.0.out_features": 8,
+    }
+    db = sqlite3.connect(tmp_path / f"tiny{SUFFIX}")
+    beat, started = db.execute("SELECT heartbeat, started FROM runs").fetchone()
+    db.close()
+    assert beat > started  # beaten at each epoch end
+
+
+def test_an_older_file_is_migrated_in_place(tmp_path, monkeypatch):
+    from guinet.core import history_sql
+
+    path = tmp_path / f"old{SUFFIX}"
+    with RunHistory(path) as history:
+        run_id, _ = history.start_run({"started": 1.0})
+        history.record_epoch(run_id, 1, {"loss": 0.5})
+    monkeypatch.setattr(history_sql, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(
+        history_sql, "MIGRATIONS", {2: ("ALTER TABLE runs ADD COLUMN colour TEXT",)}
+    )
+    with RunHistory(path) as history:
+        assert history.curves(run_id)["loss"] == [0.5]  # nothing lost
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    assert db.execute("SELECT colour FROM runs").fetchall() == [(None,)]
+    db.close()
+
+
+def test_a_run_that_breaks_off_is_recorded_as_failed(tmp_path):
+    from guinet.core.training import TrainingFailed
+
+    class Boom(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch == 1:
+                raise RuntimeError("disk on fire")
+
+    project = tiny_project(tmp_path)
+    with RunHistory.for_project(project) as history:
+        recorder = history.recorder(project)
+        with pytest.raises(TrainingFailed):
+            prepare_run(project).fit(callbacks=[recorder, Boom()])
+        record = history.run(recorder.run_id)
+        assert record.status == "failed"
+        assert record.epochs_run == 2
+        assert history.curves(recorder.run_id)["epoch"] == [1, 2]
+        assert record.ended is not None
