@@ -505,6 +505,8 @@ class Search:
                 ValueError,
             ) as exc:
                 raise self._fail(trial, str(exc), started) from None
+            except Exception as exc:  # noqa: BLE001 - one trial never ends a search
+                raise self._fail(trial, _unexpected(exc), started) from None
             if self._threads is not None:
                 run.trainer.num_threads = self._threads
             pruning = _Pruning(trial, self.metric, self.spec.pruner, self.callbacks)
@@ -515,8 +517,9 @@ class Search:
             try:
                 result = run.fit(extra, control)
             except TrainingError as exc:
-                self._finish_recorder(recorder, None)
                 raise self._fail(trial, str(exc), started) from None
+            except Exception as exc:  # noqa: BLE001 - one trial never ends a search
+                raise self._fail(trial, _unexpected(exc), started) from None
             self._finish_recorder(recorder, result)
             trial.set_user_attr("epochs_run", result.epochs_run)
             trial.set_user_attr("stop_reason", result.stop_reason)
@@ -699,6 +702,11 @@ def _open_storage(url: str, attempts: int = 6) -> optuna.storages.RDBStorage:
                 ) from None
             time.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def _unexpected(exc: BaseException) -> str:
+    """A failed trial's reason for an error guinet did not foresee."""
+    return f"unexpected error ({type(exc).__name__}): {_first_line(exc)}"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -391,3 +391,17 @@ def test_a_broken_search_section_still_opens_and_says_why(search: Any) -> None:
     assert project.to_dict()["search"] == search  # kept as the file has it
     with pytest.raises(SearchError):
         resolve_space(project)
+
+
+def test_an_unforeseen_error_fails_the_trial_not_the_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guinet.core.training.fit import TrainingRun
+
+    def broken(self: TrainingRun, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(TrainingRun, "fit", broken)
+    trials = Search(tiny(tmp_path, two_by_two("grid")), history=False).run(2)
+    assert [t.state for t in trials] == ["fail", "fail"]
+    assert trials[0].reason == "unexpected error (RuntimeError): boom"
