@@ -132,7 +132,7 @@ def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'study.db'}"
     first, second = _tune(project, url, 4), _tune(project, url, 3)
     outputs = [p.communicate(timeout=300) for p in (first, second)]
-    for process, (out, err) in zip((first, second), outputs, strict=True):
+    for process, (_out, err) in zip((first, second), outputs, strict=True):
         assert process.returncode == 0, err
         assert "Traceback" not in err
     study = optuna.load_study(study_name="shared", storage=url)
