@@ -405,3 +405,9 @@ def test_an_unforeseen_error_fails_the_trial_not_the_search(
     trials = Search(tiny(tmp_path, two_by_two("grid")), history=False).run(2)
     assert [t.state for t in trials] == ["fail", "fail"]
     assert trials[0].reason == "unexpected error (RuntimeError): boom"
+
+
+def test_no_trial_starts_after_the_timeout(tmp_path: Path) -> None:
+    search = Search(tiny(tmp_path, two_by_two("random")), history=False)
+    assert search.run(50, timeout=1e-9) == []
+    assert search.trials == []
