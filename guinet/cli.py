@@ -34,6 +34,7 @@ SUBCOMMAND_HELP = {
     "predict": "predict the rows of a table file with a trained project",
     "export": "write the trained model for other tools (ONNX, TorchScript, weights)",
     "examples": "list the bundled example projects (PROJECT can be their name)",
+    "tune": "search hyperparameters: train trials of the project's search space",
     "runs": "list the runs recorded in a project's run history",
 }
 PROJECT_HELP = (
@@ -470,6 +471,106 @@ def _examples(args: argparse.Namespace) -> int:
     return 0
 
 
+@_subcommand("tune")
+def _tune(args: argparse.Namespace) -> int:
+    import json
+    import threading
+
+    from guinet.core.project import ProjectError
+
+    for flag, value, low in (
+        ("--trials", args.trials, 1),
+        ("--jobs", args.jobs, 1),
+        ("--epochs", args.epochs, 1),
+    ):
+        if value is not None and value < low:
+            return _fail(f"{flag} must be at least {low}, not {value}")
+    if args.timeout is not None and not args.timeout > 0:
+        return _fail(f"--timeout must be above zero seconds, not {args.timeout}")
+    try:
+        project = load_project(args.project)
+    except ProjectError as exc:
+        return _fail(str(exc))
+    try:
+        from guinet.core.search import Search, SearchCallback, SearchError
+    except ImportError as exc:  # optuna missing from a stripped install
+        return _fail(f"guinet tune needs Optuna ({exc}): pip install optuna")
+
+    printing = threading.Lock()
+
+    class Lines(SearchCallback):
+        def on_trial_end(self, result: Any) -> None:
+            with printing:
+                print(_trial_line(result, search.metric), flush=True)
+
+    try:
+        search = Search(
+            project,
+            storage=args.storage,
+            study=args.study,
+            sampler=args.sampler,
+            callbacks=[Lines()],
+            epochs=args.epochs,
+            device=args.device,
+        )
+    except SearchError as exc:
+        return _fail(f"{project.display_name}: {exc}")
+    n_trials = args.trials if args.trials is not None else search.spec.trials
+    print(
+        f"Searching {project.name}: {n_trials} trials, {search.spec.sampler} "
+        f"sampler, {search.direction} {search.metric}; study {search.study_name!r}"
+        + (f" in {args.storage}" if args.storage else "")
+        + (f", {args.jobs} at a time" if args.jobs > 1 else ""),
+        flush=True,
+    )
+    control = _SearchStop(search)
+    with _stop_on_interrupt(control):  # type: ignore[arg-type]
+        try:
+            mine = search.run(n_trials, args.timeout, jobs=args.jobs)
+        except SearchError as exc:
+            return _fail(f"{project.display_name}: {exc}")
+    if not mine and search.spec.sampler == "grid":
+        print("no trial to run: every point of the grid has been tried")
+    best = search.best
+    if best is not None:
+        params = "  ".join(f"{k}={_short(v)}" for k, v in best.params.items())
+        print(f"best: trial {best.number}, {search.metric} {best.value:.6g}  {params}")
+    if args.json:
+        print(json.dumps(search.summary()), flush=True)
+    if search.stopping:
+        return _fail("search stopped by the user (Ctrl-C)", code=130)
+    if best is None:
+        failed = [t for t in mine if t.state == "fail" and t.reason]
+        why = f": {failed[0].reason}" if failed else ""
+        return _fail(f"{project.display_name}: no trial completed{why}", code=1)
+    return 0
+
+
+class _SearchStop:
+    """Ctrl-C stops the search as it stops a training run."""
+
+    def __init__(self, search: Any) -> None:
+        self.search = search
+
+    def request_stop(self) -> None:
+        self.search.stop()
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _trial_line(result: Any, metric: str) -> str:
+    """``trial 3  complete  val_loss 0.1234  training.optimizer.lr=0.01 …``"""
+    value = f"{metric} {result.value:.6g}" if result.value is not None else "-"
+    params = "  ".join(f"{k}={_short(v)}" for k, v in result.params.items())
+    line = f"trial {result.number}  {result.state}  {value}  {params}"
+    line += f"  ({result.epochs_run} epochs)"
+    if result.state != "complete" and result.reason:
+        line += f"  {' '.join(result.reason.split())}"
+    return line
+
+
 @contextlib.contextmanager
 def _stop_on_interrupt(control: TrainingControl) -> Iterator[None]:
     """The first Ctrl-C stops training after the batch; a second one aborts."""
@@ -606,6 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
         "checkpoint in the project's checkpoint folder)",
     )
     _add_export_parser(sub)
+    _add_tune_parser(sub)
     sub.add_parser(
         "examples",
         help=SUBCOMMAND_HELP["examples"],
@@ -655,6 +757,70 @@ def _add_export_parser(sub: argparse._SubParsersAction[Any]) -> None:
         metavar="CKPT",
         help="the checkpoint whose weights to export (default: the project's "
         "newest best, else last, checkpoint)",
+    )
+
+
+def _add_tune_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    tune = sub.add_parser(
+        "tune",
+        help=SUBCOMMAND_HELP["tune"],
+        description="Run a hyperparameter search over the project's search space "
+        '(its "search" section: layer arguments, block repeats, learning rate, '
+        "batch size, optimizer...). Trials train in this process, one line each; "
+        "poor ones are pruned after their first epochs. Each trial is a run in "
+        "the project's history. With --storage, several guinet tune processes "
+        "(on several machines) share one study.",
+    )
+    tune.add_argument("project", metavar="PROJECT", help=PROJECT_HELP)
+    tune.add_argument(
+        "--trials",
+        type=int,
+        metavar="N",
+        help="run N trials (default: the search section's trials)",
+    )
+    tune.add_argument(
+        "--timeout",
+        type=float,
+        metavar="S",
+        help="start no trial after S seconds",
+    )
+    tune.add_argument(
+        "--sampler",
+        choices=("grid", "random", "tpe"),
+        help="how trials are drawn (default: the search section's sampler)",
+    )
+    tune.add_argument(
+        "--storage",
+        metavar="URL",
+        help="an Optuna database URL, e.g. sqlite:///search.db, for a study that "
+        "lasts and that several processes share (default: in memory)",
+    )
+    tune.add_argument(
+        "--study",
+        metavar="NAME",
+        help="the study's name; an existing one is continued "
+        "(default: '<project name>-search')",
+    )
+    tune.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="J",
+        help="run J trials at a time, in threads of this process (default: 1)",
+    )
+    tune.add_argument(
+        "--epochs", type=int, metavar="N", help="train each trial N epochs"
+    )
+    tune.add_argument(
+        "--device",
+        metavar="DEVICE",
+        help="auto, cpu, cuda (or cuda:N) or mps (overrides the project)",
+    )
+    tune.add_argument(
+        "--json",
+        action="store_true",
+        help="print the trials, the best parameters and value, the study and "
+        "its storage as one JSON object as the last line of output",
     )
 
 

@@ -40,8 +40,8 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, bool]]:
 
 @pytest.mark.parametrize(
     "argv",
-    [["deploy", "--help"], ["tune", "--help"], ["tune"], ["no-such.guinet"]],
-    ids=["deploy-help", "tune-help", "tune", "missing-file"],
+    [["deploy", "--help"], ["sweep", "--help"], ["sweep"], ["no-such.guinet"]],
+    ids=["deploy-help", "sweep-help", "sweep", "missing-file"],
 )
 def test_an_unknown_word_is_a_cli_error_naming_the_subcommands(
     argv: list[str],
@@ -185,7 +185,7 @@ def test_an_unknown_subcommands_help_in_a_real_process_is_exit_2(
     tmp_path: Path,
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "guinet", "tune", "--help"],
+        [sys.executable, "-m", "guinet", "sweep", "--help"],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -196,7 +196,7 @@ def test_an_unknown_subcommands_help_in_a_real_process_is_exit_2(
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "'tune' is neither a subcommand (summary, train, " in result.stderr
+    assert "'sweep' is neither a subcommand (summary, train, " in result.stderr
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

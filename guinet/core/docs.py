@@ -229,6 +229,11 @@ def _top_level() -> tuple[tuple[str, str], ...]:
             "beside the project, the page it opens on, hidden and locked controls "
             "(below). A project without one is no lesson.",
         ),
+        (
+            "search",
+            "*(added)* the hyperparameter search: the settings it may change "
+            "and its study settings (below).",
+        ),
     )
 
 
@@ -368,6 +373,49 @@ def lesson_part() -> str:
     )
 
 
+def search_part() -> str:
+    from guinet.core.search_space import SearchSpec
+
+    return section_part(
+        SearchSpec,
+        "`search`",
+        "*(added)* What a hyperparameter search (`guinet tune`) may change, and "
+        "how the study runs. A project without one saves without one. `space` "
+        "is a list of entries; each names what it changes and one domain:\n\n"
+        '- `{"param": "model.layers.<i>.<argument>", …}` — an argument that layer '
+        "`i`'s type declares (0-based, as `model.layers` lists them), e.g. "
+        "`model.layers.0.out_features`, `model.layers.3.p`, "
+        "`model.layers.0.kernel_size`;\n"
+        '- `{"param": "training.<setting>", …}` — `training.batch_size`, '
+        "`training.epochs`, `training.early_stopping.patience`, …; "
+        "`training.optimizer.type` (values only: the new optimizer keeps the "
+        "learning rate and weight decay); `training.optimizer.<argument>` "
+        "(`lr`, `weight_decay`, `momentum`, …), skipped in a trial whose "
+        "optimizer does not take it;\n"
+        '- `{"repeat": [first, last], …}` — layers `first` to `last` (both '
+        "included) as a block that appears *count* times in a row (1: as the "
+        "file has it). Blocks must not overlap; layer arguments name the layers "
+        "as the file lists them, and a repeated block copies them.\n\n"
+        "The domain is one of `values` (a non-empty list), `range` (`[low, "
+        "high]` or `[low, high, step]`, both ends included; whole numbers for a "
+        "whole-number setting) or `log` (`[low, high]`, both above zero, drawn "
+        "evenly on a log scale). A grid search takes values or ranges with a "
+        "step. A trial's parameters are named by these paths (`repeat.2-3` for "
+        "a block). Example:\n\n"
+        "```json\n"
+        '"search": {\n'
+        '  "sampler": "tpe", "trials": 20, "metric": null, "pruner": true,\n'
+        '  "space": [\n'
+        '    {"param": "training.optimizer.lr", "log": [0.0001, 0.1]},\n'
+        '    {"param": "model.layers.0.out_features", "range": [4, 64, 4]},\n'
+        '    {"param": "training.batch_size", "values": [16, 32, 64]},\n'
+        '    {"repeat": [2, 3], "range": [1, 3]}\n'
+        "  ]\n"
+        "}\n"
+        "```",
+    )
+
+
 def _catalogue(registry: Any, extra: Callable[[Any], str] | None = None) -> str:
     lines: list[str] = []
     for key, entry in registry.items():
@@ -454,6 +502,7 @@ PARTS: list[Callable[[], str]] = [
     early_stopping_part,
     checkpoint_part,
     lesson_part,
+    search_part,
     catalogues_part,
     losses_part,
     optimizers_part,

@@ -25,6 +25,7 @@ from guinet.core.fileio import atomic_write_text, remove_stale_temp_files
 from guinet.core.lessons import LessonSpec
 from guinet.core.model import ModelSpec
 from guinet.core.params import ParamError
+from guinet.core.search_space import SearchSpec
 from guinet.core.sections import UNSET
 from guinet.core.training.config import TrainingSpec
 
@@ -88,6 +89,7 @@ class Project:
         path: Path | None = None,
         raw: dict[str, Any] | None = None,
         lesson: LessonSpec | Mapping[str, Any] | None = None,
+        search: SearchSpec | Mapping[str, Any] | None = None,
     ) -> None:
         #: the name the person gave; ``None`` while it follows the file name
         self._name = name
@@ -98,6 +100,9 @@ class Project:
         )
         #: what a class reads and may touch (``None``: not a lesson)
         self.lesson: LessonSpec | None = _as_lesson(lesson)
+        #: what a hyperparameter search may change (``None``: no search yet;
+        #: see guinet.core.search_space)
+        self.search: SearchSpec | None = _as_search(search)
         self.path = Path(path).resolve() if path is not None else None
         self._raw: dict[str, Any] = raw if raw is not None else {}
         #: Tells unsaved projects apart (their checkpoint folders); not saved.
@@ -178,6 +183,11 @@ class Project:
         self.training_changed.emit()
         self.changed.emit()
 
+    def set_search(self, search: SearchSpec | Mapping[str, Any] | None) -> None:
+        """Give the project a search space (or, with ``None``, none)."""
+        self.search = _as_search(search)
+        self.changed.emit()
+
     def set_lesson(self, lesson: LessonSpec | Mapping[str, Any] | None) -> None:
         """Make the project a lesson (or, with ``None``, no longer one)."""
         self.lesson = _as_lesson(lesson)
@@ -208,6 +218,12 @@ class Project:
             self.set_training(self.training.with_value(rest, value))
         elif section in FREE_SECTIONS and rest:
             self._set_free(section, rest, value)
+        elif section == "search":
+            if not rest:  # the whole section (UNSET: no search)
+                self.set_search(None if value is UNSET else value)
+                return
+            search = self.search if self.search is not None else SearchSpec({})
+            self.set_search(search.with_value(rest, value))
         elif section == "lesson":
             if not rest:  # the whole section (UNSET: no longer a lesson)
                 self.set_lesson(None if value is UNSET else value)
@@ -251,6 +267,10 @@ class Project:
             out["lesson"] = self.lesson.to_dict()
         else:
             out.pop("lesson", None)
+        if self.search is not None:
+            out["search"] = self.search.to_dict()
+        else:
+            out.pop("search", None)
         return out
 
     @classmethod
@@ -306,6 +326,7 @@ class Project:
             path=path,
             raw=raw,
             lesson=raw.get("lesson"),
+            search=raw.get("search"),
         )
 
     # -- files ----------------------------------------------------------------
@@ -462,6 +483,12 @@ def _as_lesson(lesson: LessonSpec | Mapping[str, Any] | None) -> LessonSpec | No
     if lesson is None or isinstance(lesson, LessonSpec):
         return lesson
     return LessonSpec(lesson)
+
+
+def _as_search(search: SearchSpec | Mapping[str, Any] | None) -> SearchSpec | None:
+    if search is None or isinstance(search, SearchSpec):
+        return search
+    return SearchSpec(search)
 
 
 def _as_training(training: TrainingSpec | Mapping[str, Any]) -> TrainingSpec:
