@@ -282,9 +282,7 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.designer.status_message.connect(self._show_status)
         self.training_panel.status_message.connect(self._show_status)
         # the invitation to train has done its job once a run starts
-        self.training_panel.training_changed.connect(
-            lambda running: running and self.follow_up.hide()
-        )
+        self.training_panel.training_changed.connect(self._on_training_changed)
         self.evaluate_panel.status_message.connect(self._show_status)
         self.runs_panel.status_message.connect(self._show_status)
         self.setAcceptDrops(True)
@@ -305,6 +303,11 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.session.project_changed.connect(self._on_lesson_project_bound)
         self._bind(self._initial_project or Project.new())
         self._initial_project = None
+
+    @Slot(bool)
+    def _on_training_changed(self, running: bool) -> None:
+        if running:
+            self.follow_up.hide()
 
     # -- start-up ---------------------------------------------------------------
     def start_loading_torch(self) -> None:
