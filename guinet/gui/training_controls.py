@@ -11,7 +11,7 @@ epoch, and "Same start" (train again from the last run's initial weights).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -27,6 +27,10 @@ from PySide6.QtWidgets import (
 
 PROGRESS_STEPS = 1000
 LEFT = Qt.AlignmentFlag.AlignLeft
+#: Between the parts of the progress bar's text (see training_progress).
+PART = "  ·  "
+#: What the bar must have room for before the controls take one row.
+PROGRESS_SAMPLE = "Epoch 300/300  ·  batch 12/12  ·  0:15 elapsed"
 #: The speed slider's stops: (label, seconds an epoch takes at least).
 SPEEDS = (
     ("as fast as possible", 0.0),
@@ -109,6 +113,9 @@ class RunControls(QWidget):
         self.progress.setObjectName("trainProgress")
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setTextVisible(True)
+        #: the bar's whole text (it shows as much as fits; the tooltip all)
+        self.progress_text = ""
+        self.progress.installEventFilter(self)
         self.status = QLabel()
         self.status.setObjectName("trainStatus")
         self.status.setWordWrap(True)
@@ -166,6 +173,8 @@ class RunControls(QWidget):
             group.sizeHint().width()
             for group in (self.run_group, self.steps_group, self.pace_group)
         )
+        # one row only where the bar still reads "Epoch 30/300 · batch 3/12"
+        run += self.progress.fontMetrics().horizontalAdvance(PROGRESS_SAMPLE)
         gap = self.rows.horizontalSpacing()
         if run + steps + pace + 2 * gap <= width:
             return 1
@@ -237,18 +246,42 @@ class RunControls(QWidget):
     def show_busy(self, text: str) -> None:
         """An indeterminate bar (preparing the data, building the model)."""
         self.progress.setRange(0, 0)
-        self.progress.setFormat(text)
+        self._set_progress_text(text)
 
     def show_progress(self, fraction: float, text: str) -> None:
         if self.progress.maximum() == 0:
             self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setValue(int(PROGRESS_STEPS * fraction))
-        self.progress.setFormat(text)
+        self._set_progress_text(text)
 
     def reset_progress(self, text: str = "") -> None:
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setValue(0)
-        self.progress.setFormat(text)
+        self._set_progress_text(text)
+
+    def _set_progress_text(self, text: str) -> None:
+        self.progress_text = text
+        self.progress.setToolTip(text)
+        self._fit_progress_text()
+
+    def _fit_progress_text(self) -> None:
+        """Drop the bar's last parts (time left, elapsed, batch) until the
+        rest fits: "Epoch 7/300" stays readable in a narrow bar."""
+        metrics = self.progress.fontMetrics()
+        room = max(20, self.progress.width() - 16)
+        parts = self.progress_text.split(PART)
+        while len(parts) > 1 and metrics.horizontalAdvance(PART.join(parts)) > room:
+            parts.pop()
+        shown = metrics.elidedText(PART.join(parts), Qt.TextElideMode.ElideRight, room)
+        self.progress.setFormat(shown)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.progress and event.type() in (
+            QEvent.Type.Resize,
+            QEvent.Type.FontChange,
+        ):
+            self._fit_progress_text()
+        return super().eventFilter(watched, event)
 
 
 def _group(*widgets: QWidget) -> QWidget:

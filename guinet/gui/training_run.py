@@ -381,7 +381,7 @@ class RunController(QObject):
                 f"({Path(str(summary.get('history_path'))).name})."
             )
         if summary.get("stop_reason") == "completed":
-            self.controls.show_progress(1.0, self.controls.progress.format())
+            self.controls.show_progress(1.0, self.controls.progress_text)
         status = summary.get("early_stopping")
         if status:
             self.curves.set_early_stopping(status)

@@ -146,3 +146,22 @@ def test_presentation_mode_gives_the_classroom_views_the_page(window, spirals, q
     qtbot.keyClick(window, Qt.Key.Key_F11)
     laid_out()
     assert window.lesson_pane.isVisible()  # back as it was
+
+
+def test_a_narrow_progress_bar_keeps_the_epoch_and_drops_the_rest(qtbot):
+    controls = RunControls()
+    qtbot.addWidget(controls)
+    controls.show()
+    text = "Epoch 30/300  ·  batch 3/12  ·  0:15 elapsed  ·  about 2:10 left"
+    controls.resize(1800, controls.sizeHint().height())
+    laid_out()
+    controls.show_progress(0.1, text)
+    assert controls.progress.format() == text  # room for all of it
+    controls.resize(400, controls.sizeHint().height())
+    laid_out()
+    shown = controls.progress.format()
+    assert shown.startswith("Epoch 30/300") and "…" not in shown
+    assert len(shown) < len(text)
+    room = controls.progress.width() - 16
+    assert controls.progress.fontMetrics().horizontalAdvance(shown) <= room
+    assert controls.progress.toolTip() == controls.progress_text == text
