@@ -136,6 +136,9 @@ class TrainingPanel(QWidget):
         self.bottom_tabs.setDocumentMode(True)
         self.bottom_tabs.addTab(self.log, "Run log")
         self.bottom_tabs.addTab(self.checkpoints, "Checkpoints")
+        # a few lines of log at least, not its full height: after a run the
+        # hints and the replay bar need the room in a 1280×720 window
+        self.bottom_tabs.setMinimumHeight(80)
 
         # the curves beside the classroom views (boundary, network), replayable
         self.classroom = ClassroomViews(curves_box, self.curves)

@@ -99,6 +99,20 @@ def test_narrow_the_classroom_panes_are_tabs_wide_they_are_side_by_side(
     qtbot.mouseClick(bar, LEFT, pos=bar.tabRect(2).center())
     assert spirals.network.isVisible() and not spirals.boundary.isVisible()
 
+    # after a run: two hints, a note, the replay bar — the window still fits
+    # a 1280×720 screen (it grew past it once, hiding the run log)
+    from guinet.core.hints import Hint
+
+    long = "the validation loss was lowest at epoch 143 and has risen since " * 3
+    spirals.hint_list.show_hints(
+        [Hint("training", "note", long, key=f"hint.{k}") for k in ("a", "b")]
+    )
+    spirals.notes.show_notes(["Checkpoints go to " + "/a/long/folder" * 12])
+    classroom.replay.set_epochs(list(range(1, 40)))
+    laid_out()
+    assert window.minimumSizeHint().height() <= 660
+    assert window.height() == 660
+
     window.lesson_pane.close()  # the class has read it
     window.resize(1600, 900)
     laid_out()
