@@ -162,8 +162,9 @@ class TrainingCurves(QWidget):
         # stacked, the plots share the epochs: the axis title only once
         self.loss_plot.getPlotItem().showLabel("bottom", not narrow)
         for plot in (self.loss_plot, self.metric_plot):
-            # small plots: 80 px tall each so two fit a short pane
-            plot.setMinimumHeight(80 if narrow else 120)
+            # small plots: 60 px tall at least each, so two fit a short pane
+            # (after a run, with hints and the replay bar, at 1280×720)
+            plot.setMinimumHeight(60 if narrow else 120)
             legend = plot.getPlotItem().legend
             if legend is not None:
                 legend.setVisible(not narrow)
