@@ -205,6 +205,15 @@ def style_plot_item(plot: pg.PlotItem, look: Look, point_size: float) -> None:
         plot.setTitle(title, size=f"{point_size:.3g}pt", color=foreground)
     for item in plot.listDataItems():
         _scale_pen(item, look.pen_width)
+    # the labels on marker lines (best epoch, early stop) sit on the page's
+    # surface, not on white: readable in the dark theme too
+    label_fill = QColor(colors["surface"])
+    label_fill.setAlpha(210)
+    for item in plot.items:
+        label = getattr(item, "label", None)
+        if isinstance(item, pg.InfiniteLine) and isinstance(label, pg.TextItem):
+            label.fill = pg.mkBrush(label_fill)
+            label.update()
     legend = plot.legend
     if legend is not None:
         fill = QColor(colors["surface"])

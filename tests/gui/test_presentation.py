@@ -143,6 +143,9 @@ def test_theme_switch_restyles_and_survives_a_restart(active, qtbot):
     assert "@" not in app.styleSheet()  # every colour name was filled in
     assert background(active) == dark["surface"]
     assert theme.TEXT.name() == dark["text"]  # the painted views' colours
+    markers = active.training_panel.curves.markers
+    for line in (markers.best_line, markers.stop_line):  # no white label boxes
+        assert line.label.fill.color().name() == dark["surface"]
 
     active.close()
     again = MainWindow()
