@@ -97,13 +97,19 @@ class ReplayBar(QWidget):
         """The epoch the slider is on (``None``: nothing to replay)."""
         return self.epochs[self.slider.value()] if self.epochs else None
 
-    def set_epochs(self, epochs: list[int]) -> None:
-        """Offer these epochs (sorted); the slider rests on the last, quietly."""
+    def set_epochs(self, epochs: list[int], rest_on: int | None = None) -> None:
+        """Offer these epochs (sorted); the slider rests on ``rest_on`` if
+        offered, else on the last, quietly."""
         self.play_button.setChecked(False)
         self.epochs = sorted(epochs)
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, len(self.epochs) - 1))
-        self.slider.setValue(self.slider.maximum())
+        resting = (
+            self.epochs.index(rest_on)
+            if rest_on in self.epochs
+            else self.slider.maximum()
+        )
+        self.slider.setValue(resting)
         self.slider.blockSignals(False)
         self.setVisible(len(self.epochs) > 1)
         self._label()
@@ -295,7 +301,18 @@ class ClassroomViews(QWidget):
     @Slot()
     def _on_run_ended(self) -> None:
         snapshots = self.kept()
-        self.replay.set_epochs(list(snapshots))
+        job = self.runner.job if self.runner is not None else None
+        result = job.result if job is not None else None
+        restored = result.restored_epoch if result is not None else None
+        self.replay.set_epochs(list(snapshots), rest_on=restored)
+        if (
+            restored is not None
+            and restored in snapshots
+            and restored != max(snapshots)
+        ):
+            # early stopping put the best epoch's weights back: the views
+            # show what the model now holds, not the last epoch's
+            self.show_epoch(restored)
 
     def kept(self) -> dict[int, dict[str, Any]]:
         """The last run's kept weights, epoch → state (empty: nothing kept)."""

@@ -128,7 +128,11 @@ def test_boundary_follows_the_run_then_replays_each_kept_epoch(window, qtbot):
     panel.form.set_value("epochs", 2)
     train(qtbot, panel)
     assert seen and seen[0][0] == 0
-    assert not any(line.isVisible() for line in markers)
+    restored = panel.runner.job.result.restored_epoch
+    if restored in (None, 2):  # the last epoch's weights: nothing to mark
+        assert not any(line.isVisible() for line in markers)
+    else:  # the best epoch's weights were put back: marked, and shown
+        assert all(line.value() == restored for line in markers)
 
 
 def test_one_feature_regression_draws_the_fitted_curve(qtbot):
@@ -239,3 +243,21 @@ def test_in_a_narrow_pane_the_caption_keeps_to_two_lines(qtbot, scale):
     assert view.plot.height() >= view.height() - 2 * spacing - 40
     if scale > 1:
         assert caption.is_cut() and caption.shown_lines()[-1].endswith("…")
+
+
+def test_after_early_stopping_the_views_show_the_weights_put_back(window, qtbot):
+    """The model holds the best epoch's weights after early stopping: the
+    boundary (every view) shows that epoch, not the last one trained."""
+    panel = open_example(qtbot, window, "moons_mlp", 300)
+    panel.form.set_value("early_stopping.patience", 3)
+    panel.form.set_value("early_stopping.restore_best", True)
+    other = RecordingView()
+    panel.classroom.add_view("Recorder", other)
+    train(qtbot, panel)
+    result = panel.runner.job.result
+    restored = result.restored_epoch
+    assert result.stop_reason == "early_stopping"
+    assert restored is not None and restored < result.epochs_run
+    assert other.calls[-1] == ("show_state", restored, None)
+    assert panel.classroom.replay.epoch == restored
+    assert panel.classroom.markers[0].value() == restored
