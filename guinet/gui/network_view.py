@@ -224,16 +224,6 @@ class NetworkView(QWidget):
         self._set_status("no run yet", NO_RUN)
         self.loss_label.setText("")
 
-    @Slot(dict)
-    def on_run_started(self, _info: dict) -> None:
-        """A new run: its model may differ from the last one's."""
-        self.clear()
-
-    @Slot(object)
-    def on_weights_copied(self, snapshot: Any) -> None:
-        """The runner's ``weights_copied`` (a Snapshot)."""
-        self.show_state(snapshot.state, snapshot.epoch, snapshot.batch)
-
     def show_state(self, state: dict, epoch: int, batch: int | None) -> None:
         """Draw ``state`` (a CPU state_dict) as the weights after ``epoch``
         epochs (and ``batch`` batches of the next). Cheap: the picture is
