@@ -40,11 +40,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QSplitter,
@@ -461,7 +463,16 @@ class SearchPage(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("searchSplitter")
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(setup)
+        # the setup scrolls rather than set the window's minimum height
+        scroll = QScrollArea()
+        scroll.setObjectName("searchSetupScroll")
+        scroll.setWidget(setup)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(setup.minimumWidth() + 14)
+        scroll.setMinimumHeight(120)
+        self.splitter.addWidget(scroll)
         self.splitter.addWidget(results_box)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
