@@ -423,11 +423,13 @@ class SearchPage(QWidget):
         left.setSpacing(6)
         left.addWidget(title)
         left.addWidget(self.space_table, 1)
+        self.space_table.setMaximumHeight(260)
         left.addLayout(add_row)
         left.addLayout(grid)
         left.addWidget(self.message)
         left.addLayout(buttons)
         left.addWidget(self.status)
+        left.addStretch(1)  # below a full space table: room, not gaps
 
         self.trial_table = QTableWidget(0, 0)
         self.trial_table.setObjectName("searchTrials")
@@ -452,8 +454,9 @@ class SearchPage(QWidget):
         results.setChildrenCollapsible(False)
         results.addWidget(self.trial_table)
         results.addWidget(self.plots)
-        results.setStretchFactor(0, 2)
-        results.setStretchFactor(1, 3)
+        results.setStretchFactor(0, 1)
+        results.setStretchFactor(1, 1)
+        results.setSizes([250, 300])  # room for 6 trials above the plots
         results_box = QWidget()
         right = QVBoxLayout(results_box)
         right.setContentsMargins(4, 8, 8, 8)
