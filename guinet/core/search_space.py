@@ -682,14 +682,14 @@ def candidates(project: Project) -> list[Candidate]:
         )
     )
     others = [t for t in ("Adam", "SGD", "AdamW") if t in OPTIMIZERS]
-    types = [str(optimizer.type)] + [t for t in others if t != optimizer.type][:1]
+    choices = [str(optimizer.type)] + [t for t in others if t != optimizer.type][:1]
     found.append(
         Candidate(
             "training.optimizer.type",
             "Optimizer",
             {
                 "param": "training.optimizer.type",
-                "values": types,
+                "values": choices,
             },
         )
     )

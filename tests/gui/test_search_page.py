@@ -269,13 +269,9 @@ def test_closing_during_a_search_asks_then_stops_it(
 
         return question
 
-    monkeypatch.setattr(
-        QMessageBox, "question", answer(QMessageBox.StandardButton.No)
-    )
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
     assert not window.close()
     assert asked == ["A search is running"] and page.is_searching
-    monkeypatch.setattr(
-        QMessageBox, "question", answer(QMessageBox.StandardButton.Yes)
-    )
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
     assert window.close()
     assert not page.is_searching
