@@ -275,3 +275,26 @@ def test_closing_during_a_search_asks_then_stops_it(
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
     assert window.close()
     assert not page.is_searching
+
+
+def test_epoch_reports_reach_the_gui_at_a_bounded_rate(tmp_path, monkeypatch):
+    """A fast search's epochs are gathered: a few signals, none lost."""
+    from guinet.core.search import Search
+    from guinet.gui import search_worker
+
+    project = Project.load(saved_project(tmp_path, a_search()))
+    search = Search(project, history=False)
+    worker = search_worker.SearchWorker(1, search)
+    sent: list[list] = []
+    worker.epochs.connect(lambda _run, batch: sent.append(list(batch)))
+    clock = [1000.0]
+    monkeypatch.setattr(search_worker.time, "monotonic", lambda: clock[0])
+    bridge = worker.bridge
+    for epoch in range(1, 101):
+        clock[0] += 0.01  # an epoch every 10 ms
+        bridge.on_epoch_end(0, epoch, {"loss": 1.0 / epoch, "val_loss": 2.0 / epoch})
+    bridge.flush()
+    assert 5 <= len(sent) <= 12  # every ~100 ms, not once per epoch
+    epochs = [item[1] for batch in sent for item in batch]
+    assert epochs == list(range(1, 101))
+    assert sent[-1][-1][2] == pytest.approx(0.02)  # val_loss, the metric
