@@ -179,6 +179,52 @@ def shoot_runs(folder: Path, name: str, size: Size, out: Path) -> Path:
     return shot
 
 
+def shoot_search(folder: Path, name: str, size: Size, out: Path) -> Path:
+    """The Search page after an 8-trial random search of the moons MLP over
+    the learning rate (log) and the first layer's units; the parallel
+    coordinates shown."""
+    from guinet.core.project import Project
+
+    project = Project.load(resource("examples", "moons_mlp.guinet")).untitled_copy()
+    for key, value in {
+        "training.epochs": 30,
+        "training.early_stopping.patience": 5,
+        "training.device": "cpu",
+    }.items():
+        project.set_value(key, value)
+    project.set_search(
+        {
+            "sampler": "random",
+            "pruner": False,
+            "trials": 8,
+            "seed": 1,
+            "space": [
+                {"param": "training.optimizer.lr", "log": [0.0005, 0.1]},
+                {"param": "model.layers.0.out_features", "range": [4, 64]},
+            ],
+        }
+    )
+    path = project.save(folder / "moons.guinet")
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    window.open_path(path, ask=False)
+    page = window.search_page
+    window.tabs.setCurrentWidget(page)
+    page.start()
+    wait_for(lambda: not page.is_searching, 300_000)
+    page.plots.setCurrentWidget(page.parallel)
+    page.trial_table.selectRow(-1)
+    for _ in range(5):
+        QApplication.processEvents()
+    shot = out / name
+    window.grab().save(str(shot))
+    window.data_panel.stop()
+    window.undo_stack.setClean()
+    window.close()
+    return shot
+
+
 def shoot_hints(name: str, size: Size, out: Path) -> Path:
     """The overfitting lesson as a teacher sets it up: little noisy data, a big
     network, no early stopping; the Train page's hints say what happens."""
@@ -805,6 +851,9 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
     if only in ("", "runs"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_runs(Path(folder), "runs-compare.png", size, out))
+    if only in ("", "search"):
+        with tempfile.TemporaryDirectory() as folder:
+            print(shoot_search(Path(folder), "search-moons.png", size, out))
     if only in ("", "hints"):
         print(shoot_hints("train-hints.png", size, out))
         print(shoot_concepts("help-concepts.png", size, out))

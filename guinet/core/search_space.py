@@ -595,3 +595,142 @@ def _replace(dim: Dimension, **changes: Any) -> Dimension:
     from dataclasses import replace
 
     return replace(dim, **changes)
+
+
+# -- what a search may change, as a list to pick from ----------------------------------
+@dataclass(frozen=True)
+class Candidate:
+    """A setting of ``project`` a search can change: its ``name`` (the
+    entry's path, or ``repeat.F-L``), a ``label`` for a list, and the
+    ``entry`` a new space entry starts from (its domain around the value the
+    project has now)."""
+
+    name: str
+    label: str
+    entry: dict[str, Any]
+
+
+#: Arguments that size a layer's output.
+_OUTPUT_SIZES = ("out_features", "out_channels", "hidden_size", "num_classes")
+#: Optimizer arguments searched on a log scale.
+_LOG_ARGS = ("lr", "weight_decay", "eps")
+
+
+def candidates(project: Project) -> list[Candidate]:
+    """Every setting a search over ``project`` can change, in the order a
+    person reads them: each layer's numeric arguments, blocks of one or two
+    layers repeated, then the learning rate, batch size, optimizer, weight
+    decay and epochs. Each starts from a domain around its value now."""
+    from guinet.core.training.optimizers import OPTIMIZERS
+
+    found: list[Candidate] = []
+    layers = list(project.model.layers)
+    # the last layer with a size gives the model's output: not searched
+    sized = [
+        i
+        for i, layer in enumerate(layers)
+        if any(p.name in _OUTPUT_SIZES for p in layer.layer_type.params)
+    ]
+    output = sized[-1] if sized else None
+    for index, layer in enumerate(layers):
+        for param in layer.layer_type.params:
+            if param.kind not in ("int", "float"):
+                continue
+            if index == output and param.name in _OUTPUT_SIZES:
+                continue
+            value = layer.value(param.name)
+            if not _number(value):
+                continue
+            name = f"model.layers.{index}.{param.name}"
+            label = f"Layer {index + 1} {layer.type}: {param.name}"
+            found.append(Candidate(name, label, _around(name, param, value)))
+    for size in (1, 2):
+        for first in range(len(layers) - size + 1):
+            last = first + size - 1
+            if output is not None and last >= output:
+                break  # a repeated output layer would not fit
+            types = ", ".join(layer.type for layer in layers[first : last + 1])
+            where = (
+                f"layer {first + 1}" if size == 1 else f"layers {first + 1}-{last + 1}"
+            )
+            found.append(
+                Candidate(
+                    f"repeat.{first}-{last}",
+                    f"Repeat {where} ({types})",
+                    {"repeat": [first, last], "range": [1, 3]},
+                )
+            )
+    training = project.training
+    optimizer = training.optimizer
+    kind = OPTIMIZERS.get(str(optimizer.type))
+    takes = {p.name: p for p in kind.params} if kind is not None else {}
+    lr = takes.get("lr")
+    if lr is not None:
+        value = optimizer.params.get("lr", lr.default)
+        name = "training.optimizer.lr"
+        found.append(Candidate(name, "Learning rate", _around(name, lr, value)))
+    batch = int(training.batch_size)
+    sizes = sorted({max(1, batch // 2), batch, batch * 2})
+    found.append(
+        Candidate(
+            "training.batch_size",
+            "Batch size",
+            {
+                "param": "training.batch_size",
+                "values": sizes,
+            },
+        )
+    )
+    others = [t for t in ("Adam", "SGD", "AdamW") if t in OPTIMIZERS]
+    choices = [str(optimizer.type)] + [t for t in others if t != optimizer.type][:1]
+    found.append(
+        Candidate(
+            "training.optimizer.type",
+            "Optimizer",
+            {
+                "param": "training.optimizer.type",
+                "values": choices,
+            },
+        )
+    )
+    if "weight_decay" in takes:
+        found.append(
+            Candidate(
+                "training.optimizer.weight_decay",
+                "Weight decay",
+                {"param": "training.optimizer.weight_decay", "log": [1e-5, 1e-2]},
+            )
+        )
+    epochs = int(training.epochs)
+    found.append(
+        Candidate(
+            "training.epochs",
+            "Epochs",
+            {
+                "param": "training.epochs",
+                "range": [max(1, epochs // 2), max(epochs * 2, 2)],
+            },
+        )
+    )
+    return found
+
+
+def _around(name: str, param: Param, value: Any) -> dict[str, Any]:
+    """A domain around ``value`` that ``param`` allows."""
+    low_bound = param.minimum
+    if param.kind == "int":
+        value = int(value)
+        floor = int(low_bound) if low_bound is not None else 0
+        low = max(floor, value // 2, 1 if floor <= 1 else floor)
+        high = max(value * 2, low + 1)
+        if param.maximum is not None:
+            high = min(high, int(param.maximum))
+        return {"param": name, "range": [low, max(high, low + 1)]}
+    value = float(value)
+    if param.name in _LOG_ARGS and value > 0:
+        return {"param": name, "log": [_tidy(value / 10), _tidy(value * 10)]}
+    if param.name == "p" or (param.maximum is not None and param.maximum <= 1):
+        return {"param": name, "range": [0.0, 0.5]}
+    if value > 0:
+        return {"param": name, "range": [_tidy(value / 2), _tidy(value * 2)]}
+    return {"param": name, "range": [0.0, 1.0]}

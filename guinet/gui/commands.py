@@ -246,3 +246,48 @@ class RestoreSettings(QUndoCommand):
         model.set_input_shape(fresh.input_shape)
         project.set_data(copy.deepcopy(sections["data"]))
         project.set_training(copy.deepcopy(sections["training"]))
+
+
+SET_SEARCH_ID = 1003
+
+
+class SetSearch(QUndoCommand):
+    """Replace the project's ``search`` section with ``section`` (a dict, or
+    ``None`` for no search) in one step; Undo puts back what it had.
+
+    ``merge_key`` names a study setting edited from a spin box: edits of the
+    same setting in quick succession merge into one step (as
+    :class:`SetField` does); entry edits never merge.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        section: dict[str, Any] | None,
+        text: str,
+        merge_key: str = "",
+    ) -> None:
+        super().__init__(text)
+        self._project = project
+        old = project.search
+        self._old = None if old is None else copy.deepcopy(old.to_dict())
+        self._new = copy.deepcopy(section)
+        self._key = merge_key
+        self._at = time.monotonic()
+
+    def id(self) -> int:
+        return SET_SEARCH_ID if self._key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+        if not isinstance(other, SetSearch) or not self._key:
+            return False
+        if other._key != self._key or other._at - self._at > MERGE_SECONDS:
+            return False
+        self._new, self._at = other._new, other._at
+        return True
+
+    def redo(self) -> None:
+        self._project.set_search(copy.deepcopy(self._new))
+
+    def undo(self) -> None:
+        self._project.set_search(copy.deepcopy(self._old))

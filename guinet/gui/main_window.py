@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from guinet.gui.lesson_dialog import LessonDialog
     from guinet.gui.predict_panel import PredictPanel
     from guinet.gui.runs_panel import RunsPanel
+    from guinet.gui.search_page import SearchPage
     from guinet.gui.start_page import StartPage
     from guinet.gui.torch_loader import TorchLoader
     from guinet.gui.training_panel import TrainingPanel
@@ -195,6 +196,7 @@ class MainWindow(StartPageMixin, QMainWindow):
             "train": self.training_panel,
             "evaluate": self.evaluate_panel,
             "runs": self.runs_panel,
+            "search": self.search_page,
         }
         found: dict[str, QSplitter] = {}
         for name, page in pages.items():
@@ -275,6 +277,7 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.runs_panel: RunsPanel = RunsPanel(self.session, self.undo_stack)
         self.tabs.addTab(self.runs_panel, "Runs")
         self.runs_panel.watch(self.training_panel.runner)
+        self._build_search_page()
         self.tabs.setCurrentWidget(self.designer)
         #: pages shown this session: only their splitters have real sizes
         self._pages_shown: set[QWidget] = {self.designer}
@@ -303,6 +306,24 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.session.project_changed.connect(self._on_lesson_project_bound)
         self._bind(self._initial_project or Project.new())
         self._initial_project = None
+
+    def _build_search_page(self) -> None:
+        """The Search page (issue 12): a search and a training never run
+        together; its trials land on the Runs page."""
+        from guinet.gui.search_page import SEARCH_RUNS, SearchPage
+
+        self.search_page: SearchPage = SearchPage(self.session, self.undo_stack)
+        self.tabs.addTab(self.search_page, "Search")
+        self.search_page.status_message.connect(self._show_status)
+        self.search_page.runs_changed.connect(self.runs_panel.schedule_refresh)
+        self.search_page.running_changed.connect(
+            lambda running: self.training_panel.set_blocked(
+                SEARCH_RUNS if running else ""
+            )
+        )
+        self.training_panel.training_changed.connect(
+            self.search_page.set_training_running
+        )
 
     @Slot(bool)
     def _on_training_changed(self, running: bool) -> None:
@@ -481,7 +502,27 @@ class MainWindow(StartPageMixin, QMainWindow):
     def maybe_save(self) -> bool:
         """Ask about unsaved changes, then about a running training; ``False``
         means the person cancelled."""
-        return self._ask_to_save() and self._ask_to_stop_training()
+        return (
+            self._ask_to_save()
+            and self._ask_to_stop_training()
+            and self._ask_to_stop_search()
+        )
+
+    def _ask_to_stop_search(self) -> bool:
+        """While a search runs, ask to stop it; a yes stops it and waits."""
+        if not self.search_page.is_searching:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "A search is running",
+            "The hyperparameter search is still running. Stop the search?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.search_page.stop()
+        return True
 
     def _ask_to_stop_training(self) -> bool:
         """While training, ask to stop it; a yes stops it and waits for its thread."""
@@ -749,6 +790,7 @@ class MainWindow(StartPageMixin, QMainWindow):
             self.view_controls.presentation.set_active(False)
             self.save_window_state()
             self.training_panel.stop_training()
+            self.search_page.stop()
             self.evaluate_panel.stop()
             self.data_panel.stop()
             if self.export_dialog is not None:

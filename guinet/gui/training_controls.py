@@ -49,6 +49,8 @@ class RunControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: why a run cannot start now (a search runs on the Search page); ""
+        self.blocked = ""
         style = self.style()
         self.train_button = QPushButton("Train")
         self.train_button.setObjectName("trainButton")
@@ -241,6 +243,17 @@ class RunControls(QWidget):
         )
         self.pause_button.setToolTip(
             "Go on training" if paused else "Hold training after the current batch"
+        )
+        if self.blocked and not running:
+            for button in (
+                self.train_button,
+                self.same_start_button,
+                self.step_batch_button,
+                self.step_epoch_button,
+            ):
+                button.setEnabled(False)
+        self.train_button.setToolTip(
+            self.blocked or "Train the model with these settings"
         )
 
     def show_busy(self, text: str) -> None:

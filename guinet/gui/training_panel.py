@@ -361,10 +361,23 @@ class TrainingPanel(QWidget):
     def _on_start_failed(self, message: str) -> None:
         self.show_problem(message)
 
+    def set_blocked(self, reason: str) -> None:
+        """Keep Train off while ``reason`` holds (a search runs); "" frees it."""
+        self.controls.blocked = reason
+        if self.is_training:
+            return
+        if reason or self.controls.state == "idle":
+            self._set_idle()
+        else:
+            self.controls.set_buttons(False, same_start=self.run.last_start is not None)
+
     def _set_idle(self) -> None:
         self.controls.set_buttons(False, same_start=self.run.last_start is not None)
         self.controls.reset_progress()
         training = self.session.project.training
+        if self.controls.blocked:
+            self.controls.set_status(self.controls.blocked, "idle")
+            return
         then = (
             "Fix the problem below first."
             if self.problem_text

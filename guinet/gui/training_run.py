@@ -129,7 +129,7 @@ class RunController(QObject):
         ``step`` (``"batch"``/``"epoch"``): start held and run one step.
         ``same_start``: from the last run's initial weights and batch order.
         """
-        if self.is_training:
+        if self.is_training or self.controls.blocked:
             return
         project = self.session.project
         start = self.last_start if same_start else None

@@ -6,7 +6,7 @@ teacher does often has a key, shown in the menus:
 ======================  ===============================================
 F5 / F6 / Shift+F5      Train, Pause or Resume, Stop (the Train page's
                         buttons: the same checks, the same state)
-Ctrl+1 … Ctrl+6         the pages, in tab order
+Ctrl+1 … Ctrl+7         the pages, in tab order
 F11 (Esc to leave)      presentation mode; F9 shows the hidden panels
 Ctrl+= / Ctrl+- / 0     zoom the whole window in, out, back to 100 %
 ======================  ===============================================

@@ -116,15 +116,15 @@ def all_shortcuts(window) -> list[str]:  # type: ignore[no-untyped-def]
 def test_no_two_actions_share_a_key(window):
     keys = all_shortcuts(window)
     assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
-    for key in ("F5", "F6", "Shift+F5", "F11", "Ctrl+1", "Ctrl+6", "Ctrl+=", "Ctrl+0"):
+    for key in ("F5", "F6", "Shift+F5", "F11", "Ctrl+1", "Ctrl+7", "Ctrl+=", "Ctrl+0"):
         assert key in keys
 
 
 def test_ctrl_digits_show_the_pages_in_tab_order(active, qtbot):
     window = active
-    pages = ["Data", "Model", "Train", "Evaluate", "Predict", "Runs"]
+    pages = ["Data", "Model", "Train", "Evaluate", "Predict", "Runs", "Search"]
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == pages
-    for index in (2, 0, 5, 4, 3, 1):
+    for index in (2, 0, 6, 5, 4, 3, 1):
         qtbot.keyClick(window, getattr(Qt.Key, f"Key_{index + 1}"), CTRL)
         assert window.tabs.currentIndex() == index
 
@@ -187,4 +187,5 @@ def test_help_shortcuts_lists_every_action_with_a_key(active, qtbot):
     assert ("Train", "F5") in listed
     assert ("Presentation Mode", "F11") in listed
     assert ("6 Runs", "Ctrl+6") in listed
+    assert ("7 Search", "Ctrl+7") in listed
     dialog.close()
