@@ -138,14 +138,10 @@ def use_checkpoints_folder(folder: str) -> None:
 
 def apply_preferences(window: MainWindow, prefs: Preferences) -> None:
     """Save ``prefs`` and apply them to ``window`` at once."""
-    from guinet.gui.appearance import appearance
     from guinet.gui.main_window import settings
 
     prefs.save(settings())
-    controls = window.view_controls
-    controls.set_theme(prefs.theme)
-    if appearance().look.zoom != prefs.zoom:
-        controls.set_zoom(prefs.zoom)
+    window.view_controls.set_theme(prefs.theme, prefs.zoom)  # one restyle
     apply_run_preferences(window, prefs)
     page = window.start_page
     if page is not None and page.show_at_launch.isChecked() != prefs.show_start_page:

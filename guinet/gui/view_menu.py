@@ -199,11 +199,15 @@ class ViewControls(QObject):
         """Set the zoom (the Preferences' UI scale), remembered."""
         self._change_look(zoom=zoom)
 
-    def set_theme(self, name: str) -> None:
-        """``light``, ``dark`` or ``system`` (the platform's scheme, followed)."""
+    def set_theme(self, name: str, zoom: float | None = None) -> None:
+        """``light``, ``dark`` or ``system`` (the platform's scheme, followed);
+        with ``zoom``, the zoom too, in the same restyle."""
         from guinet.gui.main_window import settings
 
-        self._change_look(theme=resolve_theme(name))
+        changes: dict[str, object] = {"theme": resolve_theme(name)}
+        if zoom is not None:
+            changes["zoom"] = zoom
+        self._change_look(**changes)
         settings().setValue(THEME_KEY, name)
         self.theme_actions[name].setChecked(True)
 
