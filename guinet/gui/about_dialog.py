@@ -112,8 +112,8 @@ class AboutDialog(QDialog):
         self.versions.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         lines = self.text.count("\n") + 1
         height = self.versions.fontMetrics().lineSpacing() * (lines + 1) + 12
-        self.versions.setMinimumHeight(height)
-        layout.addWidget(self.versions, 1)
+        self.versions.setFixedHeight(height)  # every line, no empty box below
+        layout.addWidget(self.versions)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.copy_button = QPushButton("&Copy")
         self.copy_button.setToolTip(
