@@ -51,7 +51,7 @@ def version_lines(default_device: str = "auto") -> list[tuple[str, str]]:
     try:
         import torch
 
-        torch_version = torch.__version__
+        torch_version = str(torch.__version__)
         cuda = torch.version.cuda
         if cuda:
             torch_version += f" (CUDA {cuda})"
