@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from guinet.core.training.folders import checkpoint_folder
@@ -58,7 +58,9 @@ def test_preferences_apply_at_ok_and_are_kept(window, qtbot, tmp_path, monkeypat
     choose(qtbot, dialog.device, "cpu")
     type_into(qtbot, dialog.projects.edit, str(projects))
     type_into(qtbot, dialog.checkpoints.edit, str(checkpoints))
-    qtbot.mouseClick(dialog.show_start, Qt.MouseButton.LeftButton)
+    box = dialog.show_start  # its box, at the left
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert not box.isChecked()
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
 
@@ -108,12 +110,8 @@ def test_a_folder_that_is_not_one_is_refused_where_it_is_typed(window, qtbot, tm
     assert "not an existing folder" in dialog.problem.text()
     dialog.checkpoints.edit.clear()  # empty: the default
     assert not dialog.problem.isVisible() and dialog.ok_button.isEnabled()
-    dialog.reject()
     assert "GUINET_CHECKPOINTS_DIR" not in os.environ
-
-
-def test_system_theme_follows_the_platform(window, qtbot):
-    dialog = open_preferences(window, qtbot)
+    # the system's theme: what Qt reports, else light
     choose(qtbot, dialog.theme, "system")
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     assert appearance().look.theme == system_theme()
@@ -144,7 +142,9 @@ def test_reset_asks_then_brings_back_the_defaults(window, qtbot, dialogs, tmp_pa
     dialog.reject()
 
 
-def test_the_last_page_shown_opens_again(window, qtbot):
+def test_the_last_page_shown_opens_again_and_runs_use_the_device(
+    window, qtbot, monkeypatch
+):
     window.tabs.setCurrentWidget(window.training_panel)
     window.save_window_state()
     again = MainWindow()
@@ -154,9 +154,6 @@ def test_the_last_page_shown_opens_again(window, qtbot):
         again.close()
         again.deleteLater()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-def test_a_run_of_an_auto_project_uses_the_default_device(window, qtbot, monkeypatch):
     window.session.default_device = "cpu"
     started = {}
     monkeypatch.setattr(

@@ -31,11 +31,6 @@ def test_a_session_runs_auto_projects_on_its_default_device():
     assert session.run_device() == "cpu"
     session.project.set_value("training.device", "cpu")
     assert session.run_device() is None
-    from guinet.cli import load_project
-
-    run = Session(load_project("moons_mlp").untitled_copy())
-    run.default_device = "cpu"
-    assert str(run.prepare_run(epochs=1).device) == "cpu"
 
 
 def test_the_checkpoints_folder_preference(tmp_path, monkeypatch):
