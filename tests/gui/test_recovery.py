@@ -121,20 +121,34 @@ def test_autosave_writes_while_modified_and_a_save_undo_or_new_removes_it(
     assert recovery_files(data) == []
 
 
-def test_discard_in_the_prompt_deletes_the_copy(window, qtbot, tmp_path, monkeypatch):
+def test_the_launch_offers_it_and_discard_deletes_the_copy(
+    qtbot, qapp, tmp_path, monkeypatch
+):
+    from guinet.gui import app
+
     data = tmp_path / "data"
     monkeypatch.setenv("GUINET_DATA_DIR", str(data))
     project = Project.new()
     project.name = "Lost cause"
     file = recovery.write_recovery(project, "other", data / "recovery")
     raw = json.loads(file.read_text())
-    raw["pid"] = 2**22 + 7  # a process that is not running
+    raw["pid"] = 2**22 + 7  # above Linux's largest process id: not running
     file.write_text(json.dumps(raw))
-    assert window.offer_recovery()
-    dialog = window.recovery_dialog
-    assert "not saved to a file yet" in dialog.details.text()
-    assert "Lost cause" in dialog.details.text()
-    qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
-    assert not file.exists()
-    assert window.recovery_dialog is None  # nothing more to offer
-    assert window.project.name != "Lost cause"
+    own = tmp_path / "mine.guinet"
+    Project.new().save(own)
+    app.create_application()
+    shown = app.show_main_window(own)  # as `guinet mine.guinet` starts
+    try:
+        qtbot.waitUntil(lambda: shown.recovery_dialog is not None, timeout=20_000)
+        dialog = shown.recovery_dialog
+        assert "not saved to a file yet" in dialog.details.text()
+        assert "Lost cause" in dialog.details.text()
+        qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
+        assert not file.exists()
+        assert shown.recovery_dialog is None  # nothing more to offer
+        assert shown.project.path == own.resolve()  # what was opened stays
+        assert not shown.is_modified
+    finally:
+        qtbot.waitUntil(lambda: not shown.data_panel.busy, timeout=20_000)
+        shown.close()
+        shown.deleteLater()
