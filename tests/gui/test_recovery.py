@@ -10,8 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from guinet.core import recovery
 from guinet.core.project import Project
@@ -152,3 +152,5 @@ def test_the_launch_offers_it_and_discard_deletes_the_copy(
         qtbot.waitUntil(lambda: not shown.data_panel.busy, timeout=20_000)
         shown.close()
         shown.deleteLater()
+        # deleted now, or a later test's restyle visits its plots
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
