@@ -831,6 +831,46 @@ def shoot_classroom(out: Path) -> list[Path]:
     return shots
 
 
+def shoot_prefs(folder: Path, size: Size, out: Path) -> list[Path]:
+    """Help ▸ About, Edit ▸ Preferences… and the restore prompt after a crash."""
+    import time
+
+    from guinet.core.recovery import Recovery
+    from guinet.gui.recovery import RecoveryDialog
+
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    shots = []
+    window._about()
+    dialogs: list[Any] = [window.about_dialog]
+    window.show_preferences()
+    dialogs.append(window.preferences_dialog)
+    crashed = Recovery(
+        folder / "1234-abcd.guinet-recovery",
+        "Iris — four measurements",
+        Path.home() / "projects" / "iris-flowers.guinet",
+        time.time() - 95,
+        1234,
+    )
+    dialogs.append(RecoveryDialog(crashed, window))
+    for name, dialog in zip(
+        ("about.png", "preferences.png", "restore-prompt.png"), dialogs, strict=True
+    ):
+        assert dialog is not None
+        dialog.show()
+        for _ in range(5):
+            QApplication.processEvents()
+        hint = dialog.minimumSizeHint()
+        assert hint.width() <= size[0] and hint.height() <= size[1], hint
+        path = out / name
+        dialog.grab().save(str(path))
+        dialog.close()
+        shots.append(path)
+    window.close()
+    return shots
+
+
 def shoot_all(size: Size, out: Path, only: str = "") -> None:
     """Every screenshot at ``size`` (``only``: those whose name contains it)."""
     if only in ("", "start"):
@@ -883,6 +923,9 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
     if only in ("", "export"):
         with tempfile.TemporaryDirectory() as folder:
             print(shoot_export(Path(folder), "export-dialog.png", size, out))
+    if only in ("", "prefs"):
+        with tempfile.TemporaryDirectory() as folder:
+            print(*shoot_prefs(Path(folder), size, out), sep="\n")
     if only in ("", "classroom") and size == PROJECTOR:
         print(*shoot_classroom(out), sep="\n")
     if only in ("", "looks") and size == PROJECTOR:

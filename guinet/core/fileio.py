@@ -144,3 +144,8 @@ def _alive(pid: int) -> bool:
     except OSError:  # exists, owned by someone else; or cannot tell
         return True
     return True
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` may still be running (unknown counts as alive)."""
+    return _alive(pid)

@@ -154,6 +154,9 @@ class Session:
         #: weights, or the run that just ended); ``None``: the project's
         #: newest best, else last (:func:`~guinet.core.trained.default_checkpoint`).
         self._weights: Path | None = None
+        #: The device a run uses when the project's is ``auto``: the person's
+        #: preference, a plain value the GUI sets (see :meth:`run_device`).
+        self.default_device = "auto"
         self.project = project if project is not None else Project()
         self._connect(self.project)
         if prepared is not None:
@@ -699,6 +702,16 @@ class Session:
             apply_edit(self.project, edit)
 
     # -- runs --------------------------------------------------------------------------
+    def run_device(self) -> str | None:
+        """The device to override the project's with for a run: the
+        preference :attr:`default_device` when the project says ``auto`` and
+        that device is here; ``None``: the project's own setting."""
+        from guinet.core.training.devices import preferred_device
+
+        setting = self.project.training.device
+        chosen = preferred_device(setting, self.default_device)
+        return None if chosen == (setting or "auto").strip().lower() else chosen
+
     def check(self) -> None:
         """Raise the first blocking finding as its own exception type."""
         for finding in self.preflight().errors:

@@ -35,10 +35,11 @@ def show_main_window(
     project: str | Path | None = None, example: bool = False
 ) -> MainWindow:
     """Show the window's frame now; after it paints, build the pages, open
-    ``project`` (a bad file is then a message in the open window; with
-    ``example``, as an untitled copy of a bundled example) and start loading
-    torch in the background. Without a project, the start page shows first
-    (unless the person unticked "Show the start page at launch")."""
+        ``project`` (a bad file is then a message in the open window; with
+        ``example``, as an untitled copy of a bundled example) and start loading
+        torch in the background, and offer what a crash left unsaved (the restore
+    prompt). Without a project, the start page shows first
+        (unless the person unticked "Show the start page at launch")."""
     window = MainWindow(
         deferred=True, start_page=project is None and start_page_at_launch()
     )
@@ -51,6 +52,7 @@ def show_main_window(
         elif project is not None:
             window.open_path(project, ask=False)
         window.start_loading_torch()
+        window.offer_recovery()  # what a crash left unsaved, if anything
 
     window.call_after_first_paint(finish)
     return window

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from guinet.gui import theme
@@ -30,6 +30,8 @@ PRESENTATION_SCALE = 1.5
 PRESENTATION_PEN = 3.0
 #: Where the choices are remembered.
 ZOOM_KEY, THEME_KEY = "view/zoom", "view/theme"
+#: What the person may choose: a theme, or the platform's colour scheme.
+SYSTEM_THEME = "system"
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,40 @@ class Look:
         return replace(self, zoom=ZOOM_STEPS[index])
 
 
+def system_theme() -> str:
+    """The platform's colour scheme as a theme: ``dark`` where Qt reports a
+    dark scheme, else ``light`` (also where it reports none)."""
+    from PySide6.QtCore import Qt
+
+    app = QGuiApplication.instance()
+    if not isinstance(app, QGuiApplication):
+        return "light"
+    scheme = QGuiApplication.styleHints().colorScheme()
+    return "dark" if scheme == Qt.ColorScheme.Dark else "light"
+
+
+def resolve_theme(choice: str) -> str:
+    """The theme to show for a choice (``system``: the platform's)."""
+    if choice == SYSTEM_THEME:
+        return system_theme()
+    return choice if choice in theme.THEMES else "light"
+
+
+def saved_theme_choice(store: QSettings) -> str:
+    """The theme the person chose: a theme's name, or ``system``."""
+    name = str(store.value(THEME_KEY, "light"))
+    return name if name in theme.THEMES or name == SYSTEM_THEME else "light"
+
+
 def saved_look(store: QSettings) -> Look:
     """The theme and zoom remembered from the last session (bad values: defaults)."""
-    name = str(store.value(THEME_KEY, "light"))
+    name = resolve_theme(saved_theme_choice(store))
     try:
         zoom = float(store.value(ZOOM_KEY, 1.0))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         zoom = 1.0
     zoom = min(ZOOM_STEPS[-1], max(ZOOM_STEPS[0], zoom))
-    return Look(theme=name if name in theme.THEMES else "light", zoom=zoom)
+    return Look(theme=name, zoom=zoom)
 
 
 def save_look(store: QSettings, look: Look) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QUndoStack,
 )
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QMainWindow,
     QMenu,
@@ -29,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guinet import __version__
 from guinet._resources import example_projects, example_title, resource
 from guinet.gui.start_flow import (  # noqa: F401 (the launch preference lives beside)
     SHOW_START_PAGE_KEY,
@@ -40,6 +40,7 @@ from guinet.gui.start_flow import (  # noqa: F401 (the launch preference lives b
 if TYPE_CHECKING:
     from guinet.core.lessons import LessonSpec
     from guinet.core.project import Project
+    from guinet.gui.about_dialog import AboutDialog
     from guinet.gui.concepts_dialog import ConceptsDialog
     from guinet.gui.designer import ModelDesigner
     from guinet.gui.evaluate_panel import EvaluatePanel
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from guinet.gui.getting_started import GettingStartedDialog
     from guinet.gui.lesson_dialog import LessonDialog
     from guinet.gui.predict_panel import PredictPanel
+    from guinet.gui.preferences import PreferencesDialog
+    from guinet.gui.recovery import AutoSaver, RecoveryDialog
     from guinet.gui.runs_panel import RunsPanel
     from guinet.gui.search_page import SearchPage
     from guinet.gui.start_page import StartPage
@@ -154,6 +157,10 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.export_dialog: ExportDialog | None = None
         #: the Save as Lesson dialog last opened (window-modal too)
         self.lesson_dialog: LessonDialog | None = None
+        #: Edit ▸ Preferences… and the restore prompt, when open
+        self.preferences_dialog: PreferencesDialog | None = None
+        self.recovery_dialog: RecoveryDialog | None = None
+        self.about_dialog: AboutDialog | None = None
         if start_page and deferred:  # the gallery's lessons are read after paint
             self.call_after_first_paint(self.show_start_page)
         elif start_page:
@@ -230,6 +237,11 @@ class MainWindow(StartPageMixin, QMainWindow):
         geometry = self.normalGeometry() if maximized else self.geometry()
         store.setValue("window/geometry", geometry)
         store.setValue("window/maximized", maximized)
+        if self.built:
+            from guinet.gui.preferences import LAST_PAGE_KEY
+
+            page = self.tabs.tabText(self.tabs.currentIndex()).replace("&", "")
+            store.setValue(LAST_PAGE_KEY, page)
         for key, splitter in self.splitters(shown_only=True).items():
             store.setValue(f"splitters/{key}", splitter.saveState())
 
@@ -303,6 +315,14 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.torch_loader.loaded.connect(self._on_torch_loaded)
         self.built = True
         self._restore_splitters()
+        self._restore_last_page()
+        from guinet.gui.preferences import Preferences, apply_run_preferences
+        from guinet.gui.recovery import AutoSaver
+
+        apply_run_preferences(self, Preferences.load(settings()))
+        #: the recovery file of the project's unsaved changes (crash recovery)
+        self.autosave: AutoSaver = AutoSaver(self)
+        self.training_panel.training_changed.connect(self._autosave_on_run)
         self.session.project_changed.connect(self._on_lesson_project_bound)
         self._bind(self._initial_project or Project.new())
         self._initial_project = None
@@ -324,6 +344,22 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.training_panel.training_changed.connect(
             self.search_page.set_training_running
         )
+
+    def _restore_last_page(self) -> None:
+        """The page shown when the window last closed (a lesson's own start
+        page still wins: it is applied when the project binds)."""
+        from guinet.gui.preferences import LAST_PAGE_KEY
+
+        name = settings().value(LAST_PAGE_KEY)
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index).replace("&", "") == name:
+                self.tabs.setCurrentIndex(index)
+                return
+
+    @Slot(bool)
+    def _autosave_on_run(self, running: bool) -> None:
+        if running:
+            self.autosave.save_now()
 
     @Slot(bool)
     def _on_training_changed(self, running: bool) -> None:
@@ -417,6 +453,13 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.move_down_action = self._action(
             "Move Layer Do&wn", designer.move_selected_down, "Alt+Down"
         )
+        self.preferences_action = self._action(
+            "&Preferences…",
+            self.show_preferences,
+            "Ctrl+,",
+            "Theme, UI scale, default device and folders, the start page",
+        )
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
 
     def _create_menus(self) -> None:
         bar = self.menuBar()
@@ -455,6 +498,8 @@ class MainWindow(StartPageMixin, QMainWindow):
         edit_menu.addAction(self.duplicate_action)
         edit_menu.addAction(self.move_up_action)
         edit_menu.addAction(self.move_down_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.preferences_action)
 
         self.view_controls.add_menus(bar)
         help_menu = bar.addMenu("&Help")
@@ -470,6 +515,8 @@ class MainWindow(StartPageMixin, QMainWindow):
 
     # -- project binding ----------------------------------------------------------
     def _bind(self, project: Project) -> None:
+        if hasattr(self, "autosave"):  # the last project's changes were dealt with
+            self.autosave.discard()
         self.undo_stack.clear()
         self.session.set_project(project)  # every page rebinds from it
         self._update_title()
@@ -570,9 +617,11 @@ class MainWindow(StartPageMixin, QMainWindow):
     def open_dialog(self) -> None:
         if not self.maybe_save():
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open project", self._dialog_dir(), FILE_FILTER
-        )
+        from guinet.gui.preferences import projects_folder
+
+        chosen = projects_folder()
+        start = str(chosen) if chosen is not None else self._dialog_dir()
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILE_FILTER)
         if path:
             self.open_path(path, ask=False)
 
@@ -644,8 +693,15 @@ class MainWindow(StartPageMixin, QMainWindow):
         return True
 
     def _dialog_dir(self) -> str:
+        """Beside the project's file; else the preferred projects folder; else
+        the last project's folder; else home."""
+        from guinet.gui.preferences import projects_folder
+
         if self.project.path is not None:
             return str(self.project.path.parent)
+        chosen = projects_folder()
+        if chosen is not None:
+            return str(chosen)
         recent = self.recent_files()
         return str(Path(recent[0]).parent) if recent else str(Path.home())
 
@@ -789,6 +845,7 @@ class MainWindow(StartPageMixin, QMainWindow):
             # remember the window as it is outside presentation mode
             self.view_controls.presentation.set_active(False)
             self.save_window_state()
+            self.autosave.stop()  # a clean exit (or changes let go): no recovery file
             self.training_panel.stop_training()
             self.search_page.stop()
             self.evaluate_panel.stop()
@@ -832,10 +889,75 @@ class MainWindow(StartPageMixin, QMainWindow):
         self.concepts_dialog.raise_()
         self.concepts_dialog.search.setFocus()
 
+    @Slot()
     def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About guinet",
-            f"<h3>guinet {__version__}</h3><p>Design and train neural networks "
-            "visually, with PyTorch underneath.</p>",
+        """Help ▸ About: the versions, with Copy for a bug report."""
+        from guinet.gui.about_dialog import AboutDialog
+
+        device = self.session.default_device if self.built else "auto"
+        dialog = AboutDialog(device, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.about_dialog = dialog
+        dialog.open()
+
+    # -- preferences and crash recovery ---------------------------------------------
+    @Slot()
+    def show_preferences(self) -> None:
+        """Edit ▸ Preferences…: applied at OK or Apply; Reset asks first."""
+        from guinet.gui.preferences import PreferencesDialog
+
+        if self.preferences_dialog is not None:
+            self.preferences_dialog.deleteLater()
+        self.preferences_dialog = PreferencesDialog(self)
+        self.preferences_dialog.open()
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the newest project it left unsaved (Restore or
+        Discard); ``False`` when there is none."""
+        from guinet.core.recovery import list_recoveries
+        from guinet.gui.recovery import RecoveryDialog
+
+        found = list_recoveries()
+        if not found:
+            return False
+        dialog = RecoveryDialog(found[0], self)
+        dialog.finished.connect(self._on_recovery_answered)
+        self.recovery_dialog = dialog
+        dialog.open()
+        return True
+
+    @Slot(int)
+    def _on_recovery_answered(self, result: int) -> None:
+        from guinet.core.recovery import RecoveryError
+        from guinet.gui.recovery import RecoveryDialog
+
+        dialog = self.recovery_dialog
+        if dialog is None:
+            return
+        self.recovery_dialog = None
+        dialog.deleteLater()
+        recovery = dialog.recovery
+        if result == RecoveryDialog.DISCARDED:
+            recovery.remove()
+            self.offer_recovery()  # the next one a crash left, if any
+            return
+        if result != QDialog.DialogCode.Accepted:
+            return  # closed: asked again at the next start
+        self.build()
+        if not self.maybe_save():
+            return
+        try:
+            project = recovery.load()
+        except RecoveryError as exc:
+            QMessageBox.warning(self, "Could not restore the project", str(exc))
+            return
+        self._bind(project)
+        self.undo_stack.resetClean()  # modified: the changes are not in its file
+        self._update_title()
+        self.hide_start_page()
+        self.follow_up.hide()
+        if self.autosave.save_now() is not None:  # now this window's to keep
+            recovery.remove()
+        self.statusBar().showMessage(
+            f"Restored {recovery.name} as it was at {recovery.saved_text()}", 10000
         )

@@ -160,6 +160,7 @@ class RunController(QObject):
         self.runner.start(
             project,
             self.session.prepared,
+            device=self.session.run_device(),  # the preference, for "auto"
             resume_from=resume_from,
             branch_from=branch_from,
             epoch_seconds=self.controls.epoch_seconds,

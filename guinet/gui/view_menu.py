@@ -21,10 +21,19 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QPushButton, QToolButton
 
-from guinet.gui.appearance import appearance, save_look, saved_look, style_plots
+from guinet.gui.appearance import (
+    SYSTEM_THEME,
+    THEME_KEY,
+    ZOOM_KEY,
+    appearance,
+    resolve_theme,
+    saved_look,
+    saved_theme_choice,
+    style_plots,
+)
 from guinet.gui.presentation import PresentationMode
 
 if TYPE_CHECKING:
@@ -37,7 +46,7 @@ PANELS_KEY = "F9"
 TRAIN_KEY, PAUSE_KEY, STOP_KEY = "F5", "F6", "Shift+F5"
 ZOOM_IN_KEYS = ("Ctrl+=", "Ctrl++")
 ZOOM_OUT_KEY, ZOOM_RESET_KEY = "Ctrl+-", "Ctrl+0"
-THEME_NAMES = {"light": "&Light", "dark": "&Dark"}
+THEME_NAMES = {"light": "&Light", "dark": "&Dark", SYSTEM_THEME: "&System"}
 
 
 class ViewControls(QObject):
@@ -99,9 +108,12 @@ class ViewControls(QObject):
         self.theme_group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
         for name, text in THEME_NAMES.items():
-            action = make(
-                text, lambda _=False, n=name: self.set_theme(n), tip=f"{name} colours"
+            tip = (
+                "Follow the system's light or dark colours"
+                if name == SYSTEM_THEME
+                else f"{name} colours"
             )
+            action = make(text, lambda _=False, n=name: self.set_theme(n), tip=tip)
             action.setCheckable(True)
             self.theme_group.addAction(action)
             self.theme_actions[name] = action
@@ -119,6 +131,9 @@ class ViewControls(QObject):
         self.panels_button.hide()
         tabs.setCornerWidget(self.panels_button, Qt.Corner.TopRightCorner)
         appearance().changed.connect(self._restyle)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(
+            self._on_color_scheme_changed
+        )
 
     # -- menus ------------------------------------------------------------------
     def add_menus(self, bar: QMenuBar) -> None:
@@ -149,9 +164,10 @@ class ViewControls(QObject):
     def apply_saved_look(self) -> None:
         from guinet.gui.main_window import settings
 
-        look = saved_look(settings())
+        store = settings()
+        look = saved_look(store)
         appearance().set_look(look)
-        self.theme_actions[look.theme].setChecked(True)
+        self.theme_actions[saved_theme_choice(store)].setChecked(True)
         self._restyle()
 
     def _change_look(self, **changes: object) -> None:
@@ -160,7 +176,7 @@ class ViewControls(QObject):
         current = appearance()
         look = replace(current.look, **changes)  # type: ignore[arg-type]
         current.set_look(look)
-        save_look(settings(), look)
+        settings().setValue(ZOOM_KEY, look.zoom)
 
     @Slot()
     def zoom_in(self) -> None:
@@ -179,9 +195,27 @@ class ViewControls(QObject):
         self._change_look(zoom=zoom)
         self.window.statusBar().showMessage(f"Zoom {zoom:.0%}", 3000)
 
-    def set_theme(self, name: str) -> None:
-        self._change_look(theme=name)
+    def set_zoom(self, zoom: float) -> None:
+        """Set the zoom (the Preferences' UI scale), remembered."""
+        self._change_look(zoom=zoom)
+
+    def set_theme(self, name: str, zoom: float | None = None) -> None:
+        """``light``, ``dark`` or ``system`` (the platform's scheme, followed);
+        with ``zoom``, the zoom too, in the same restyle."""
+        from guinet.gui.main_window import settings
+
+        changes: dict[str, object] = {"theme": resolve_theme(name)}
+        if zoom is not None:
+            changes["zoom"] = zoom
+        self._change_look(**changes)
+        settings().setValue(THEME_KEY, name)
         self.theme_actions[name].setChecked(True)
+
+    def _on_color_scheme_changed(self, *_scheme: object) -> None:
+        from guinet.gui.main_window import settings
+
+        if saved_theme_choice(settings()) == SYSTEM_THEME:
+            self._change_look(theme=resolve_theme(SYSTEM_THEME))
 
     @Slot()
     def _restyle(self) -> None:

@@ -90,3 +90,19 @@ def resolve_device(name: str | None = "auto") -> torch.device:
             )
         return torch.device("mps")
     raise DeviceError(f"unknown device {name!r}; use auto, cpu, cuda or mps")
+
+
+def preferred_device(setting: str | None, default: str | None = "auto") -> str:
+    """The device a run uses: the project's ``setting``, except that ``auto``
+    takes the person's ``default`` device (a preference) when that device is
+    here; one that is not (the preference made on another machine) falls back
+    to ``auto``, so a preference never stops a run."""
+    setting = (setting or "auto").strip().lower()
+    default = (default or "auto").strip().lower()
+    if setting != "auto" or default == "auto":
+        return setting
+    try:
+        resolve_device(default)
+    except DeviceError:
+        return "auto"
+    return default

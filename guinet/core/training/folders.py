@@ -13,7 +13,9 @@ person's to write in), has nothing to be beside: its checkpoints go to a
 folder of its own in the user's data folder,
 ``<data>/checkpoints/<name>-<id>`` (an example's is named after it, so its
 runs are found again next time). The data folder is ``$GUINET_DATA_DIR`` when
-set, else the platform's (``~/.local/share/guinet`` on Linux).
+set, else the platform's (``~/.local/share/guinet`` on Linux); the folder of
+those checkpoint folders is ``$GUINET_CHECKPOINTS_DIR`` when set (the GUI's
+preference sets it), else ``<data>/checkpoints``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ PROJECT_FIELD = "{project}"
 #: The default ``training.checkpoint.dir``: a folder named after the project.
 PROJECT_FOLDER = PROJECT_FIELD + "-checkpoints"
 DATA_DIR_VARIABLE = "GUINET_DATA_DIR"
+#: The folder (the person's choice) for the checkpoints of projects without one.
+CHECKPOINTS_DIR_VARIABLE = "GUINET_CHECKPOINTS_DIR"
 
 
 def user_data_dir() -> Path:
@@ -48,6 +52,15 @@ def user_data_dir() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
     return base / "guinet"
+
+
+def checkpoints_root() -> Path:
+    """The folder of the checkpoint folders of projects that have none of
+    their own: ``$GUINET_CHECKPOINTS_DIR`` first, else ``<data>/checkpoints``."""
+    chosen = os.environ.get(CHECKPOINTS_DIR_VARIABLE)
+    if chosen:
+        return Path(chosen).expanduser()
+    return user_data_dir() / "checkpoints"
 
 
 def is_shipped(path: Path) -> bool:
@@ -71,7 +84,7 @@ def own_folder(project: Project) -> Path:
         key = _slug(project.path.stem)
     else:
         key = f"{_slug(project.name)}-{project.uid}"
-    return user_data_dir() / "checkpoints" / key
+    return checkpoints_root() / key
 
 
 def checkpoint_folder(
