@@ -34,6 +34,29 @@ but erratically (5–20× slower here at a load average of 3 on 2 cores).
 
     python benchmarks/engine_throughput.py [--device cpu|cuda] [--reps 7]
     python benchmarks/engine_throughput.py --scaling [--reps 3]
+
+Figures (issue 13; the shared 2-core development machine at a load average
+of 3-8, torch 2.13 CPU, ``--threads 1 --cpu-time``, medians of 5
+repetitions, 3 for scaling), engine / hand loop:
+
+    8-12-8-1 MLP        batch 10 / 32 / 256   1.16 / 1.55 / 1.26
+    64-256-256-10 MLP   batch 10 / 32 / 256   1.16 / 1.05 / 1.17
+    digits CNN (8×8)    batch 64              1.10
+    28×28 CNN           batch 64              1.02
+
+    seconds per epoch, batch 256, engine (hand loop):
+    rows 10k / 100k / 1M (20-32-32-1)       0.058 / 0.44 / 6.0  (0.071 / 0.65 / 7.9)
+    hidden 16 / 256 / 1024 (10k rows)       0.064 / 0.17 / 1.43 (0.085 / 0.18 / 1.46)
+
+Time per epoch grows linearly with the rows (10k → 1M: 103×; a million rows
+no longer fit the one-gather shuffle and are gathered batch by batch, like
+the loop does). With the width it grows far slower than the parameters
+while per-step overhead dominates (16 → 256: 114× the parameters, 2.6× the
+time), then with them (256 → 1024: 15×, 8.7×). At width 1024 (1.07M parameters)
+the engine was 0.98× the loop, now 1.02× (flat 6-7% slower than unflattened in
+direct comparisons): adding every step's gradients into one flat buffer costs a
+pass the loop does not make, so models above ``FLAT_MAX_PARAMS`` are no
+longer flattened (guinet/core/training/fastpath.py).
 """
 
 from __future__ import annotations
