@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from guinet.core.training.catalog import ComponentSpec
-from guinet.core.training.fastpath import FlatParameters
+from guinet.core.training.fastpath import FLAT_MAX_PARAMS, FlatParameters
 from guinet.core.training.metrics import METRICS
 from guinet.core.training.optimizers import OPTIMIZERS
 from guinet.core.training.schedulers import SCHEDULERS
@@ -45,14 +45,19 @@ def make_optimizer(
 ) -> tuple[torch.optim.Optimizer, FlatParameters | None]:
     """The optimizer the engine trains ``model`` with, and its flat parameters.
 
-    ``flatten`` (default: on the CPU, for element-wise optimizers) trains all
-    weights as one tensor, which makes small models markedly faster there;
-    pass the returned :class:`FlatParameters` to the :class:`Trainer`.
+    ``flatten`` (default: on the CPU, for element-wise optimizers, up to
+    :data:`~.fastpath.FLAT_MAX_PARAMS` parameters) trains all weights as one
+    tensor, which makes small models markedly faster there; pass the
+    returned :class:`FlatParameters` to the :class:`Trainer`.
     """
     declared = OPTIMIZERS[spec.type]
     if flatten is None:
         first = next(model.parameters(), None)
-        flatten = first is not None and first.device.type == "cpu"
+        flatten = (
+            first is not None
+            and first.device.type == "cpu"
+            and sum(p.numel() for p in model.parameters()) <= FLAT_MAX_PARAMS
+        )
     flat = FlatParameters.of(model) if flatten and declared.elementwise else None
     params = [flat.param] if flat is not None else list(model.parameters())
     return build_optimizer(spec, params), flat

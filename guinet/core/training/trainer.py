@@ -273,7 +273,9 @@ class Trainer:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue where :meth:`state_dict` left off (the next :meth:`fit`)."""
         self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        self.optimizer.load_state_dict(
+            _fit_layout(state["optimizer"], self.optimizer, self.model)
+        )
         if self.schedule is not None and state.get("scheduler") is not None:
             self.schedule.load_state_dict(state["scheduler"])
         self.generator.set_state(state["generator"])
@@ -500,6 +502,63 @@ class Trainer:
             return current
         work = multiply_adds(self.model, self.data.x_train[:1]) * self.batch_size
         return 1 if work <= SMALL_WORK else current
+
+
+def _fit_layout(
+    saved: dict[str, Any], optimizer: torch.optim.Optimizer, model: torch.nn.Module
+) -> dict[str, Any]:
+    """``saved`` optimizer state in this optimizer's layout: a state saved over
+    one flat parameter (:class:`FlatParameters`) is split over the model's
+    parameters, and the other way round (a checkpoint from a CPU run resumed
+    on a GPU, or from before big models stopped being flattened)."""
+    groups, own = saved.get("param_groups", []), optimizer.param_groups
+    if len(groups) != 1 or len(own) != 1:
+        return saved
+    n_saved, n_own = len(groups[0]["params"]), len(own[0]["params"])
+    if n_saved == n_own or 1 not in (n_saved, n_own):
+        return saved
+    params = [p for p in model.parameters() if p.requires_grad]
+    sizes = [p.numel() for p in params]
+    if len(params) != max(n_saved, n_own):
+        return saved
+    total = sum(sizes)
+    old = saved.get("state", {})
+    state: dict[int, dict[str, Any]] = {}
+    if n_saved == 1:  # flat -> one entry per parameter
+        flat = old.get(0, old.get("0", {}))
+        for i, p in enumerate(params):
+            state[i] = {
+                key: (
+                    value.reshape(-1)[sum(sizes[:i]) : sum(sizes[: i + 1])]
+                    .reshape(p.shape)
+                    .clone()
+                    if isinstance(value, torch.Tensor)
+                    and value.dim() == 1
+                    and value.numel() == total
+                    else _own(value)  # a step count each, not one shared
+                )
+                for key, value in flat.items()
+            }
+    else:  # one entry per parameter -> flat
+        parts = [old.get(i, old.get(str(i))) or {} for i in range(n_saved)]
+        if all(parts):
+            first = parts[0]
+            state[0] = {
+                key: (
+                    torch.cat([part[key].reshape(-1) for part in parts])
+                    if isinstance(value, torch.Tensor)
+                    and value.dim() > 0
+                    and value.shape == params[0].shape
+                    else value
+                )
+                for key, value in first.items()
+            }
+    group = dict(groups[0], params=list(range(n_own)))
+    return {"state": state, "param_groups": [group]}
+
+
+def _own(value: Any) -> Any:
+    return value.clone() if isinstance(value, torch.Tensor) else value
 
 
 def _set_to_none(optimizer: torch.optim.Optimizer) -> Callable[[], None]:

@@ -9,6 +9,7 @@ from guinet.core.data import DataTensors
 from guinet.core.training import ComponentSpec, Trainer
 from guinet.core.training.build import Metric, make_optimizer
 from guinet.core.training.fastpath import (
+    FLAT_MAX_PARAMS,
     SMALL_WORK,
     FlatParameters,
     multiply_adds,
@@ -80,6 +81,20 @@ def test_mixed_parameters_are_not_flattened() -> None:
     assert FlatParameters.of(torch.nn.ReLU()) is None
 
 
+def test_only_small_models_are_flattened_by_default() -> None:
+    # a big model's gradients would be added into the flat buffer every step
+    # (and zeroed), a pass over them a loop that sets them to None skips
+    adam = ComponentSpec("Adam", {"lr": 1e-3})
+    assert make_optimizer(adam, mlp())[1] is not None
+    wide = FLAT_MAX_PARAMS // 1024 + 1  # just over the limit
+    big = torch.nn.Sequential(torch.nn.Linear(1023, wide), torch.nn.Linear(wide, 1))
+    assert sum(p.numel() for p in big.parameters()) > FLAT_MAX_PARAMS
+    optimizer, flat = make_optimizer(adam, big)
+    assert flat is None
+    assert optimizer.param_groups[0]["params"][0] is big[0].weight
+    assert make_optimizer(adam, big, flatten=True)[1] is not None  # still possible
+
+
 def test_plain_forward_only_without_hooks() -> None:
     model = mlp()
     x = torch.randn(4, 2)
@@ -117,3 +132,35 @@ def test_multiply_adds_count_convolutions_by_position() -> None:
     )
     assert multiply_adds(big, torch.zeros(1, 512)) * 4 > SMALL_WORK
     assert trainer.thread_count() == torch.get_num_threads()
+
+
+def _trainer(flatten: bool, epochs: int) -> Trainer:
+    model = mlp()
+    opt, flat = make_optimizer(ComponentSpec("Adam", {"lr": 0.05}), model, flatten)
+    return Trainer(
+        model,
+        torch.nn.BCEWithLogitsLoss(),
+        opt,
+        blob_tensors(40),
+        batch_size=8,
+        epochs=epochs,
+        flat=flat,
+    )
+
+
+@pytest.mark.parametrize("saved_flat", [True, False])
+def test_a_state_resumes_across_flat_and_separate_parameters(saved_flat) -> None:
+    # a CPU run's checkpoint (flat) resumed on a GPU (separate), or one from
+    # before big models stopped being flattened, and the other way round
+    straight = _trainer(saved_flat, 4)
+    losses = straight.fit()
+    first = _trainer(saved_flat, 2)
+    first.fit()
+    resumed = _trainer(not saved_flat, 4)
+    resumed.load_state_dict(first.state_dict())
+    resumed.fit()
+    assert resumed.history["loss"][-2:] == pytest.approx(losses["loss"][-2:], rel=1e-5)
+    for a, b in zip(
+        resumed.model.parameters(), straight.model.parameters(), strict=True
+    ):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)

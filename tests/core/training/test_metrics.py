@@ -102,6 +102,7 @@ def test_mae_is_summed_over_every_target_value() -> None:
     assert metric.count(y) == 4
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_a_metric_stays_on_the_gpu() -> None:
     out = torch.randn(8, 3, device="cuda")
