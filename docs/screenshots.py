@@ -180,9 +180,9 @@ def shoot_runs(folder: Path, name: str, size: Size, out: Path) -> Path:
 
 
 def shoot_search(folder: Path, name: str, size: Size, out: Path) -> Path:
-    """The Search page after an 8-trial random search of the moons MLP over
-    the learning rate (log) and the first layer's units; the parallel
-    coordinates shown."""
+    """The Search page during (``…-running.png``: the trials' curves) and after
+    an 8-trial random search of the moons MLP over the learning rate (log)
+    and the first layer's units (the parallel coordinates)."""
     from guinet.core.project import Project
 
     project = Project.load(resource("examples", "moons_mlp.guinet")).untitled_copy()
@@ -212,6 +212,12 @@ def shoot_search(folder: Path, name: str, size: Size, out: Path) -> Path:
     page = window.search_page
     window.tabs.setCurrentWidget(page)
     page.start()
+    # mid-search: trials done, one training, their curves live
+    wait_for(lambda: page.trial_table.rowCount() >= 5 or not page.is_searching)
+    page.plots.setCurrentWidget(page.curves)
+    for _ in range(5):
+        QApplication.processEvents()
+    window.grab().save(str(out / name.replace(".png", "-running.png")))
     wait_for(lambda: not page.is_searching, 300_000)
     page.plots.setCurrentWidget(page.parallel)
     page.trial_table.selectRow(-1)
