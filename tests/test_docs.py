@@ -14,7 +14,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PAGES = sorted(DOCS.glob("*.md")) + [ROOT / "README.md", ROOT / "packaging" / "README.md"]
+PAGES = sorted(DOCS.glob("*.md")) + [
+    ROOT / "README.md",
+    ROOT / "packaging" / "README.md",
+]
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)|<img [^>]*src=\"([^\"]+)\"")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
