@@ -3,11 +3,12 @@
 A built bundle (PyInstaller) can import guinet and still fail where a person
 would notice: a missing Qt platform plugin, a torch library left out, the
 resources not found. The self-test goes the person's way through the real
-window: it opens PROJECT (a bundled example by default), trains it for a few
-epochs from the Train page, prints one line saying how the run ended, closes
-the window and exits 0 only if the run completed. Nothing is saved; the run is
-recorded in the run history like any other (in the data folder for an
-example: ``$GUINET_DATA_DIR`` points it elsewhere).
+window: it opens PROJECT (a bundled example by default), trains it one epoch
+from the Train page, prints one line saying how the run ended, closes the
+window and exits 0 only if the run completed; an uncaught exception (a module
+the bundle lacks) ends it at once with the traceback and exit code 1.
+Nothing is saved; the run is recorded in the run history like any other (in
+the data folder for an example: ``$GUINET_DATA_DIR`` points it elsewhere).
 
 The option is hidden from ``--help``: it is for packagers and CI
 (``tests/test_bundle.py``), run offscreen (``QT_QPA_PLATFORM=offscreen``).
@@ -16,7 +17,9 @@ The option is hidden from ``--help``: it is for packagers and CI
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -85,6 +88,17 @@ class SelfTest(QObject):
         completed = summary.get("stop_reason") == "completed" and ran == self.epochs
         self._finish(PASSED if completed else RUN_FAILED, line)
 
+    def on_exception(
+        self,
+        kind: type[BaseException],
+        value: BaseException,
+        trace: TracebackType | None,
+    ) -> None:
+        """``sys.excepthook`` while the self-test runs: Qt would only print
+        an exception raised in a slot and carry on, leaving nothing to end."""
+        traceback.print_exception(kind, value, trace)
+        self._finish(RUN_FAILED, f"self-test: {kind.__name__}: {value}")
+
     @Slot()
     def _on_timeout(self) -> None:
         self._finish(TIMED_OUT, "self-test: no run ended in time")
@@ -103,12 +117,16 @@ class SelfTest(QObject):
 
 
 def run_self_test(
-    project: str | Path, example: bool, epochs: int = 1, timeout_s: float = 300
+    project: str | Path, example: bool, epochs: int = 1, timeout_s: float = 240
 ) -> int:
     app = create_application()
     window = show_main_window(project, example)
     test = SelfTest(window, epochs, timeout_s)
     test.finished.connect(app.exit)
     window.call_after_first_paint(test.start)  # after the window's own build
-    app.exec()
+    previous, sys.excepthook = sys.excepthook, test.on_exception
+    try:
+        app.exec()
+    finally:
+        sys.excepthook = previous
     return test.code

@@ -54,3 +54,18 @@ def test_self_test_option_is_hidden(capsys):
     with pytest.raises(SystemExit):  # a project that does not exist
         cli.main(["--self-test", "no-such-project"])
     assert "neither a subcommand" in capsys.readouterr().err
+
+
+def test_an_uncaught_exception_ends_the_self_test_at_once(window, qtbot, capsys):
+    """A module the bundle lacks raises in a slot: Qt would print it and go
+    on; the self-test fails at once instead of waiting for its timeout."""
+    test = SelfTest(window, epochs=1, timeout_s=60)
+    try:
+        raise ModuleNotFoundError("No module named 'torch.testing._internal'")
+    except ModuleNotFoundError as exc:
+        with qtbot.waitSignal(test.finished, timeout=5_000) as ended:
+            test.on_exception(type(exc), exc, exc.__traceback__)
+    assert ended.args == [RUN_FAILED]
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert "self-test: ModuleNotFoundError: No module named" in err
