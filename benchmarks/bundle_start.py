@@ -29,7 +29,9 @@ COMMANDS = (["--version"], ["summary", "moons_mlp"], ["--self-test"])
 
 
 def folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """Bytes on disk, each file once (PyInstaller links libraries)."""
+    files = (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    return sum(p.stat().st_size for p in files)
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
