@@ -1,6 +1,7 @@
 """Render the README's screenshots from the real window (offscreen).
 
 python docs/screenshots.py            # writes docs/images/*.png
+python docs/screenshots.py designer --out /tmp/shots   # one group, elsewhere
 
 Each is rendered twice: at a desktop size (docs/images/*.png) and at the size
 the window opens on a 1280×720 projector (docs/images/projector/*.png), where
@@ -942,10 +943,17 @@ def shoot_all(size: Size, out: Path, only: str = "") -> None:
 
 
 if __name__ == "__main__":
-    # python docs/screenshots.py [GROUP]: only that group's shots (the names
-    # shoot_all tests `only` against: designer, data, train, hints, …)
+    # python docs/screenshots.py [GROUP] [--out DIR]: only that group's shots
+    # (the names shoot_all tests `only` against: designer, data, train, hints,
+    # …), into DIR instead of docs/images (CI checks the script runs that way)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("group", nargs="?", default="", help="one group only")
+    parser.add_argument("--out", type=Path, default=OUT, help="default docs/images")
+    args = parser.parse_args()
     torch_loader.load_now()
     app = create_application()
-    for size, out in ((DESKTOP, OUT), (PROJECTOR, OUT / "projector")):
+    for size, out in ((DESKTOP, args.out), (PROJECTOR, args.out / "projector")):
         out.mkdir(parents=True, exist_ok=True)
-        shoot_all(size, out, sys.argv[1] if len(sys.argv) > 1 else "")
+        shoot_all(size, out, args.group)

@@ -37,6 +37,8 @@ SUBCOMMAND_HELP = {
     "tune": "search hyperparameters: train trials of the project's search space",
     "runs": "list the runs recorded in a project's run history",
 }
+#: What ``guinet --self-test`` trains when given no PROJECT.
+SELF_TEST_PROJECT = "moons_mlp"
 PROJECT_HELP = (
     "a .guinet file, or the name of a bundled example such as iris_mlp "
     "(guinet examples lists them); a file of that name wins"
@@ -840,6 +842,10 @@ def build_gui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"guinet {__version__}")
     parser.add_argument("project", metavar="PROJECT", nargs="?", help=PROJECT_HELP)
+    # Hidden: packagers' and CI's check that an install works end to end
+    # (guinet.gui.self_test): open PROJECT (default: the moons example) in the
+    # window, train it one epoch from the Train page, exit 0 if it completed.
+    parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -872,6 +878,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     problem = platform_problem()
     if problem is not None:
         return _fail(problem, code=1)
+    if args.self_test:
+        from guinet.gui.self_test import run_self_test
+
+        path, example = project_source(args.project or SELF_TEST_PROJECT)
+        return run_self_test(path, example)
     from guinet.gui.app import run
 
     if args.project is None:

@@ -102,7 +102,10 @@ def test_desktop_entry_launches_guinet_on_project_files() -> None:
     for key in ("MimeType", "Categories", "Keywords"):
         assert entry[key].endswith(";"), f"{key} must end with ';'"
     assert MIME_TYPE in entry["MimeType"].split(";")
-    assert {"Education", "Science"} & set(entry["Categories"].split(";"))
+    categories = entry["Categories"].split(";")
+    assert "Education" in categories
+    # one main category, or desktops list the app twice (desktop-file-validate)
+    assert not {"Science", "Development", "Office"} & set(categories)
 
 
 def test_mime_type_globs_guinet_files() -> None:
@@ -145,12 +148,32 @@ def test_project_license_matches_pyproject() -> None:
     assert {b.text for b in root.findall("provides/binary")} == set(scripts)
 
 
+#: Files the Analysis of a real build finds (what the spec must keep or drop).
+BINARIES = {
+    "torch/lib/libtorch_cpu.so": True,
+    "PySide6/Qt/lib/libQt6Widgets.so.6": True,
+    "PySide6/Qt/plugins/platforms/libqoffscreen.so": True,
+    "PySide6/Qt/plugins/iconengines/libqsvgicon.so": True,
+    "PySide6/Qt/lib/libQt6Quick.so.6": False,
+    "PySide6/Qt/lib/libQt6Qml.so.6": False,
+    "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so": False,
+}
+DATAS = {
+    "PySide6/Qt/translations/qtbase_de.qm": False,
+    "torch/include/ATen/ATen.h": False,
+    "scipy/io/tests/data/x.mat": False,
+    "sklearn/datasets/data/iris.csv": True,
+    "torch/_C/__init__.pyi": False,
+}
+
+
 class SpecRun:
     """What the PyInstaller spec asked for: the arguments of every build step."""
 
     def __init__(self) -> None:
         self.calls: dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
         self.made: dict[str, list[SimpleNamespace]] = {}
+        self.namespace: dict[str, Any] = {}
 
     def step(self, kind: str) -> Any:
         def record(*args: Any, **kwargs: Any) -> SimpleNamespace:
@@ -158,9 +181,15 @@ class SpecRun:
             made = SimpleNamespace(kind=kind, args=args, kwargs=kwargs)
             if kind == "Analysis":  # what PyInstaller's Analysis offers later steps
                 made.pure = ("pure modules",)
-                made.binaries = ("binaries",)
+                made.binaries = [(name, name, "BINARY") for name in BINARIES]
                 made.scripts = tuple(args[0])
-                made.datas = tuple(kwargs["datas"])
+                made.datas = [  # a real Analysis lists every file of a folder
+                    *(
+                        (f"{dest}/style.qss", src, "DATA")
+                        for src, dest in kwargs["datas"]
+                    ),
+                    *((n, n, "DATA") for n in DATAS),
+                ]
             self.made.setdefault(kind, []).append(made)
             return made
 
@@ -197,6 +226,7 @@ def run_spec(monkeypatch: pytest.MonkeyPatch, platform: str) -> SpecRun:
     }
     source = (PACKAGING / "guinet.spec").read_text(encoding="utf-8")
     exec(compile(source, "guinet.spec", "exec"), namespace)
+    run.namespace = namespace
     return run
 
 
@@ -249,15 +279,33 @@ def test_pyinstaller_spec_bundles_what_the_app_needs(
     assert not missing, f"modules the bundle would lack: {sorted(missing)}"
     for name in sorted(hidden):
         assert importlib.util.find_spec(name) is not None, f"{name} not importable"
-    # nothing guinet imports is left out
+    # nothing guinet imports is left out, but for optional extras (which
+    # guinet checks for before use, as without them in a plain pip install)
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = {
+        req.split(">")[0].split("=")[0].split("[")[0].strip()
+        for reqs in project["project"]["optional-dependencies"].values()
+        for req in reqs
+    }
+    left_out = run.namespace["LEFT_OUT_EXTRAS"]
+    for name in left_out:
+        if name.startswith("torch."):  # torch's module for an extra's package
+            name = name.rsplit(".", 1)[-1]
+        assert name in extras or name in {
+            "pytorch_lightning",
+            "lightning_fabric",
+            "torchmetrics",
+        }, name
     used = imported_top_level_modules()
     for excluded in analysis["excludes"]:
         clash = [m for m in used if m == excluded or m.startswith(f"{excluded}.")]
-        assert not clash, f"{excluded} is excluded but guinet imports {clash}"
+        if excluded not in left_out:
+            assert not clash, f"{excluded} is excluded but guinet imports {clash}"
+    for needed in ("torch", "PySide6.QtWidgets", "PySide6.QtSvg", "onnx", "sklearn"):
+        assert needed not in analysis["excludes"]
 
     # one program per entry point in pyproject, sharing the one analysis
-    tomllib = pytest.importorskip("tomllib")
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     consoles = {
         **dict.fromkeys(project["project"]["scripts"], True),
         **dict.fromkeys(project["project"]["gui-scripts"], False),
@@ -271,11 +319,18 @@ def test_pyinstaller_spec_bundles_what_the_app_needs(
         assert kw["console"] is consoles[name], name
         assert args[0] is pyz and args[1] is made.scripts
         assert kw["icon"] is None  # Linux uses the desktop file's icon
-    # both programs and the bundled data end up in the one folder
+    # both programs and the bundled data end up in the one folder, less what
+    # the app never opens (Qt translations and Quick, tests, C headers)
     collect = run.one("COLLECT")
     assert collect["name"] == "guinet"
-    for part in (*run.made["EXE"], made.datas, made.binaries):
+    for part in run.made["EXE"]:
         assert any(arg is part for arg in collect["args"]), part
+    lists = [arg for arg in collect["args"] if isinstance(arg, list)]
+    names = {entry[0] for entry in lists for entry in entry}
+    for name, kept in {**BINARIES, **DATAS}.items():
+        assert (name in names) is kept, name
+    for _src, dest in analysis["datas"]:
+        assert f"{dest}/style.qss" in names  # guinet's own resources
     assert "BUNDLE" not in run.calls
 
 
@@ -301,36 +356,94 @@ def test_pyinstaller_spec_icon_and_mac_bundle(
         assert "BUNDLE" not in run.calls
 
 
-def installed_files() -> dict[str, Path]:
-    """README's `install -Dm644 SOURCE DEST` lines: installed name → source."""
-    readme = (PACKAGING / "README.md").read_text(encoding="utf-8")
-    found = {}
-    for line in readme.splitlines():
-        words = line.split()
-        if words[:2] == ["install", "-Dm644"]:
-            source, dest = words[2], words[3].strip('"')
-            found[dest.removeprefix("$PREFIX/share/")] = ROOT / source
-    return found
+def load_render_icon() -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "render_icon", PACKAGING / "render_icon.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_desktop_files_install_under_one_app_id_with_an_icon_that_exists() -> None:
-    installed = installed_files()
-    for dest, source in installed.items():
-        assert source.is_file(), f"{dest} is installed from {source}, which is missing"
+def png_size(path: Path) -> tuple[int, int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", path
+    width, height, _depth, color_type = struct.unpack(">IIBB", data[16:26])
+    return width, height, color_type
+
+
+def test_hicolor_icons_at_every_freedesktop_size_are_fresh(
+    qapp: object, tmp_path: Path
+) -> None:
+    from PIL import Image, ImageChops
+
+    render_icon = load_render_icon()
+    assert render_icon.FREEDESKTOP_SIZES == (16, 24, 32, 48, 64, 128, 256)
+    for size in render_icon.FREEDESKTOP_SIZES:
+        committed = render_icon.hicolor_png(size)
+        assert committed.is_file(), f"{committed} is missing"
+        assert png_size(committed) == (size, size, 6), committed  # RGBA
+        fresh = tmp_path / f"{size}.png"
+        render_icon.render(ICONS / "guinet.svg", fresh, size)
+        with Image.open(fresh) as new, Image.open(committed) as old:
+            diff = ImageChops.difference(new.convert("RGBA"), old.convert("RGBA"))
+            histogram = diff.convert("L").histogram()
+        mean = sum(i * n for i, n in enumerate(histogram)) / (size * size)
+        assert mean < 2.0, "stale: run python packaging/render_icon.py --hicolor"
+
+
+@pytest.mark.skipif(
+    shutil.which("bash") is None or not sys.platform.startswith("linux"),
+    reason="the desktop install script is for Linux (bash)",
+)
+def test_install_script_puts_every_desktop_file_under_one_app_id(
+    tmp_path: Path,
+) -> None:
+    prefix = tmp_path / "prefix"
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    env.pop("XDG_DATA_HOME", None)
+    script = PACKAGING / "install-desktop.sh"
+    subprocess.run(
+        ["bash", str(script), "--prefix", str(prefix)],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    share = prefix / "share"
     entry = desktop_entry()
     meta = ET.parse(PACKAGING / f"{APP_ID}.metainfo.xml").getroot()
-    app_id = meta.findtext("id")
-    assert app_id == APP_ID
     launcher = meta.findtext("launchable[@type='desktop-id']")
-    assert installed[f"applications/{launcher}"] == PACKAGING / "guinet.desktop"
-    metainfo = installed[f"metainfo/{app_id}.metainfo.xml"]
-    assert metainfo == PACKAGING / f"{APP_ID}.metainfo.xml"
-    assert installed[f"mime/packages/{app_id}.xml"] == PACKAGING / "guinet-mime.xml"
-    # the launcher and the metadata name one icon, installed from the real files
+    installed = share / "applications" / str(launcher)
+    assert installed.read_bytes() == (PACKAGING / "guinet.desktop").read_bytes()
+    assert (share / "metainfo" / f"{APP_ID}.metainfo.xml").is_file()
+    mime = share / "mime" / "packages" / f"{APP_ID}.xml"
+    assert mime.read_bytes() == (PACKAGING / "guinet-mime.xml").read_bytes()
+    # the launcher and the metadata name one icon, installed at every size
     icon = entry["Icon"]
-    assert icon == meta.findtext("icon[@type='stock']") == app_id
-    assert installed[f"icons/hicolor/scalable/apps/{icon}.svg"] == ICONS / "guinet.svg"
-    assert installed[f"icons/hicolor/256x256/apps/{icon}.png"] == ICONS / "guinet.png"
+    assert icon == meta.findtext("icon[@type='stock']") == APP_ID
+    hicolor = share / "icons" / "hicolor"
+    svg = hicolor / "scalable" / "apps" / f"{icon}.svg"
+    assert svg.read_bytes() == (ICONS / "guinet.svg").read_bytes()
+    for size in load_render_icon().FREEDESKTOP_SIZES:
+        png = hicolor / f"{size}x{size}" / "apps" / f"{icon}.png"
+        assert png_size(png)[:2] == (size, size)
+    # with the caches' tools, *.guinet maps to the type and the type to guinet:
+    # what makes a double-click on a project open it in guinet
+    if shutil.which("update-mime-database"):
+        globs = (share / "mime" / "globs2").read_text(encoding="utf-8")
+        assert f"{MIME_TYPE}:*.guinet" in globs
+    if shutil.which("update-desktop-database"):
+        cache = (share / "applications" / "mimeinfo.cache").read_text()
+        assert f"{MIME_TYPE}={launcher};" in cache.splitlines()
+
+    subprocess.run(
+        ["bash", str(script), "--prefix", str(prefix), "--uninstall"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    assert not installed.exists() and not svg.exists() and not mime.exists()
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -342,19 +455,32 @@ def test_ci_script_is_valid_bash() -> None:
     subprocess.run(["bash", "-n", str(script)], check=True)
 
 
+VALIDATOR_PACKAGES = {
+    "desktop-file-validate": "desktop-file-utils",
+    "appstreamcli": "appstream",
+}
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="freedesktop tools")
 @pytest.mark.parametrize(
     ("tool", "args", "path"),
     [
         ("desktop-file-validate", [], "guinet.desktop"),
-        ("appstreamcli", ["validate", "--no-net"], f"{APP_ID}.metainfo.xml"),
+        (
+            "appstreamcli",
+            ["validate", "--no-net", "--strict"],
+            f"{APP_ID}.metainfo.xml",
+        ),
     ],
 )
 def test_freedesktop_validators_accept_the_files(
     tool: str, args: list[str], path: str
 ) -> None:
     if shutil.which(tool) is None:
-        pytest.skip(f"{tool} is not installed")
+        pytest.skip(
+            f"{tool} is not installed (apt-get install {VALIDATOR_PACKAGES[tool]}; "
+            ".ci/run installs it)"
+        )
     result = subprocess.run(
         [tool, *args, str(PACKAGING / path)],
         capture_output=True,
@@ -362,3 +488,5 @@ def test_freedesktop_validators_accept_the_files(
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    if tool == "desktop-file-validate":  # hints and warnings too: none allowed
+        assert not (result.stdout + result.stderr).strip(), result.stdout
