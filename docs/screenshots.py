@@ -218,7 +218,7 @@ def shoot_search(folder: Path, name: str, size: Size, out: Path) -> Path:
     page.plots.setCurrentWidget(page.curves)
     for _ in range(5):
         QApplication.processEvents()
-    window.grab().save(str(out / name.replace(".png", "-running.png")))
+    window.grab().save(str(out / "search-moons-running.png"))
     wait_for(lambda: not page.is_searching, 300_000)
     page.plots.setCurrentWidget(page.parallel)
     page.trial_table.selectRow(-1)

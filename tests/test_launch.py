@@ -116,7 +116,7 @@ def test_ci_and_the_readme_quick_start_run_the_install_script() -> None:
     assert launch.startswith("bash packaging/system-libs.sh && ")
     assert launch.endswith(".venv/bin/guinet")
     assert test.startswith("bash packaging/system-libs.sh && ")
-    assert test.endswith(".venv/bin/python -m pytest")
+    assert test.endswith(".venv/bin/python -m pytest -n auto")  # one worker a core
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the script acts on Linux only")
