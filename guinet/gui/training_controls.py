@@ -11,7 +11,7 @@ epoch, and "Same start" (train again from the last run's initial weights).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -141,6 +141,11 @@ class RunControls(QWidget):
         self.rows.setHorizontalSpacing(12)
         self.rows.setVerticalSpacing(6)
         self.row_count = 0
+        #: arranges the rows once new text sizes are known (dies with self)
+        self._arrange_later = QTimer(self)
+        self._arrange_later.setSingleShot(True)
+        self._arrange_later.setInterval(0)
+        self._arrange_later.timeout.connect(self._rearrange)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -184,10 +189,25 @@ class RunControls(QWidget):
             return 2
         return 3
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            # larger or smaller text (zoom, presentation mode): the groups'
+            # widths change without a resize; arrange once they are known
+            timer = getattr(self, "_arrange_later", None)
+            if timer is not None:  # not during construction
+                timer.start()
+
+    def _rearrange(self) -> None:
+        self._fit(self.width())
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
+        self._fit(event.size().width())
+
+    def _fit(self, width: int) -> None:
         # one arrangement per width: a row count never changes the width
-        self.arrange(self.rows_for(event.size().width()))
+        self.arrange(self.rows_for(width))
         # as narrow as three rows allow, whatever the rows now: a window
         # widened (or full screen) can always be made narrow again
         groups = (self.run_group, self.steps_group, self.pace_group)

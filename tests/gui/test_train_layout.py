@@ -182,3 +182,22 @@ def test_a_narrow_progress_bar_keeps_the_epoch_and_drops_the_rest(qtbot):
     room = controls.progress.width() - 16
     assert controls.progress.fontMetrics().horizontalAdvance(shown) <= room
     assert controls.progress.toolTip() == controls.progress_text == text
+
+
+def test_after_presentation_mode_the_window_narrows_again(window, qtbot):
+    """Presentation's large text widened the run controls' minimum; leaving
+    it from another page must not leave that minimum behind."""
+    panel = window.training_panel
+    window.resize(1000, 700)
+    window.tabs.setCurrentWidget(panel)
+    laid_out()
+    narrowest = panel.controls.minimumWidth()
+    window.tabs.setCurrentWidget(window.designer)
+    window.view_controls.presentation.set_active(True)
+    window.tabs.setCurrentWidget(panel)
+    laid_out()
+    assert panel.controls.minimumWidth() > narrowest  # large text
+    window.tabs.setCurrentWidget(window.designer)
+    window.view_controls.presentation.set_active(False)
+    laid_out()
+    assert panel.controls.minimumWidth() == narrowest
