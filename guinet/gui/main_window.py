@@ -557,34 +557,38 @@ class MainWindow(StartPageMixin, QMainWindow):
 
     def _ask_to_stop_search(self) -> bool:
         """While a search runs, ask to stop it; a yes stops it and waits."""
-        if not self.search_page.is_searching:
-            return True
-        answer = QMessageBox.question(
-            self,
+        return self._ask_to_stop(
+            self.search_page.is_searching,
             "A search is running",
             "The hyperparameter search is still running. Stop the search?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+            self.search_page.stop,
         )
-        if answer != QMessageBox.StandardButton.Yes:
-            return False
-        self.search_page.stop()
-        return True
 
     def _ask_to_stop_training(self) -> bool:
         """While training, ask to stop it; a yes stops it and waits for its thread."""
-        if not self.training_panel.is_training:
+        return self._ask_to_stop(
+            self.training_panel.is_training,
+            "Training is running",
+            "The network is still training. Stop training?",
+            self.training_panel.stop_training,
+        )
+
+    def _ask_to_stop(
+        self, running: bool, title: str, question: str, stop: Callable[[], object]
+    ) -> bool:
+        """``True`` when nothing runs, or the person said yes and it stopped."""
+        if not running:
             return True
         answer = QMessageBox.question(
             self,
-            "Training is running",
-            "The network is still training. Stop training?",
+            title,
+            question,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        self.training_panel.stop_training()
+        stop()
         return True
 
     def _ask_to_save(self) -> bool:
