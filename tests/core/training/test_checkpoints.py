@@ -382,8 +382,22 @@ def test_saving_starts_again_when_the_disk_has_room(
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, write)
 
+    class WrittenAtOnce(Callback):
+        """Epoch 1's files are written before epoch 2 (else a fast run may
+        evict epoch 1's best before the writer thread reaches it)."""
+
+        def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Any) -> None:
+            if epoch == 0:
+                checkpoint.flush(trainer)
+
     monkeypatch.setattr(checkpoint_files, "atomic_write", flaky)
-    checkpoint, events, _ = train_with_checkpoints(tmp_path, [0.5, 0.6, 0.4])
+    checkpoint = ModelCheckpoint(tmp_path, monitor="val_loss")
+    events = Events()
+    values = [0.5, 0.6, 0.4]
+    tiny_trainer(
+        epochs=len(values),
+        callbacks=[Script(values, "val_loss"), checkpoint, WrittenAtOnce(), events],
+    ).fit()
     assert len(events.failed) == 1 and checkpoint.error is None
     assert sorted(listed(tmp_path)) == [("best", 3, 0.4), ("last", 3, 0.4)]
 
