@@ -2,10 +2,11 @@
 
 A 10 ms QTimer runs in the GUI thread; its lateness (time between ticks minus
 10 ms) is recorded first with the window idle (the reference, same run) and
-then while the Train page trains a small MLP at batch size 10 on the CPU in
-its worker thread on the two spirals (issue 11's classroom case; ``--data
-moons`` for the earlier figure), with the live curves and every live view
-the Train page has (:func:`turn_on_live_views`) drawing. Prints p50/p99/max
+then while the Train page trains a small MLP at batch size 10 on the CPU
+(``--device cuda``: on the GPU) in its worker thread on the two spirals
+(issue 11's classroom case; ``--data moons`` for the earlier figure), with
+the live curves and every live view the Train page has
+(:func:`turn_on_live_views`) drawing. Prints p50/p99/max
 of both, their ratio, and the training throughput (target: p99 lateness
 under 50 ms while training). ``--presentation`` measures presentation mode
 (full screen, large text, 3-px plot lines); ``--only network`` keeps one
@@ -13,6 +14,7 @@ live view (by title) and hides the others.
 
     python benchmarks/gui_responsiveness.py [--seconds 4] [--data spirals|moons]
                                             [--presentation] [--only VIEW]
+                                            [--device cpu|cuda]
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ def main() -> None:
         metavar="VIEW",
         help="only the live view whose title contains VIEW (e.g. network)",
     )
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     args = parser.parse_args()
 
     from guinet._resources import resource
@@ -120,7 +123,7 @@ def main() -> None:
         project.set_value("data.source.name", "spirals")
     project.set_value("data.source.samples", 20_000)
     project.set_training(
-        project.training.replace(batch_size=10, epochs=1000)
+        project.training.replace(batch_size=10, epochs=1000, device=args.device)
         .with_value("early_stopping.enabled", False)
         .with_value("checkpoint.enabled", False)
     )
@@ -167,9 +170,14 @@ def main() -> None:
     app.processEvents()
 
     mode = "presentation mode" if args.presentation else "normal window"
+    device = args.device
+    if device.startswith("cuda"):
+        import torch
+
+        device += f" ({torch.cuda.get_device_name(torch.device(device))})"
     print(
         f"GUI-thread timer lateness (10 ms timer, {args.seconds:g} s each), "
-        f"{args.data}, {mode}, live views: curves"
+        f"{args.data}, {mode}, training on {device}, live views: curves"
         + "".join(f", {name}" for name in views)
     )
     print(describe("idle", idle))
