@@ -36,6 +36,10 @@ def load_now() -> None:
 def _import() -> None:
     try:
         importlib.import_module("torch")
+        # The first shape analysis on the meta device runs torch's Python
+        # decompositions, which import torch._dynamo (1.5-2 s) on first use:
+        # here, off the GUI thread, rather than in the designer's first paint.
+        importlib.import_module("torch._dynamo")
     except Exception as exc:  # a broken install must not kill the window
         _error.append(f"PyTorch could not be loaded: {exc}")
     finally:

@@ -9,6 +9,8 @@ running fails.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -154,6 +156,33 @@ def test_a_thread_that_outlives_stop_is_kept_until_it_ends(qtbot, owner):
     thread_gone(qtbot, thread)
     assert workers.left_running() == []
     assert seen == [("succeeded", "next")]
+
+
+FIRST_ANALYSIS = """
+import sys
+from guinet._resources import resource
+from guinet.core.project import Project
+from guinet.gui import torch_loader
+
+torch_loader.load_now()
+before = set(sys.modules)
+Project.load(resource("examples", "digits_cnn.guinet")).model.analyze()
+print(sorted(m for m in set(sys.modules) - before if m.startswith(("torch", "sympy"))))
+"""
+
+
+def test_the_designers_first_shape_analysis_imports_nothing_heavy():
+    """The loader also imports what torch's meta-device decompositions import
+    on first use (torch._dynamo, 1.5-2 s): the designer's first analysis runs
+    on the GUI thread and must not freeze the window that long."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_ANALYSIS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_the_torch_loader_reports_loaded(qtbot, owner, monkeypatch):
