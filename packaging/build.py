@@ -67,7 +67,13 @@ def is_fresh(out: Path = DEFAULT_OUT) -> bool:
 
 
 def folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """Bytes in the folder's files; a link (PyInstaller links some libraries
+    into place) is not counted a second time."""
+    return sum(
+        p.stat().st_size
+        for p in folder.rglob("*")
+        if p.is_file() and not p.is_symlink()
+    )
 
 
 def ensure_pyinstaller() -> None:

@@ -7,7 +7,9 @@ window and trains one epoch from the Train page (``guinet --self-test``); the
 command line trains and exports ONNX from the same folder.
 
 Building takes minutes, so the test runs only when the bundle is already
-fresh or when GUINET_TEST_BUNDLE=1 asks for the build.
+fresh or when GUINET_TEST_BUNDLE=1 asks for the build. .ci/run builds it in
+the background while the other tests run, then runs this file with
+GUINET_TEST_BUNDLE=1.
 """
 
 from __future__ import annotations
@@ -111,3 +113,29 @@ def test_built_command_line_trains_and_exports_onnx(app: Path, tmp_path: Path) -
     assert exported.returncode == 0, exported.stderr
     assert onnx.stat().st_size > 0
     assert (tmp_path / "iris.preprocessing.json").is_file()
+
+
+def test_built_command_line_searches_with_a_shared_database(
+    app: Path, tmp_path: Path
+) -> None:
+    """``guinet tune --storage``: Optuna's database storage runs alembic's
+    migration scripts, files the bundle must carry beside the code."""
+    raw = json.loads(
+        (ROOT / "resources" / "examples" / "iris_mlp.guinet").read_text("utf-8")
+    )
+    raw["training"]["epochs"] = 2
+    raw["search"] = {
+        "sampler": "random",
+        "pruner": False,
+        "space": [{"param": "training.optimizer.lr", "log": [0.001, 0.1]}],
+    }
+    project = tmp_path / "iris_search.guinet"
+    project.write_text(json.dumps(raw), encoding="utf-8")
+    database = tmp_path / "study.db"
+    args = ["tune", str(project), "--trials", "2", "--json"]
+    args += ["--storage", f"sqlite:///{database}"]
+    tuned = run_app(app, tmp_path, *args)
+    assert tuned.returncode == 0, tuned.stdout + tuned.stderr
+    summary = json.loads(tuned.stdout.strip().splitlines()[-1])
+    assert [t["state"] for t in summary["trials"]] == ["complete", "complete"]
+    assert database.stat().st_size > 0
