@@ -203,6 +203,22 @@ class SpecRun:
             found.append(info.name)
         return found
 
+    def collect_data_files(
+        self, package: str, include_py_files: bool = False, subdir: str = ""
+    ) -> list[tuple[str, str]]:
+        """PyInstaller's helper: (file, folder in the bundle) for each file of
+        the package under ``subdir``, ``.py`` files only when asked."""
+        root = Path(importlib.import_module(package).__path__[0])
+        found = []
+        for path in sorted((root / subdir).rglob("*")):
+            if not path.is_file() or path.suffix == ".pyc":
+                continue
+            if path.suffix == ".py" and not include_py_files:
+                continue
+            dest = Path(package, path.parent.relative_to(root))
+            found.append((str(path), dest.as_posix()))
+        return found
+
     def one(self, kind: str) -> dict[str, Any]:
         (call,) = self.calls[kind]
         args, kwargs = call
@@ -214,6 +230,7 @@ def run_spec(monkeypatch: pytest.MonkeyPatch, platform: str) -> SpecRun:
     run = SpecRun()
     hooks = types.ModuleType("PyInstaller.utils.hooks")
     hooks.collect_submodules = run.collect_submodules  # type: ignore[attr-defined]
+    hooks.collect_data_files = run.collect_data_files  # type: ignore[attr-defined]
     for name in ("PyInstaller", "PyInstaller.utils"):
         monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
@@ -268,6 +285,9 @@ def test_pyinstaller_spec_bundles_what_the_app_needs(
     bundled = {Path(src).resolve(): dest for src, dest in analysis["datas"]}
     for src in bundled:
         assert src.exists(), f"bundled data {src} does not exist"
+    # Optuna's database storage (guinet tune --storage) reads these as files
+    assert "optuna/storages/_rdb" in bundled.values()  # alembic.ini
+    assert "optuna/storages/_rdb/alembic/versions" in bundled.values()
     assert resources_dir().resolve() in bundled, "the resources folder is missing"
     dest = bundled[resources_dir().resolve()]
     assert dest == f"{package.name}/resources"

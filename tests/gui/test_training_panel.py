@@ -45,8 +45,12 @@ def train(qtbot, panel, epochs=None, timeout=30_000):
 
 
 def start_long_run(qtbot, panel, epochs=LONG):
-    """Press Train and return the run's thread once its first epoch is in."""
+    """Press Train and return the run's thread once its first epoch is in.
+
+    Early stopping is off: on a busy machine the GUI may get the first
+    epoch's signal only after moons has trained and stopped early."""
     panel.form.set_value("epochs", epochs)
+    panel.form.set_value("early_stopping.enabled", False)
     settle(qtbot, panel.window())
     with qtbot.waitSignal(panel.runner.epoch_finished, timeout=30_000):
         qtbot.mouseClick(panel.train_button, LEFT)
