@@ -66,3 +66,14 @@ def choose(qtbot, combo: QComboBox, value: object) -> None:  # type: ignore[no-u
     qtbot.keyClick(view, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not view.isVisible(), timeout=2_000)
     assert combo.currentIndex() == row
+
+
+def menu_action(window, menu: str, text: str):  # type: ignore[no-untyped-def]
+    """The action ``text`` of the menu bar's ``menu`` (mnemonics ignored)."""
+    (found,) = [
+        a.menu()
+        for a in window.menuBar().actions()
+        if a.text().replace("&", "") == menu
+    ]
+    (action,) = [a for a in found.actions() if a.text().replace("&", "") == text]
+    return action

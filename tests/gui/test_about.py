@@ -11,17 +11,7 @@ from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication
 
 from guinet import __version__
-
-
-def menu_action(window, menu: str, text: str):  # type: ignore[no-untyped-def]
-    """The action ``text`` of the menu bar's ``menu`` (mnemonics ignored)."""
-    (found,) = [
-        a.menu()
-        for a in window.menuBar().actions()
-        if a.text().replace("&", "") == menu
-    ]
-    (action,) = [a for a in found.actions() if a.text().replace("&", "") == text]
-    return action
+from tests.gui.helpers import menu_action
 
 
 def test_about_shows_the_versions_and_copies_them(window, qtbot):

@@ -12,18 +12,7 @@ from guinet.core.training.folders import checkpoint_folder
 from guinet.gui.appearance import appearance, system_theme
 from guinet.gui.main_window import MainWindow, settings
 from guinet.gui.preferences import Preferences
-from tests.gui.helpers import choose
-
-
-def menu_action(window, menu: str, text: str):  # type: ignore[no-untyped-def]
-    """The action ``text`` of the menu bar's ``menu`` (mnemonics ignored)."""
-    (found,) = [
-        a.menu()
-        for a in window.menuBar().actions()
-        if a.text().replace("&", "") == menu
-    ]
-    (action,) = [a for a in found.actions() if a.text().replace("&", "") == text]
-    return action
+from tests.gui.helpers import choose, menu_action
 
 
 @pytest.fixture(autouse=True)
