@@ -25,13 +25,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "packaging"))
+
+from build import app_dir, folder_size  # noqa: E402  (packaging/build.py)
+
 COMMANDS = (["--version"], ["summary", "moons_mlp"], ["--self-test"])
-
-
-def folder_size(folder: Path) -> int:
-    """Bytes on disk, each file once (PyInstaller links libraries)."""
-    files = (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
-    return sum(p.stat().st_size for p in files)
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -43,9 +41,7 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--app", type=Path, default=ROOT / "build" / "bundle" / "dist" / "guinet"
-    )
+    parser.add_argument("--app", type=Path, default=app_dir())
     args = parser.parse_args()
     app = args.app / ("guinet.exe" if sys.platform == "win32" else "guinet")
     if not app.is_file():
