@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QSplitter,
-    QTabWidget,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -155,14 +155,25 @@ class ClassroomViews(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("classroomSplitter")
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(self._remember_sizes)  # a drag
         self.splitter.addWidget(curves_box)
         self.splitter.setStretchFactor(0, 3)
-        #: (title, pane) in order; they sit in the splitter or, narrow, in tabs
+        #: (title, pane) in order, side by side in the splitter; narrow, the
+        #: tab bar shows one at a time. A pane never leaves the splitter: a
+        #: splitter deletes the handle of a pane it loses, and the switch
+        #: happens in resize events that come from loops over every widget
+        #: (a new style sheet or font), which would then reach the handle.
         self.panes: list[tuple[str, QWidget]] = [("Curves", curves_box)]
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("classroomTabs")
-        self.tabs.setDocumentMode(True)
-        self.tabs.hide()
+        self.tab_bar = QTabBar()
+        self.tab_bar.setObjectName("classroomTabs")
+        self.tab_bar.setDocumentMode(True)
+        self.tab_bar.setExpanding(False)
+        self.tab_bar.setDrawBase(True)
+        self.tab_bar.addTab("Curves")
+        self.tab_bar.currentChanged.connect(self._show_current)
+        self.tab_bar.hide()
+        #: the panes' sizes when last side by side with the room for it:
+        #: the shares they get back when the tabs go
         self._sizes: list[int] = []
         self.replay = ReplayBar()
         self.replay.epoch_chosen.connect(self.show_epoch)
@@ -179,8 +190,8 @@ class ClassroomViews(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        layout.addWidget(self.tab_bar)
         layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.replay)
 
     def add_view(self, title: str, widget: QWidget) -> QWidget:
@@ -198,53 +209,54 @@ class ClassroomViews(QWidget):
         box.addWidget(heading)
         box.addWidget(widget, 1)
         self.panes.append((title, pane))
-        if self.tabbed:
-            heading.hide()
-            self.tabs.addTab(pane, title)
-            self.views[title] = widget
-            return pane
+        self.tab_bar.addTab(title)
+        self.views[title] = widget
         self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(self.splitter.count() - 1, 3)
         # curves : each view = 4 : 3 until the person drags (then remembered)
         # in proportion, whatever the width (Qt shares out what does not fit
         # from the last pane, which would leave the newest view a sliver)
         self.splitter.setSizes([4000] + [3000] * (self.splitter.count() - 1))
-        self.views[title] = widget
+        if self.tabbed:
+            heading.hide()
+            self._show_current()
         return pane
 
     # -- side by side, or tabs when narrow --------------------------------------------
     @property
     def tabbed(self) -> bool:
         """Whether the panes are tabs (the page is too narrow for them side by side)."""
-        return not self.tabs.isHidden()
+        return not self.tab_bar.isHidden()
 
     def set_tabbed(self, on: bool) -> None:
-        """Move the panes into tabs (``on``) or back side by side."""
+        """One pane at a time under tabs (``on``), or all side by side."""
         if on == self.tabbed:
             return
-        headings = [
-            pane.findChild(QLabel, "classroomTitle") for _title, pane in self.panes
-        ]
-        if on:
-            self._sizes = self.splitter.sizes()
-            for title, pane in self.panes:
-                self.tabs.addTab(pane, title)  # takes the pane from the splitter
-            self.splitter.hide()
-            self.tabs.show()
-        else:
-            chosen = self.tabs.currentIndex()
-            for _title, pane in self.panes:
-                self.splitter.addWidget(pane)
-                pane.show()  # the tabs hid all but the current one
-            self.tabs.clear()
-            self.tabs.hide()
-            self.splitter.show()
-            if len(self._sizes) == self.splitter.count():
-                self.splitter.setSizes(self._sizes)
-            self.tabs.setCurrentIndex(chosen)
-        for heading in headings:
+        self.tab_bar.setVisible(on)
+        for _title, pane in self.panes:
+            heading = pane.findChild(QLabel, "classroomTitle")
             if heading is not None:
                 heading.setVisible(not on)  # a tab names the pane already
+        if on:
+            self._show_current()
+            return
+        for _title, pane in self.panes:
+            pane.show()
+        shares = self._sizes
+        if len(shares) != self.splitter.count():
+            shares = [4] + [3] * (self.splitter.count() - 1)
+        # the same shares of whatever width the page has now (Qt shrinks
+        # sizes too large for it in proportion)
+        self.splitter.setSizes([share * 1000 for share in shares])
+
+    @Slot()
+    def _show_current(self) -> None:
+        """Tabbed: only the chosen tab's pane (the splitter gives it the room)."""
+        if not self.tabbed:
+            return
+        chosen = self.tab_bar.currentIndex()
+        for i, (_title, pane) in enumerate(self.panes):
+            pane.setVisible(i == chosen)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -255,10 +267,19 @@ class ClassroomViews(QWidget):
                 self.set_tabbed(False)
         elif width < wanted:
             self.set_tabbed(True)
+        else:
+            self._remember_sizes()
         # as narrow as the tabs allow, even side by side (narrower, they
         # become tabs): a widened window can always be made narrow again
         widest = max(pane.minimumSizeHint().width() for _title, pane in self.panes)
         self.setMinimumWidth(widest + 8)
+
+    @Slot()
+    def _remember_sizes(self) -> None:
+        """The panes side by side with room: the shares to come back to
+        (not those of a page too narrow, squeezed to the panes' minimums)."""
+        if not self.tabbed and self.splitter.width() >= len(self.panes) * PANE_WIDTH:
+            self._sizes = self.splitter.sizes()
 
     # -- the run -----------------------------------------------------------------------
     def bind(self, runner: TrainingRunner) -> None:

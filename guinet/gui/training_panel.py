@@ -246,6 +246,12 @@ class TrainingPanel(QWidget):
     def schedule_check(self, *_args: Any) -> None:
         self._check_timer.start()
 
+    @property
+    def check_pending(self) -> bool:
+        """Whether a change waits to be checked (the problems shown may be
+        about to change)."""
+        return self._check_timer.isActive()
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         self.schedule_check()

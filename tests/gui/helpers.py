@@ -44,6 +44,13 @@ def settle(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+def train_page_settled(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the data is prepared and the Train page has checked it:
+    the problems, notes and hints it shows (and so its layout) are final."""
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: not window.training_panel.check_pending)
+
+
 def choose(qtbot, combo: QComboBox, value: object) -> None:  # type: ignore[no-untyped-def]
     """Pick the item holding ``value`` as a person does: click the combo box to
     open its list, move to the item with the arrow keys, press Enter.

@@ -34,7 +34,7 @@ def show_the_boundary(qtbot, panel):
     """In a narrow window the classroom panes are tabs: click the boundary's."""
     classroom = panel.classroom
     if classroom.tabbed:
-        bar = classroom.tabs.tabBar()
+        bar = classroom.tab_bar
         index = [bar.tabText(i) for i in range(bar.count())].index("Decision boundary")
         qtbot.mouseClick(bar, LEFT, pos=bar.tabRect(index).center())
         assert panel.boundary.isVisible()

@@ -3,12 +3,15 @@ window (issue 11: a class watches from the back of the room)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSplitter
 
 from guinet.gui import theme
 from guinet.gui.appearance import PRESENTATION_SCALE, Look, appearance
+from tests.gui.helpers import train_page_settled
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -36,13 +39,27 @@ def sizes(window) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
     return {key: s.sizes() for key, s in window.splitters(shown_only=True).items()}
 
 
+def steady(value: Callable[[], object], polls: int = 5) -> Callable[[], bool]:
+    """For ``qtbot.waitUntil``: true once ``value()`` has stayed the same
+    for ``polls`` polls (the event loop turns between them)."""
+    seen: list[object] = []
+
+    def check() -> bool:
+        seen.append(value())
+        return len(seen) >= polls and all(v == seen[-1] for v in seen[-polls:])
+
+    return check
+
+
 def test_f11_enters_presentation_mode_and_leaves_it_as_it_was(active, qtbot):
     window = active
     designer, panel = window.designer, window.training_panel
     window.resize(1000, 700)  # wider than the offscreen screen's 800 px allow
     window.tabs.setCurrentWidget(panel)  # lay the Train page out once
-    for _ in range(3):  # its run controls take the rows this width allows
-        QApplication.processEvents()
+    train_page_settled(qtbot, window)  # its problems shown, with their fixes
+    # its run controls take the rows this width allows, its classroom
+    # panes the tabs or not: passes on later turns of the event loop
+    qtbot.waitUntil(steady(lambda: sizes(window)))
     window.tabs.setCurrentWidget(designer)
     geometry, before = window.geometry(), sizes(window)
     base = font_size()
@@ -81,6 +98,31 @@ def test_f11_enters_presentation_mode_and_leaves_it_as_it_was(active, qtbot):
     qtbot.waitUntil(lambda: sizes(window)["model/0"] == before["model/0"])
     window.tabs.setCurrentWidget(panel)  # laid out again when shown
     qtbot.waitUntil(lambda: sizes(window) == before)
+
+
+def test_leaving_on_the_train_page_puts_its_panes_back(active, qtbot):
+    """Leaving narrows the classroom views again (the settings come back)
+    while the new style sheet restyles every widget: turning the panes into
+    tabs then crashed the app. It waits for the restyling to end."""
+    window, panel = active, active.training_panel
+    window.resize(1000, 700)
+    window.tabs.setCurrentWidget(panel)
+    train_page_settled(qtbot, window)
+    splitters = panel.findChildren(QSplitter)
+    qtbot.waitUntil(steady(lambda: [s.sizes() for s in splitters]))
+    assert panel.classroom.tabbed  # too narrow beside the settings
+    before = {s: s.sizes() for s in splitters}
+
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not panel.classroom.tabbed)  # the page to itself
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    assert not window.view_controls.presentation.active
+    qtbot.waitUntil(lambda: panel.classroom.tabbed)
+
+    def restored() -> None:
+        assert {s: s.sizes() for s in splitters} == before
+
+    qtbot.waitUntil(restored)
 
 
 def test_escape_leaves_presentation_mode(active, qtbot):

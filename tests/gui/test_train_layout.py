@@ -74,6 +74,14 @@ def test_a_long_note_takes_one_line_and_keeps_its_words_in_the_tooltip(qtbot):
     assert notes.sizeHint().height() == short.sizeHint().height()  # one line
 
 
+def side_by_side(classroom, width: int, height: int) -> bool:  # type: ignore[no-untyped-def]
+    """The classroom panes are side by side, each at least this big."""
+    return not classroom.tabbed and all(
+        pane.isVisible() and pane.width() >= width and pane.height() >= height
+        for _title, pane in classroom.panes
+    )
+
+
 @pytest.fixture
 def spirals(window, qtbot):
     """The spirals lesson opened as from the start page, on the Train page."""
@@ -93,7 +101,7 @@ def test_narrow_the_classroom_panes_are_tabs_wide_they_are_side_by_side(
     laid_out()
     assert window.lesson_pane.isVisible()
     assert classroom.tabbed
-    bar = classroom.tabs.tabBar()
+    bar = classroom.tab_bar
     assert [bar.tabText(i) for i in range(bar.count())] == [
         "Curves",
         "Decision boundary",
@@ -118,15 +126,11 @@ def test_narrow_the_classroom_panes_are_tabs_wide_they_are_side_by_side(
 
     window.lesson_pane.close()  # the class has read it
     window.resize(1600, 900)
-    laid_out()
-    assert not classroom.tabbed
-    for _title, pane in classroom.panes:
-        assert pane.isVisible() and pane.width() >= 260
+    qtbot.waitUntil(lambda: side_by_side(classroom, 260, 0))
 
     window.resize(1000, 660)  # and narrow again: the window lets itself shrink
-    laid_out()
+    qtbot.waitUntil(lambda: classroom.tabbed)
     assert window.width() == 1000
-    assert classroom.tabbed
     # an edit does not bring back the lesson pane the person closed
     spirals.form.set_value("epochs", 50)
     laid_out()
@@ -144,15 +148,12 @@ def test_presentation_mode_gives_the_classroom_views_the_page(window, spirals, q
     # the offscreen screen is not a projector's: give the window its size
     window.setWindowState(Qt.WindowState.WindowNoState)
     window.setGeometry(0, 0, 1280, 720)
-    laid_out()
+    qtbot.waitUntil(lambda: side_by_side(classroom, 260, 300))
     assert window.view_controls.presentation.active
     assert window.lesson_pane.isHidden()  # with the other side panels
     assert not spirals.form.isVisible()
-    assert not classroom.tabbed
     titles = [title for title, _pane in classroom.panes]
     assert titles == ["Curves", "Decision boundary", "Network"]
-    for _title, pane in classroom.panes:
-        assert pane.isVisible() and pane.width() >= 260 and pane.height() >= 300
     assert spirals.controls.row_count <= 2
     assert unclipped(spirals.controls)
 
