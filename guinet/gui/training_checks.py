@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from guinet.core.model import ModelError
 from guinet.gui.training_progress import sentence
 from guinet.gui.training_worker import model_problem
+from guinet.gui.widgets import FixButton
 
 if TYPE_CHECKING:
     from guinet.core.session import Finding, Fix
@@ -53,11 +54,9 @@ class FindingRow(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label, 1)
-        self.fix_button: QPushButton | None = None
+        self.fix_button: FixButton | None = None
         if fix is not None:
-            self.fix_button = QPushButton(f"Fix: {fix.label}")
-            self.fix_button.setObjectName("fixButton")
-            self.fix_button.setToolTip("Make this change (Ctrl+Z undoes it)")
+            self.fix_button = FixButton(fix.label)
             layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignTop)
 
 

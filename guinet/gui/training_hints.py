@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from guinet.core import hints
 from guinet.core.concepts import CONCEPTS
-from guinet.gui.widgets import FittedText
+from guinet.gui.widgets import FittedText, FixButton
 from guinet.gui.workers import Worker, WorkerController
 
 if TYPE_CHECKING:
@@ -67,11 +66,9 @@ class HintRow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.fix_button: QPushButton | None = None
+        self.fix_button: FixButton | None = None
         if hint.fix is not None:
-            self.fix_button = QPushButton(f"Fix: {hint.fix.label}")
-            self.fix_button.setObjectName("fixButton")
-            self.fix_button.setToolTip("Make this change (Ctrl+Z undoes it)")
+            self.fix_button = FixButton(hint.fix.label)
             layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignTop)
         self.dismiss_button = QToolButton()
         self.dismiss_button.setObjectName("dismissHint")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent, QTextDocument
 from PySide6.QtGui import Qt as QtGuiQt
 from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLayoutItem,
+    QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
@@ -60,6 +64,70 @@ class ElidedLabel(QLabel):
             self.shown_text(),
         )
         painter.end()
+
+
+class FixButton(QPushButton):
+    """A fix's button, "Fix: <what it does>" (one undoable step). Where the
+    row is narrow a long label ends in "…", its whole text in the tooltip, so
+    a fix never widens a page past its window; ``text()`` stays whole."""
+
+    #: what pressing it does, beyond the label
+    HELP = "Make this change (Ctrl+Z undoes it)"
+    #: the fewest characters shown before the "…"
+    SHORTEST = 12
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(f"Fix: {label}")
+        self.setObjectName("fixButton")
+        self.setToolTip(self.HELP)
+        # narrower than its whole label when the row has no more room
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setParent(parent)
+
+    def event(self, event: QEvent) -> bool:
+        row = self.parentWidget()
+        if row is not None and event.type() == QEvent.Type.ParentAboutToChange:
+            row.removeEventFilter(self)
+        elif row is not None and event.type() == QEvent.Type.ParentChange:
+            row.installEventFilter(self)
+        return super().event(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        row = self.parentWidget()
+        if event.type() == QEvent.Type.Resize and watched is row and row is not None:
+            # at most half the row: the problem's words keep the other half
+            self.setMaximumWidth(max(row.width() // 2, self.minimumSizeHint().width()))
+        return False
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        full = self.sizeHint()
+        text = self.fontMetrics().horizontalAdvance(self.text())
+        shortest = self.fontMetrics().horizontalAdvance(
+            self.text()[: self.SHORTEST] + "…"
+        )
+        return QSize(min(full.width(), full.width() - text + shortest), full.height())
+
+    def shown_text(self) -> str:
+        """The label as drawn at the current width."""
+        if self.width() >= self.sizeHint().width():
+            return self.text()
+        metrics = self.fontMetrics()
+        # the style's margins and padding: what the size hint adds to the text
+        padding = self.sizeHint().width() - metrics.horizontalAdvance(self.text())
+        room = max(self.width() - padding, 0)
+        return metrics.elidedText(self.text(), Qt.TextElideMode.ElideRight, room)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        cut = self.shown_text() != self.text()
+        self.setToolTip(f"{self.text()}\n{self.HELP}" if cut else self.HELP)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.text = self.shown_text()
+        painter = QStylePainter(self)
+        painter.drawControl(QStyle.ControlElement.CE_PushButton, option)
 
 
 class FittedText(QWidget):

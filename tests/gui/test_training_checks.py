@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from guinet._resources import resource
-from tests.gui.helpers import choose, settle
+from tests.gui.helpers import choose, settle, train_page_settled
 from tests.gui.test_training_panel import LEFT, pick
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -180,3 +180,30 @@ def test_a_new_user_trains_moons_from_a_new_project_with_fix_buttons(window, qtb
     with qtbot.waitSignal(panel.runner.run_ended, timeout=30_000):
         qtbot.mouseClick(panel.train_button, LEFT)
     assert panel.last_summary["stop_reason"] == "completed"
+
+
+def test_a_long_fix_fits_a_narrow_window_and_keeps_its_words(window, qtbot):
+    """The new project's "Add a starter network (Linear 16, ReLU, …)" fix once
+    made the Train page 820 px wide at least, clipped in a narrower window."""
+    panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
+    train_page_settled(qtbot, window)
+    [button] = [b for b in panel.message.fix_buttons() if "starter" in b.text()]
+    whole = button.text()
+
+    window.resize(760, 600)
+    qtbot.waitUntil(lambda: window.width() == 760)
+    assert panel.minimumSizeHint().width() <= panel.width()
+    row = button.parentWidget()
+    assert button.geometry().right() <= row.width()
+    assert row.label.width() >= row.width() // 3  # the words keep their room
+    shown = button.shown_text()
+    assert shown.endswith("…") and whole.startswith(shown[:-1])
+    assert button.text() == whole  # what a test, or a screen reader, reads
+    assert whole in button.toolTip()
+
+    window.resize(1600, 700)  # room again: all of it
+    qtbot.waitUntil(lambda: button.shown_text() == whole)
+    assert whole not in button.toolTip()
+    qtbot.mouseClick(button, LEFT)
+    assert len(window.project.model.layers) == 5

@@ -19,6 +19,7 @@ from guinet.gui.main_window import (
     saved_geometry_fits,
     settings,
 )
+from tests.gui.helpers import train_page_settled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,6 +71,9 @@ def page_of(window: MainWindow, key: str):
 
 def test_geometry_and_splitter_sizes_round_trip_through_close_and_reopen(qtbot):
     window = reopen(qtbot)
+    # the Train page's problems (a Fix button, rows taller) come once the data
+    # is checked: sizes read before then would not be those saved at close
+    train_page_settled(qtbot, window)
     available = window.screen().availableGeometry()
     geometry = QRect(available.x() + 30, available.y() + 40, 760, 600)
     window.setGeometry(geometry)
@@ -82,13 +86,19 @@ def test_geometry_and_splitter_sizes_round_trip_through_close_and_reopen(qtbot):
         sizes = splitter.sizes()
         if len(sizes) < 2 or sum(sizes) < 100 or not splitter.isVisible():
             continue  # nothing to drag (the Evaluate page's results, unshown)
-        # move the first handle by a fifth of the space (as a drag would)
-        moved = [sizes[0] + sum(sizes) // 5, sizes[1] - sum(sizes) // 5, *sizes[2:]]
-        if moved[1] <= 0:
-            moved = [sizes[0] - sizes[0] // 3, sizes[1] + sizes[0] // 3, *sizes[2:]]
-        splitter.setSizes(moved)
-        wanted[key] = splitter.sizes()
-    assert {"model/0", "train/0"} <= set(wanted)
+        # move the first handle (as a drag would) where neither pane meets
+        # its minimum: sizes a pane's minimum decides are not the drag's
+        for step in (sum(sizes) // 5, -sizes[0] // 3, sum(sizes) // 10):
+            moved = [sizes[0] + step, sizes[1] - step, *sizes[2:]]
+            splitter.setSizes(moved)
+            if splitter.sizes() == moved:
+                wanted[key] = moved
+                break
+        else:
+            splitter.setSizes(sizes)
+    # (at 760×600 the Train page is at its smallest, settings beside the
+    # plots: its splitters have no room to move)
+    assert {"data/0", "data/1", "model/0"} <= set(wanted)
     dispose(window, qtbot)
 
     again = reopen(qtbot)
