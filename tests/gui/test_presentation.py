@@ -57,8 +57,7 @@ def test_f11_enters_presentation_mode_and_leaves_it_as_it_was(active, qtbot):
     window.resize(1000, 700)  # wider than the offscreen screen's 800 px allow
     window.tabs.setCurrentWidget(panel)  # lay the Train page out once
     train_page_settled(qtbot, window)  # its problems shown, with their fixes
-    # its run controls take the rows this width allows, its classroom
-    # panes the tabs or not: passes on later turns of the event loop
+    # its run controls take the rows this width allows: a later layout pass
     qtbot.waitUntil(steady(lambda: sizes(window)))
     window.tabs.setCurrentWidget(designer)
     geometry, before = window.geometry(), sizes(window)
